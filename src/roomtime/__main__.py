@@ -1,0 +1,3 @@
+from roomtime.cli import app
+
+app(prog_name="roomtime")

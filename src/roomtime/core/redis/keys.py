@@ -1,0 +1,25 @@
+"""Every Redis key is built here, so the key space is documented in one place."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+
+class Keys:
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def _k(self, *parts: object) -> str:
+        return ":".join((self.prefix, *map(str, parts)))
+
+    def availability(self, resource_id: int, day: date) -> str:
+        return self._k("avail", resource_id, day.isoformat())
+
+    def resource_list(self, variant: str) -> str:
+        return self._k("resources", "list", variant)
+
+    def hold_lock(self, resource_id: int, starts_at: datetime, ends_at: datetime) -> str:
+        return self._k("hold", resource_id, f"{starts_at.isoformat()}-{ends_at.isoformat()}")
+
+    def idempotency(self, user_id: int, scope: str, key: str) -> str:
+        return self._k("idem", user_id, scope, key)

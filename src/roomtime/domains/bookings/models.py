@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Identity,
+    Index,
+    String,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from roomtime.core.db import Base, CreatedAtMixin
+from roomtime.domains.bookings.constants import BOOKING_STATUSES
+
+# the database itself refuses two active bookings of an exclusive resource whose
+# ranges overlap. int8range over the id stands in for btree_gist's `=` so the constraint
+# needs no contrib extension; tstzrange is half-open, so touching ranges do not conflict.
+NO_OVERLAP = ExcludeConstraint(
+    (text("int8range(resource_id, resource_id, '[]')"), "&&"),
+    (text("tstzrange(starts_at, ends_at)"), "&&"),
+    name="booking_no_overlap",
+    using="gist",
+    where=text("status IN ('pending', 'confirmed') AND is_exclusive"),
+)
+
+
+class Booking(CreatedAtMixin, Base):
+    __tablename__ = "booking"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
+        CheckConstraint(f"status IN {BOOKING_STATUSES!r}", name="status"),
+        CheckConstraint("party_size > 0", name="party_size_positive"),
+        CheckConstraint("status <> 'pending' OR expires_at IS NOT NULL", name="pending_expires"),
+        UniqueConstraint("user_id", "idempotency_key"),
+        Index(None, "starts_at", "ends_at"),
+        Index(None, "user_id", "created_at"),
+        Index(None, "resource_id", "starts_at"),
+        Index(
+            "ix_booking_pending_expires_at",
+            "expires_at",
+            postgresql_where=text("status = 'pending'"),
+        ),
+        NO_OVERLAP,
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id", ondelete="RESTRICT"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), server_default="pending")
+    party_size: Mapped[int] = mapped_column(server_default="1")
+    # Copied from the resource at hold time: a constraint cannot look into another table.
+    is_exclusive: Mapped[bool] = mapped_column(server_default="true")
+    expires_at: Mapped[datetime | None]
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    confirmed_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from roomtime.core.db import Base
+from roomtime.domains.slots.constants import SLOT_STATUSES
+
+
+class TimeSlot(Base):
+    """A bookable unit of a resource's calendar, stored in UTC.
+
+    `capacity`/`seats_taken` carry R-13 for shared resources: the CHECK makes the database
+    refuse any update that would sell more seats than the slot has.
+    """
+
+    __tablename__ = "time_slot"
+    __table_args__ = (
+        UniqueConstraint("resource_id", "starts_at"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
+        CheckConstraint(f"status IN {SLOT_STATUSES!r}", name="status"),
+        CheckConstraint("capacity >= 1", name="capacity_positive"),
+        CheckConstraint(
+            "seats_taken >= 0 AND seats_taken <= capacity", name="seats_within_capacity"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), server_default="available")
+    capacity: Mapped[int] = mapped_column(server_default="1")
+    seats_taken: Mapped[int] = mapped_column(server_default="0")
+    # The pending or confirmed booking of an exclusive resource that holds this slot.
+    booking_id: Mapped[int | None] = mapped_column(
+        ForeignKey("booking.id", ondelete="SET NULL", use_alter=True)
+    )

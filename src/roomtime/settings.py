@@ -1,0 +1,142 @@
+"""Configuration from the environment (SPEC §5).
+
+Variable names are exactly those of the operations contract, without a prefix. They are
+grouped in sections in code; each section reads the same environment (and `.env`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_ENV = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+_WEAK_SECRETS = {"", "changeme", "change-me", "secret", "jwt-secret"}
+
+
+class _Section(BaseSettings):
+    model_config = _ENV
+
+
+class AppSettings(_Section):
+    environment: Literal["development", "test", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    public_base_url: str = "http://127.0.0.1:8000"
+    data_dir: Path = Path("./.data")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    # Peers whose X-Forwarded-For is believed; anyone else could spoof their address.
+    trusted_proxies: str = ""
+    metrics_enabled: bool = True
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+
+
+class DatabaseSettings(_Section):
+    database_url: str | None = None
+    db_pool_size: int = Field(10, ge=1)
+    db_max_overflow: int = Field(10, ge=0)
+    db_statement_timeout_ms: int = Field(15_000, ge=0)
+
+
+class RedisSettings(_Section):
+    redis_url: str | None = None
+    redis_socket_timeout_seconds: float = Field(1.0, gt=0)
+    # Every key is prefixed so several deployments (or the test suite) can share a server.
+    redis_key_prefix: str = "rt"
+
+
+class AuthSettings(_Section):
+    jwt_secret: str | None = None
+    jwt_issuer: str = "roomtime"
+    jwt_audience: str = "roomtime-api"
+    access_token_ttl_seconds: int = Field(900, ge=60, le=3600)
+    refresh_token_ttl_seconds: int = Field(30 * 86400, ge=300)
+    refresh_idle_ttl_seconds: int = Field(7 * 86400, ge=300)
+    password_reset_ttl_seconds: int = Field(1800, ge=60, le=86400)
+    admin_emails: str = ""
+    seed_admin_email: str = "admin@roomtime.local"
+    seed_admin_password: str | None = None
+
+    @property
+    def admin_email_set(self) -> frozenset[str]:
+        return frozenset(e.strip().lower() for e in self.admin_emails.split(",") if e.strip())
+
+
+class BookingSettings(_Section):
+    hold_ttl_seconds: int = Field(300, ge=1, le=86400)
+    slot_horizon_days: int = Field(30, ge=1, le=366)
+    availability_cache_ttl_seconds: int = Field(60, ge=30, le=120)
+
+
+class FileSettings(_Section):
+    upload_dir: Path | None = None
+    max_upload_bytes: int = Field(5 * 1024 * 1024, ge=1)
+
+
+class MailSettings(_Section):
+    smtp_host: str | None = None
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_from: str = "RoomTime <no-reply@roomtime.local>"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    telegram_bot_token: str | None = None
+    telegram_api_base_url: str = "https://api.telegram.org"
+    reminder_minutes: int = Field(60, ge=1)
+
+
+class Settings(BaseModel):
+    app: AppSettings = Field(default_factory=AppSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    booking: BookingSettings = Field(default_factory=BookingSettings)
+    files: FileSettings = Field(default_factory=FileSettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret_in_production(self) -> Settings:
+        secret = self.auth.jwt_secret
+        if self.app.environment == "production" and (
+            secret is None or secret.lower() in _WEAK_SECRETS or len(secret) < 32
+        ):
+            raise ValueError(
+                "JWT_SECRET must be set to at least 32 random characters in production"
+            )
+        return self
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.files.upload_dir or self.app.data_dir / "uploads"
+
+    def resolved_jwt_secret(self) -> str:
+        """The configured secret, or outside production one generated once and kept in DATA_DIR.
+
+        Keeping it on disk means a restarted dev server does not log everyone out.
+        """
+        if self.auth.jwt_secret:
+            return self.auth.jwt_secret
+        path = self.app.data_dir / "jwt_secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
