@@ -319,10 +319,11 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
         sa.Column("resource_id", sa.BigInteger(), nullable=False),
         sa.Column("weekday", sa.SmallInteger(), nullable=False),
-        sa.Column("opens", sa.Time(), nullable=False),
-        sa.Column("closes", sa.Time(), nullable=False),
+        sa.Column("opens_minute", sa.SmallInteger(), nullable=False),
+        sa.Column("closes_minute", sa.SmallInteger(), nullable=False),
         sa.CheckConstraint(
-            "opens < closes", name=op.f("ck_resource_opening_hours_opens_before_closes")
+            "opens_minute >= 0 AND opens_minute < closes_minute AND closes_minute <= 1440",
+            name=op.f("ck_resource_opening_hours_opens_before_closes"),
         ),
         sa.CheckConstraint(
             "weekday BETWEEN 0 AND 6", name=op.f("ck_resource_opening_hours_weekday")
@@ -337,8 +338,8 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "resource_id",
             "weekday",
-            "opens",
-            name=op.f("uq_resource_opening_hours_resource_id_weekday_opens"),
+            "opens_minute",
+            name=op.f("uq_resource_opening_hours_resource_id_weekday_opens_minute"),
         ),
     )
     op.create_table(

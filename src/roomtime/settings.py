@@ -14,7 +14,9 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-_ENV = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+_ENV = SettingsConfigDict(
+    env_file=".env", extra="ignore", case_sensitive=False, env_ignore_empty=True
+)
 _WEAK_SECRETS = {"", "changeme", "change-me", "secret", "jwt-secret"}
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
@@ -57,25 +57,32 @@ class Resource(CreatedAtMixin, Base):
     opening_hours: Mapped[list[OpeningHours]] = relationship(
         back_populates="resource",
         cascade="all, delete-orphan",
-        order_by="(OpeningHours.weekday, OpeningHours.opens)",
+        order_by="(OpeningHours.weekday, OpeningHours.opens_minute)",
         lazy="selectin",
     )
 
 
 class OpeningHours(Base):
-    """One open interval of a weekday, in the resource's local time (0 = Monday)."""
+    """One open interval of a weekday in the resource's local time (0 = Monday).
+
+    Minutes since local midnight rather than `time`: a closing time of 24:00 (open until
+    midnight, or round the clock) has no `datetime.time` value.
+    """
 
     __tablename__ = "resource_opening_hours"
     __table_args__ = (
         CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
-        CheckConstraint("opens < closes", name="opens_before_closes"),
-        UniqueConstraint("resource_id", "weekday", "opens"),
+        CheckConstraint(
+            "opens_minute >= 0 AND opens_minute < closes_minute AND closes_minute <= 1440",
+            name="opens_before_closes",
+        ),
+        UniqueConstraint("resource_id", "weekday", "opens_minute"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id", ondelete="CASCADE"))
     weekday: Mapped[int] = mapped_column(SmallInteger)
-    opens: Mapped[time]
-    closes: Mapped[time]
+    opens_minute: Mapped[int] = mapped_column(SmallInteger)
+    closes_minute: Mapped[int] = mapped_column(SmallInteger)
 
     resource: Mapped[Resource] = relationship(back_populates="opening_hours")

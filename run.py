@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Set-up and run RoomTime on a machine that has only Python 3.11+.
+
+    python3 run.py dev     # the service: embedded PostgreSQL + Redis, migrated, seeded
+    python3 run.py test    # the whole test suite (extra arguments go to pytest)
+
+Creates `.venv` on first use and installs the locked dependencies (requirements.lock) into it;
+later runs reinstall only when the lock or pyproject.toml changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("ROOMTIME_VENV", ROOT / ".venv"))
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / "python"
+STAMP = VENV / ".roomtime-installed"
+NO_TESTS_COLLECTED = 5
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256()
+    for name in ("requirements.lock", "pyproject.toml"):
+        digest.update((ROOT / name).read_bytes())
+    return digest.hexdigest()
+
+
+def _ensure_environment() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"RoomTime needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    if not PYTHON.exists():
+        print(f"creating virtual environment in {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    fingerprint = _fingerprint()
+    if STAMP.exists() and STAMP.read_text() == fingerprint:
+        return
+    print("installing locked dependencies", flush=True)
+    pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "-r", str(ROOT / "requirements.lock")], check=True)
+    subprocess.run([*pip, "--no-deps", "-e", str(ROOT)], check=True)
+    STAMP.write_text(fingerprint)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"dev", "test", "roomtime"}:
+        print(__doc__)
+        return 2
+    _ensure_environment()
+    command, rest = argv[0], argv[1:]
+    os.chdir(ROOT)
+    if command == "test":
+        code = subprocess.call([str(PYTHON), "-m", "pytest", *rest])
+        if code == NO_TESTS_COLLECTED:
+            print("pytest collected no tests: treating that as a failure", file=sys.stderr)
+            return 1
+        return code
+    args = ["dev"] if command == "dev" else rest
+    # exec: Ctrl-C goes straight to `roomtime`, which stops what it started.
+    os.execv(str(PYTHON), [str(PYTHON), "-m", "roomtime", *args])
+    return 0  # not reached
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,81 @@
+"""Liveness, readiness (naming the dependency that is down) and Prometheus metrics."""
+
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from roomtime.api.problems import problem_response, problem_responses
+from roomtime.core.redis.client import ping
+
+log = structlog.get_logger(__name__)
+router = APIRouter(tags=["operations"])
+
+_CHECK_TIMEOUT_SECONDS = 2.0
+
+
+class HealthRead(BaseModel):
+    status: str
+    checks: dict[str, str]
+
+
+async def _database_ok(request: Request) -> bool:
+    try:
+        async with asyncio.timeout(_CHECK_TIMEOUT_SECONDS):
+            async with request.app.state.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+    except (SQLAlchemyError, OSError, TimeoutError) as exc:
+        log.warning("readiness_database_down", error=type(exc).__name__)
+        return False
+    return True
+
+
+async def _redis_ok(request: Request) -> bool:
+    try:
+        async with asyncio.timeout(_CHECK_TIMEOUT_SECONDS):
+            return await ping(request.app.state.redis)
+    except TimeoutError:
+        return False
+
+
+@router.get("/health/live", response_model=HealthRead, summary="Liveness: the process answers")
+async def live() -> HealthRead:
+    return HealthRead(status="ok", checks={})
+
+
+@router.get(
+    "/health/ready",
+    response_model=HealthRead,
+    summary="Readiness: PostgreSQL and Redis answer",
+    responses=problem_responses(503),
+)
+async def ready(request: Request) -> HealthRead | JSONResponse:
+    db_ok, redis_ok = await asyncio.gather(_database_ok(request), _redis_ok(request))
+    checks = {"database": "ok" if db_ok else "down", "redis": "ok" if redis_ok else "down"}
+    down = [name for name, state in checks.items() if state == "down"]
+    if down:
+        return problem_response(
+            request,
+            status=503,
+            code="dependency_unavailable",
+            title="Service Unavailable",
+            detail=f"unavailable: {', '.join(down)}",
+            checks=checks,
+            failing=down,
+        )
+    return HealthRead(status="ok", checks=checks)
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+async def metrics(request: Request) -> Response:
+    if not request.app.state.settings.app.metrics_enabled:
+        return problem_response(request, status=404, code="not_found", title="Not Found")
+    body = generate_latest(request.app.state.metrics.registry)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,92 @@
+"""Request id, access log, metrics, and the last-resort 500 as a problem document.
+
+A plain ASGI middleware (not BaseHTTPMiddleware) so it adds no task or buffering per request.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+import structlog
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from roomtime.api.metrics import HttpMetrics
+from roomtime.api.problems import internal_error
+
+log = structlog.get_logger("roomtime.access")
+
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+UNMATCHED_ROUTE = "<unmatched>"
+
+
+def _incoming_request_id(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            text = value.decode("latin-1")
+            return text if _VALID_REQUEST_ID.match(text) else None
+    return None
+
+
+def _route_template(scope: Scope) -> str:
+    route = getattr(scope.get("route"), "path", None)
+    if route:
+        return route
+    # Plain Starlette routes (/docs, /openapi.json) set no "route" but are static paths, so the
+    # raw path is bounded; anything unmatched shares one label.
+    return scope["path"] if "endpoint" in scope else UNMATCHED_ROUTE
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _incoming_request_id(scope) or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            if response_started:
+                raise
+            response = await internal_error(Request(scope), exc)
+            await response(scope, receive, send_with_id)
+        finally:
+            self._finish(scope, status, time.perf_counter() - started)
+
+    def _finish(self, scope: Scope, status: int, seconds: float) -> None:
+        route = _route_template(scope)
+        self.metrics.observe(scope["method"], route, status, seconds)
+        log.info(
+            "request",
+            method=scope["method"],
+            path=scope["path"],
+            route=route,
+            status=status,
+            duration_ms=round(seconds * 1000, 2),
+            user_id=scope.get("state", {}).get("user_id"),
+            client=(scope.get("client") or (None,))[0],
+        )
+        structlog.contextvars.clear_contextvars()

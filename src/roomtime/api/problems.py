@@ -1,0 +1,194 @@
+"""RFC 9457 problem details: the only place where errors become HTTP responses."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from roomtime.core.errors import DomainError, ErrorKind
+
+log = structlog.get_logger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+STATUS_BY_KIND: dict[ErrorKind, int] = {
+    "not_found": 404,
+    "conflict": 409,
+    "forbidden": 403,
+    "unauthorized": 401,
+    "invalid": 422,
+    "bad_request": 400,
+    "rate_limited": 429,
+    "busy": 409,
+    "unavailable": 503,
+    "too_large": 413,
+    "unsupported_media": 415,
+}
+
+_CODE_BY_STATUS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+class ValidationDetail(BaseModel):
+    field: str = Field(examples=["body.email"])
+    message: str = Field(examples=["value is not a valid email address"])
+    type: str = Field(examples=["value_error"])
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document with RoomTime's stable `code` and the request id."""
+
+    type: str = Field(examples=["/problems/slots_unavailable"])
+    title: str = Field(examples=["Slots unavailable"])
+    status: int = Field(examples=[409])
+    detail: str | None = Field(None, examples=["One or more slots are no longer available"])
+    instance: str | None = Field(None, examples=["/bookings/hold"])
+    code: str = Field(examples=["slots_unavailable"])
+    request_id: str | None = Field(None, examples=["5f0c6f3e2a0b4d53a6c1f0f5a3b2c1d0"])
+    details: list[ValidationDetail] | None = None
+
+
+def problem_response(
+    request: Request | None,
+    *,
+    status: int,
+    code: str,
+    title: str | None = None,
+    detail: str | None = None,
+    headers: dict[str, str] | None = None,
+    path: str | None = None,
+    request_id: str | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    if request is not None:
+        path = path or request.url.path
+        request_id = request_id or getattr(request.state, "request_id", None)
+    body: dict[str, Any] = {
+        "type": f"/problems/{code}",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail or title or HTTPStatus(status).phrase,
+        "instance": path,
+        "code": code,
+        "request_id": request_id,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    status = STATUS_BY_KIND[exc.kind]
+    headers = dict(exc.headers)
+    if exc.retry_after is not None:
+        headers["Retry-After"] = str(max(1, int(exc.retry_after)))
+    if status == 401:
+        headers.setdefault("WWW-Authenticate", "Bearer")
+    if status >= 500:
+        log.warning("domain_unavailable", code=exc.code, detail=exc.detail)
+    return problem_response(
+        request,
+        status=status,
+        code=exc.code,
+        title=exc.title,
+        detail=exc.detail,
+        headers=headers,
+        **exc.extra,
+    )
+
+
+def _field_name(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = [
+        {"field": _field_name(err.get("loc", ())), "message": err["msg"], "type": err["type"]}
+        for err in exc.errors()
+    ]
+    return problem_response(
+        request,
+        status=422,
+        code="validation_error",
+        title="Validation failed",
+        detail="The request is not valid; see details",
+        details=details,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _CODE_BY_STATUS.get(exc.status_code, "http_error")
+    phrase = HTTPStatus(exc.status_code).phrase
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else None
+    return problem_response(
+        request,
+        status=exc.status_code,
+        code=code,
+        title=phrase,
+        detail=detail,
+        headers=dict(exc.headers or {}),
+    )
+
+
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    # Services translate the constraint violations they expect; one reaching here is a race
+    # the service did not anticipate. The database kept the data consistent: report 409.
+    log.warning("unmapped_integrity_error", error=str(getattr(exc, "orig", exc))[:300])
+    return problem_response(
+        request,
+        status=409,
+        code="conflict",
+        title="Conflict",
+        detail="The request conflicts with the current state of the resource",
+    )
+
+
+async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled_exception", exc_info=exc)
+    return problem_response(
+        request,
+        status=500,
+        code="internal_error",
+        title="Internal Server Error",
+        detail="An unexpected error occurred; quote the request id when reporting it",
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(Exception, internal_error)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` for the given error statuses, all documented as problems."""
+    return {
+        status: {
+            "model": Problem,
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

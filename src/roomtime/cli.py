@@ -1,0 +1,132 @@
+"""The `roomtime` command (SPEC §5)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from roomtime.core.clock import utcnow
+from roomtime.core.db import create_engine, create_sessionmaker
+from roomtime.core.logging import configure_logging
+from roomtime.settings import Settings, get_settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="RoomTime booking service")
+
+
+@app.callback()
+def _configure(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand == "dev":
+        os.environ.setdefault("LOG_FORMAT", "console")
+    settings = get_settings()
+    configure_logging(settings.app.log_level, settings.app.log_format)
+
+
+def _uvicorn_proxy_options(settings: Settings) -> dict[str, object]:
+    # uvicorn trusts X-Forwarded-For from 127.0.0.1 by default; we trust only configured
+    # proxies, so a client cannot pick its own address (and rate-limit key) with a header.
+    proxies = settings.app.trusted_proxy_list
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": ",".join(proxies) or "''"}
+
+
+async def _seed(settings: Settings) -> None:
+    from roomtime.seed import seed
+
+    engine = create_engine(settings)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            report = await seed(session, settings, utcnow)
+    finally:
+        await engine.dispose()
+    created = "created" if report.admin_created else "exists"
+    typer.echo(
+        f"admin {report.admin_email} ({created}); new resources: {len(report.resources_created)}"
+    )
+
+
+def _require_database_url(settings: Settings) -> str:
+    if not settings.database.database_url:
+        typer.echo("DATABASE_URL is not set (`roomtime dev` starts an embedded one).", err=True)
+        raise typer.Exit(2)
+    return settings.database.database_url
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations (alembic upgrade head)."""
+    from roomtime import migrate as migrations
+
+    migrations.upgrade(_require_database_url(get_settings()))
+    typer.echo("migrations applied")
+
+
+@app.command()
+def seed() -> None:
+    """Create idempotent starter data: an admin, resources and their slots."""
+    settings = get_settings()
+    _require_database_url(settings)
+    asyncio.run(_seed(settings))
+
+
+@app.command()
+def api(
+    host: Annotated[str | None, typer.Option(help="Bind address (default HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default PORT)")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes")] = 1,
+) -> None:
+    """Run the HTTP API only (for production and for many instances)."""
+    settings = get_settings()
+    uvicorn.run(
+        "roomtime.main:app_from_env",
+        factory=True,
+        host=host or settings.app.host,
+        port=port or settings.app.port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        **_uvicorn_proxy_options(settings),  # type: ignore[arg-type]
+    )
+
+
+@app.command()
+def dev() -> None:
+    """Everything in one process tree: embedded PostgreSQL/Redis unless URLs are set,
+    migrations, seed data and the API. Ctrl-C stops all of it."""
+    from roomtime import migrate as migrations
+    from roomtime.embedded import EmbeddedUnavailableError, embedded_services
+    from roomtime.main import create_app
+
+    settings = get_settings()
+    try:
+        services = embedded_services(
+            settings.app.data_dir.resolve(),
+            database_url=settings.database.database_url,
+            redis_url=settings.redis.redis_url,
+        )
+        with services as (database_url, redis_url):
+            os.environ["DATABASE_URL"], os.environ["REDIS_URL"] = database_url, redis_url
+            get_settings.cache_clear()
+            settings = get_settings()
+            migrations.upgrade(database_url)
+            asyncio.run(_seed(settings))
+            base = f"http://{settings.app.host}:{settings.app.port}"
+            typer.echo(f"RoomTime at {base}  (Swagger: {base}/docs)")
+            typer.echo(f"DATABASE_URL={database_url}\nREDIS_URL={redis_url}")
+            uvicorn.run(
+                create_app(settings),
+                host=settings.app.host,
+                port=settings.app.port,
+                log_config=None,
+                access_log=False,
+                **_uvicorn_proxy_options(settings),  # type: ignore[arg-type]
+            )
+    except EmbeddedUnavailableError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+
+
+def main() -> None:
+    app(prog_name="roomtime")

@@ -1,0 +1,36 @@
+"""The audit trail (R-31): rows are written inside the caller's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roomtime.domains.audit.models import AuditLog
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    action: str,
+    entity: str,
+    entity_id: object | None,
+    actor_user_id: int | None,
+    meta: dict[str, Any] | None = None,
+    ip: str | None = None,
+) -> None:
+    """Add an audit row to the current transaction: it commits or rolls back with the change."""
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    session.add(
+        AuditLog(
+            actor_user_id=actor_user_id,
+            action=action,
+            entity=entity,
+            entity_id=None if entity_id is None else str(entity_id),
+            meta=meta or {},
+            request_id=request_id,
+            ip=ip,
+        )
+    )
+    await session.flush()

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
+
+NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def minute_of_day(text: str) -> int:
+    if not _HHMM.match(text):
+        raise ValueError("time must be HH:MM (00:00–24:00)")
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def format_minute(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+class OpeningHoursItem(BaseModel):
+    weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
+    opens: str = Field(examples=["08:00"])
+    closes: str = Field(examples=["20:00"], description="24:00 means midnight at the day's end")
+
+    @field_validator("opens", "closes")
+    @classmethod
+    def _hhmm(cls, value: str) -> str:
+        minute_of_day(value)
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OpeningHoursItem:
+        if minute_of_day(self.opens) >= minute_of_day(self.closes):
+            raise ValueError("opens must be before closes")
+        return self
+
+
+def default_opening_hours() -> list[OpeningHoursItem]:
+    return [OpeningHoursItem(weekday=d, opens="08:00", closes="20:00") for d in range(7)]
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown IANA time zone: {value!r}") from exc
+    if value not in available_timezones() and value != "UTC":
+        raise ValueError(f"unknown IANA time zone: {value!r}")
+    return value
+
+
+def _check_hours(items: list[OpeningHoursItem]) -> list[OpeningHoursItem]:
+    by_day: dict[int, list[tuple[int, int]]] = {}
+    for item in items:
+        by_day.setdefault(item.weekday, []).append(
+            (minute_of_day(item.opens), minute_of_day(item.closes))
+        )
+    for intervals in by_day.values():
+        intervals.sort()
+        for (_, prev_close), (next_open, _) in itertools.pairwise(intervals):
+            if next_open < prev_close:
+                raise ValueError("opening intervals of one weekday must not overlap")
+    return items
+
+
+class ResourceBase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = Field("", max_length=5000)
+    timezone: str = Field("UTC", examples=["Europe/Berlin"])
+    slot_minutes: int = Field(60, ge=5, le=1440)
+    hold_ttl_seconds: int | None = Field(None, ge=1, le=86400)
+    max_hold_slots: int = Field(8, ge=1, le=1000)
+    booking_mode: Literal["exclusive", "shared"] = "exclusive"
+    cancel_deadline_minutes: int | None = Field(None, ge=0)
+    opening_hours: list[OpeningHoursItem] = Field(default_factory=default_opening_hours)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        return _check_timezone(value)
+
+    @field_validator("slot_minutes")
+    @classmethod
+    def _divides_day(cls, value: int) -> int:
+        if 1440 % value:
+            raise ValueError("slot_minutes must divide a day (1440 minutes)")
+        return value
+
+    @field_validator("opening_hours")
+    @classmethod
+    def _hours(cls, value: list[OpeningHoursItem]) -> list[OpeningHoursItem]:
+        return _check_hours(value)
+
+
+class ResourceCreate(ResourceBase):
+    name: NonBlank
+    location: NonBlank
+    capacity: int = Field(ge=1, le=100_000)
+
+
+class ResourceRead(BaseModel):
+    id: int
+    name: str
+    location: str
+    capacity: int
+    description: str
+    timezone: str
+    slot_minutes: int
+    hold_ttl_seconds: int
+    max_hold_slots: int
+    booking_mode: str
+    cancel_deadline_minutes: int | None
+    opening_hours: list[OpeningHoursItem]
+    is_active: bool
+    file_url: str | None = None
+    created_at: datetime
+    updated_at: datetime

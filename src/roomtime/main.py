@@ -1,0 +1,63 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from roomtime import __version__
+from roomtime.api.metrics import HttpMetrics
+from roomtime.api.middleware import RequestContextMiddleware
+from roomtime.api.problems import install_problem_handlers
+from roomtime.api.router import api_router
+from roomtime.core.clock import Clock, utcnow
+from roomtime.core.db import create_engine, create_sessionmaker
+from roomtime.core.logging import configure_logging
+from roomtime.core.redis.client import create_redis
+from roomtime.settings import Settings, get_settings
+
+DESCRIPTION = """
+Reserve time on shared resources (rooms, tables, a specialist's hours, event seats) with no
+double booking, ever. Errors are RFC 9457 problem documents (`application/problem+json`)
+with a stable `code` and the `request_id` to quote when reporting them.
+"""
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.app.log_level, settings.app.log_format)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        redis = create_redis(settings)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.redis = redis
+        try:
+            yield
+        finally:
+            await redis.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="RoomTime",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.metrics = HttpMetrics()
+    install_problem_handlers(app)
+    app.include_router(api_router)
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Entry point for `uvicorn --factory roomtime.main:app_from_env`."""
+    return create_app()

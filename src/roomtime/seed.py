@@ -1,0 +1,104 @@
+"""Idempotent starter data: an admin and a few resources with their slots (SPEC §5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roomtime.core.clock import Clock
+from roomtime.domains.auth import service as auth_service
+from roomtime.domains.resources import service as resources_service
+from roomtime.domains.resources.schemas import OpeningHoursItem, ResourceCreate
+from roomtime.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+DEV_ADMIN_PASSWORD = "roomtime-admin"  # noqa: S105 (documented development default only)
+
+
+def _weekdays(opens: str, closes: str) -> list[OpeningHoursItem]:
+    return [OpeningHoursItem(weekday=d, opens=opens, closes=closes) for d in range(5)]
+
+
+STARTER_RESOURCES = (
+    ResourceCreate(
+        name="Meeting room Aurora",
+        location="Berlin, 3rd floor",
+        capacity=8,
+        description="Screen, whiteboard, video conferencing.",
+        timezone="Europe/Berlin",
+    ),
+    ResourceCreate(
+        name="Recording studio",
+        location="Berlin, basement",
+        capacity=3,
+        timezone="Europe/Berlin",
+        slot_minutes=120,
+        opening_hours=[
+            OpeningHoursItem(weekday=d, opens="10:00", closes="22:00") for d in range(7)
+        ],
+    ),
+    ResourceCreate(
+        name="Table 4 by the window",
+        location="Trattoria Centrale",
+        capacity=4,
+        description="Restaurant table for up to four guests.",
+        slot_minutes=30,
+        max_hold_slots=6,
+        opening_hours=[
+            OpeningHoursItem(weekday=d, opens="12:00", closes="23:00") for d in range(7)
+        ],
+    ),
+    ResourceCreate(
+        name="Dr. Rivera — consultations",
+        location="Clinic, room 2",
+        capacity=1,
+        slot_minutes=30,
+        cancel_deadline_minutes=120,
+        opening_hours=_weekdays("09:00", "17:00"),
+    ),
+    ResourceCreate(
+        name="Morning yoga class",
+        location="Studio Lotus",
+        capacity=12,
+        booking_mode="shared",
+        opening_hours=[
+            OpeningHoursItem(weekday=d, opens="07:00", closes="09:00") for d in range(7)
+        ],
+    ),
+)
+
+
+@dataclass
+class SeedReport:
+    admin_email: str
+    admin_created: bool
+    resources_created: list[str]
+
+
+async def seed(session: AsyncSession, settings: Settings, clock: Clock) -> SeedReport:
+    password = settings.auth.seed_admin_password
+    if password is None:
+        if settings.app.environment == "production":
+            raise ValueError("set SEED_ADMIN_PASSWORD to seed a production database")
+        password = DEV_ADMIN_PASSWORD
+    admin, created = await auth_service.ensure_admin(
+        session, email=settings.auth.seed_admin_email, password=password
+    )
+    made: list[str] = []
+    for data in STARTER_RESOURCES:
+        if await resources_service.find_by_name(session, data.name) is not None:
+            continue
+        await resources_service.create_resource(
+            session,
+            data,
+            actor_user_id=admin.id,
+            now=clock(),
+            default_hold_ttl=settings.booking.hold_ttl_seconds,
+            horizon_days=settings.booking.slot_horizon_days,
+        )
+        made.append(data.name)
+    log.info("seeded", admin=admin.email, admin_created=created, resources_created=len(made))
+    return SeedReport(admin.email, created, made)

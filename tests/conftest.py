@@ -1,0 +1,103 @@
+"""Fixtures shared by the whole suite: real PostgreSQL and Redis, an app, an HTTP client."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from roomtime import migrate
+from roomtime.core.clock import FrozenClock
+from roomtime.core.db import create_engine, create_sessionmaker
+from roomtime.main import create_app
+from roomtime.models import metadata
+from roomtime.settings import (
+    AppSettings,
+    AuthSettings,
+    DatabaseSettings,
+    MailSettings,
+    RedisSettings,
+    Settings,
+)
+from tests.services import ServiceUrls, test_services
+
+TEST_JWT_SECRET = "test-secret-" + "x" * 40
+
+
+@pytest.fixture(scope="session")
+def services() -> Iterator[ServiceUrls]:
+    data_dir = Path(os.environ.get("DATA_DIR", ".data")).resolve()
+    with test_services(data_dir) as found:
+        migrate.upgrade(found.database_url)
+        yield found
+
+
+def make_settings(services: ServiceUrls, data_dir: Path, **sections: object) -> Settings:
+    base: dict[str, object] = {
+        "app": AppSettings(environment="test", data_dir=data_dir, log_format="json"),
+        "database": DatabaseSettings(database_url=services.database_url, db_pool_size=5),
+        "redis": RedisSettings(redis_url=services.redis_url, redis_key_prefix="rt-test"),
+        "auth": AuthSettings(jwt_secret=TEST_JWT_SECRET, admin_emails="boss@example.com"),
+        "mail": MailSettings(smtp_host=None),
+    }
+    base.update(sections)
+    return Settings(**base)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def settings(services: ServiceUrls, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return make_settings(services, tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(settings)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def clean_db(engine: AsyncEngine) -> None:
+    """Empty every table before the test (not after: a failing test leaves its data)."""
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    async with engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+async def redis(settings: Settings) -> AsyncIterator[Redis]:
+    client = Redis.from_url(settings.redis.redis_url or "")
+    await client.flushdb()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def session(engine: AsyncEngine, clean_db: None) -> AsyncIterator[AsyncSession]:
+    async with create_sessionmaker(engine)() as s:
+        yield s
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(datetime(2030, 1, 7, 9, 0, tzinfo=UTC))  # a Monday
+
+
+@pytest.fixture
+async def app_client(
+    settings: Settings, clean_db: None, redis: Redis
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client bound to a fresh app on the real databases (real clock)."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            client.app = app  # type: ignore[attr-defined]
+            yield client

@@ -1,0 +1,51 @@
+"""`roomtime seed` is idempotent and leaves an admin, resources and their slots."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roomtime.core.clock import FrozenClock
+from roomtime.domains.auth.passwords import verify_password
+from roomtime.seed import DEV_ADMIN_PASSWORD, STARTER_RESOURCES, seed
+from roomtime.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+
+async def test_seed_twice_creates_everything_once(
+    session: AsyncSession, settings: Settings, clock: FrozenClock
+) -> None:
+    first = await seed(session, settings, clock)
+    slots_after_first = await session.scalar(text("SELECT count(*) FROM time_slot"))
+    second = await seed(session, settings, clock)
+
+    assert first.admin_created and not second.admin_created
+    assert len(first.resources_created) == len(STARTER_RESOURCES)
+    assert second.resources_created == []
+    assert await session.scalar(text("SELECT count(*) FROM resource")) == len(STARTER_RESOURCES)
+    assert await session.scalar(text("SELECT count(*) FROM time_slot")) == slots_after_first
+    assert slots_after_first and slots_after_first > 0
+    role, password_hash = (
+        await session.execute(text("SELECT role, password_hash FROM user_account"))
+    ).one()
+    assert role == "admin"
+    assert password_hash.startswith("$argon2id$")
+    assert verify_password(DEV_ADMIN_PASSWORD, password_hash)
+    actions = (await session.execute(text("SELECT action FROM audit_log"))).scalars().all()
+    assert actions.count("resource.created") == len(STARTER_RESOURCES)
+
+
+async def test_seed_generates_slots_over_the_horizon_in_local_days(
+    session: AsyncSession, settings: Settings, clock: FrozenClock
+) -> None:
+    await seed(session, settings, clock)
+    days = await session.scalar(
+        text(
+            "SELECT count(DISTINCT (s.starts_at AT TIME ZONE r.timezone)::date) "
+            "FROM time_slot s JOIN resource r ON r.id = s.resource_id "
+            "WHERE r.name = 'Meeting room Aurora'"
+        )
+    )
+    assert days == settings.booking.slot_horizon_days
