@@ -206,7 +206,7 @@ def _create_system_user(name: str) -> None:
 
 
 def give_dir_to(path: Path, run_as: RunAs) -> None:
-    """Hand a directory tree the postgres user must own (PGDATA, socket dir)."""
+    """Hand PGDATA to the postgres user; recursive only when a previous run left another owner."""
     if path.stat().st_uid == run_as.uid:
         return
     for root, dirs, files in os.walk(path):
@@ -225,7 +225,7 @@ def make_traversable(path: Path) -> None:
 
 
 def make_binaries_usable(bins: PgBinaries) -> None:
-    """The postgres user needs to run the binaries and read the install's lib/share dirs."""
+    """The postgres user must reach the install (bin, lib, share) and run its binaries."""
     make_traversable(bins.bin_dir.parent)
     for exe in (bins.postgres, bins.initdb):
         mode = exe.stat().st_mode

@@ -46,3 +46,8 @@ async def create_user(
             raise EmailTakenError("An account with this email already exists") from exc
         raise
     return user
+
+
+async def find_active(session: AsyncSession, user_id: int) -> User | None:
+    user = await repository.get(session, user_id)
+    return user if user is not None and user.is_active else None

@@ -1,0 +1,71 @@
+"""FastAPI dependencies: the authenticated user and the role checks (R-29).
+
+The user row is loaded on every request, so a deactivated account or a demoted admin loses
+access at once, not when the access token expires.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import structlog
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from roomtime.api.deps import ClockDep, SessionDep, SettingsDep
+from roomtime.domains.auth import tokens
+from roomtime.domains.auth.errors import (
+    AdminRequiredError,
+    InvalidTokenError,
+    NotAuthenticatedError,
+)
+from roomtime.domains.auth.service import jwt_config
+from roomtime.domains.users import service as users_service
+from roomtime.domains.users.constants import ROLE_ADMIN
+from roomtime.domains.users.models import User
+
+log = structlog.get_logger(__name__)
+
+_bearer = HTTPBearer(auto_error=False, description="Access token from POST /auth/login")
+_INVALID = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+
+async def optional_user(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User | None:
+    if credentials is None:
+        return None
+    try:
+        claims = tokens.decode_access_token(
+            jwt_config(settings), credentials.credentials, now=clock()
+        )
+    except tokens.TokenRejectedError as exc:
+        log.info("access_token_rejected", reason=str(exc))
+        raise InvalidTokenError(headers=_INVALID) from exc
+    user = await users_service.find_active(session, claims.user_id)
+    if user is None:
+        raise InvalidTokenError(headers=_INVALID)
+    request.scope.setdefault("state", {})["user_id"] = user.id
+    structlog.contextvars.bind_contextvars(user_id=user.id)
+    return user
+
+
+async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    if user is None:
+        raise NotAuthenticatedError(headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+async def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
+    if user.role != ROLE_ADMIN:
+        raise AdminRequiredError()
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+CurrentUser = Annotated[User, Depends(current_user)]
+AdminUser = Annotated[User, Depends(admin_user)]

@@ -1,0 +1,46 @@
+from roomtime.core.errors import (
+    BadRequestError,
+    ForbiddenError,
+    RateLimitedError,
+    UnauthorizedError,
+)
+
+
+class NotAuthenticatedError(UnauthorizedError):
+    code = "not_authenticated"
+    title = "Authentication required"
+
+
+class InvalidTokenError(UnauthorizedError):
+    code = "invalid_token"
+    title = "Invalid or expired access token"
+
+
+class InvalidCredentialsError(UnauthorizedError):
+    code = "invalid_credentials"
+    title = "Invalid email or password"
+
+
+class InvalidRefreshTokenError(UnauthorizedError):
+    code = "invalid_refresh_token"
+    title = "Invalid or expired refresh token"
+
+
+class RefreshTokenReusedError(UnauthorizedError):
+    code = "refresh_token_reused"
+    title = "Refresh token reuse detected; the session was revoked"
+
+
+class InvalidResetTokenError(BadRequestError):
+    code = "invalid_reset_token"
+    title = "Invalid or expired password reset token"
+
+
+class AdminRequiredError(ForbiddenError):
+    code = "forbidden"
+    title = "Administrator role required"
+
+
+class TooManyAttemptsError(RateLimitedError):
+    code = "rate_limited"
+    title = "Too many requests"

@@ -1,0 +1,100 @@
+"""Access tokens (JWT) and the opaque secrets used for refresh and password reset.
+
+Access tokens are explicitly typed (`typ: at+jwt`, RFC 9068) and checked for signature,
+algorithm (HS256 only, so `none` and key confusion are refused), `exp`, `nbf`, `iat`, `iss`,
+`aud`, `sub` and `jti`. Refresh and reset tokens are random strings, not JWTs, so one of them
+presented as a bearer token can never validate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+
+ALGORITHM = "HS256"
+ACCESS_TOKEN_TYPE = "at+jwt"
+_FORBIDDEN_HEADERS = ("jku", "jwk", "x5u", "x5c", "kid")
+_REQUIRED_CLAIMS = ["exp", "iat", "nbf", "iss", "aud", "sub", "jti"]
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: int
+    role: str
+    jti: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class JwtConfig:
+    secret: str
+    issuer: str
+    audience: str
+    ttl_seconds: int
+
+
+class TokenRejectedError(Exception):
+    """The token is not a valid access token (the reason is for logs only)."""
+
+
+def issue_access_token(config: JwtConfig, *, user_id: int, role: str, now: datetime) -> str:
+    claims = {
+        "sub": str(user_id),
+        "role": role,
+        "iat": now,
+        "nbf": now,
+        "exp": now + timedelta(seconds=config.ttl_seconds),
+        "iss": config.issuer,
+        "aud": config.audience,
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, config.secret, algorithm=ALGORITHM, headers={"typ": ACCESS_TOKEN_TYPE})
+
+
+def decode_access_token(config: JwtConfig, token: str, *, now: datetime) -> AccessClaims:
+    try:
+        decoded = jwt.decode_complete(
+            token,
+            config.secret,
+            algorithms=[ALGORITHM],
+            audience=config.audience,
+            issuer=config.issuer,
+            options={"require": _REQUIRED_CLAIMS, "verify_exp": False, "verify_nbf": False},
+        )
+    except jwt.PyJWTError as exc:
+        raise TokenRejectedError(type(exc).__name__) from exc
+    header, payload = decoded["header"], decoded["payload"]
+    if header.get("typ") != ACCESS_TOKEN_TYPE:
+        raise TokenRejectedError("wrong token type")
+    if any(name in header for name in _FORBIDDEN_HEADERS):
+        raise TokenRejectedError("untrusted key header")
+    # Time claims are checked against the injected clock, not the machine's, so tests can
+    # move time; 5 s of leeway absorbs clock skew between instances.
+    stamp = now.timestamp()
+    if payload["exp"] <= stamp - 5 or payload["nbf"] > stamp + 5:
+        raise TokenRejectedError("expired or not yet valid")
+    try:
+        user_id = int(payload["sub"])
+    except (TypeError, ValueError) as exc:
+        raise TokenRejectedError("bad subject") from exc
+    return AccessClaims(
+        user_id=user_id,
+        role=str(payload.get("role")),
+        jti=str(payload["jti"]),
+        expires_at=datetime.fromtimestamp(payload["exp"], tz=now.tzinfo),
+    )
+
+
+def new_opaque_token() -> str:
+    """256 random bits, URL-safe: for refresh and password-reset tokens."""
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    # A plain SHA-256 is enough for 256-bit random secrets (ASVS 6.5.2): no dictionary to try.
+    return hashlib.sha256(token.encode()).hexdigest()
