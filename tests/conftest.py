@@ -26,6 +26,7 @@ from roomtime.settings import (
     RedisSettings,
     Settings,
 )
+from tests.factories.auth import Caller, make_caller
 from tests.services import ServiceUrls, test_services
 
 TEST_JWT_SECRET = "test-secret-" + "x" * 40
@@ -101,3 +102,13 @@ async def app_client(
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             client.app = app  # type: ignore[attr-defined]
             yield client
+
+
+@pytest.fixture
+async def admin(session: AsyncSession, settings: Settings) -> Caller:
+    return await make_caller(session, settings, role="admin", email="admin@example.com")
+
+
+@pytest.fixture
+async def member(session: AsyncSession, settings: Settings) -> Caller:
+    return await make_caller(session, settings, role="user", email="member@example.com")

@@ -7,9 +7,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from roomtime.core import tx
 from roomtime.domains.audit import service as audit
 from roomtime.domains.auth.passwords import hash_password
+from roomtime.domains.auth.tokens import JwtConfig
 from roomtime.domains.users import service as users_service
 from roomtime.domains.users.constants import ROLE_ADMIN
 from roomtime.domains.users.models import User
+from roomtime.settings import Settings
+
+
+def jwt_config(settings: Settings) -> JwtConfig:
+    return JwtConfig(
+        secret=settings.resolved_jwt_secret(),
+        issuer=settings.auth.jwt_issuer,
+        audience=settings.auth.jwt_audience,
+        ttl_seconds=settings.auth.access_token_ttl_seconds,
+    )
 
 
 async def ensure_admin(

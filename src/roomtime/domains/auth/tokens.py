@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import jwt
 
 ALGORITHM = "HS256"
-ACCESS_TOKEN_TYPE = "at+jwt"
+ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105 (a media type, not a secret)
 _FORBIDDEN_HEADERS = ("jku", "jwk", "x5u", "x5c", "kid")
 _REQUIRED_CLAIMS = ["exp", "iat", "nbf", "iss", "aud", "sub", "jti"]
 
@@ -53,7 +53,9 @@ def issue_access_token(config: JwtConfig, *, user_id: int, role: str, now: datet
         "aud": config.audience,
         "jti": uuid.uuid4().hex,
     }
-    return jwt.encode(claims, config.secret, algorithm=ALGORITHM, headers={"typ": ACCESS_TOKEN_TYPE})
+    return jwt.encode(
+        claims, config.secret, algorithm=ALGORITHM, headers={"typ": ACCESS_TOKEN_TYPE}
+    )
 
 
 def decode_access_token(config: JwtConfig, token: str, *, now: datetime) -> AccessClaims:
