@@ -29,6 +29,7 @@ EXPECTED_TABLES = {
     "booking",
     "file_upload",
     "audit_log",
+    "notification_outbox",
 }
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core.clock import Clock
 from roomtime.core.redis.client import Redis
+from roomtime.core.redis.ratelimit import RateLimiter
 from roomtime.settings import Settings
 
 
@@ -36,3 +37,26 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 RedisDep = Annotated[Redis, Depends(get_redis)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
+
+
+def get_rate_limiter(request: Request) -> RateLimiter:
+    return request.app.state.rate_limiter
+
+
+def client_ip(request: Request) -> str:
+    """The caller's address. X-Forwarded-For counts only when the peer is a trusted proxy,
+    and then the nearest address in it that is not itself a trusted proxy."""
+    peer = request.client.host if request.client else "unknown"
+    trusted = request.app.state.settings.app.trusted_proxy_list
+    if peer not in trusted:
+        return peer
+    forwarded = request.headers.get("x-forwarded-for", "")
+    hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted:
+            return hop
+    return peer
+
+
+RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
+ClientIpDep = Annotated[str, Depends(client_ip)]

@@ -1,0 +1,67 @@
+"""SQL for the notification outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roomtime.domains.notifications.models import OutboxMessage
+
+
+async def add(session: AsyncSession, values: dict[str, object]) -> int | None:
+    """Insert a message; None when its dedupe key was already used (sent once, never twice)."""
+    stmt = insert(OutboxMessage).values(**values).returning(OutboxMessage.id)
+    if values.get("dedupe_key"):
+        stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def claim(
+    session: AsyncSession, message_id: int, now: datetime, lease: timedelta
+) -> OutboxMessage | None:
+    """Take a due message for one delivery attempt. Pushing `available_at` forward is the
+    lease: a second deliverer skips it, and if this one dies the message is due again."""
+    stmt = (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.available_at <= now,
+        )
+        .values(available_at=now + lease, attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def due_ids(session: AsyncSession, now: datetime, limit: int) -> Sequence[int]:
+    stmt = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.available_at <= now)
+        .order_by(OutboxMessage.available_at)
+        .limit(limit)
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def mark_sent(session: AsyncSession, message_id: int, now: datetime, erase: bool) -> None:
+    values: dict[str, object] = {"sent_at": now, "last_error": None}
+    if erase:
+        values["body"] = "[erased after delivery]"
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)
+    )
+
+
+async def mark_failed(
+    session: AsyncSession, message_id: int, error: str, retry_at: datetime
+) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(last_error=error[:500], available_at=retry_at)
+    )

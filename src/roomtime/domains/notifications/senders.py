@@ -1,0 +1,72 @@
+"""Delivery channels. SMTP in production; without SMTP_HOST, a file drop plus a log line so a
+developer can open the message (and click its link)."""
+
+from __future__ import annotations
+
+import uuid
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
+
+import aiosmtplib
+import structlog
+
+from roomtime.settings import MailSettings
+
+log = structlog.get_logger(__name__)
+
+SMTP_TIMEOUT_SECONDS = 10
+
+
+class DeliveryError(Exception):
+    """The channel refused or could not take the message; the outbox will retry."""
+
+
+class EmailSender(Protocol):
+    async def send(self, to: str, subject: str, body: str) -> None: ...
+
+
+def build_email(sender: str, to: str, subject: str, body: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = f"<{uuid.uuid4().hex}@roomtime>"
+    message.set_content(body)
+    return message
+
+
+class SmtpSender:
+    def __init__(self, mail: MailSettings) -> None:
+        self._mail = mail
+
+    async def send(self, to: str, subject: str, body: str) -> None:
+        mail = self._mail
+        try:
+            await aiosmtplib.send(
+                build_email(mail.smtp_from, to, subject, body),
+                hostname=mail.smtp_host,
+                port=mail.smtp_port,
+                username=mail.smtp_username,
+                password=mail.smtp_password,
+                start_tls=mail.smtp_starttls,
+                timeout=SMTP_TIMEOUT_SECONDS,
+            )
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise DeliveryError(f"{type(exc).__name__}: {exc}"[:300]) from exc
+
+
+class FileSender:
+    """Development mail: written to DATA_DIR/mail/*.eml and echoed to the log."""
+
+    def __init__(self, directory: Path, sender: str) -> None:
+        self._directory = directory
+        self._sender = sender
+
+    async def send(self, to: str, subject: str, body: str) -> None:
+        self._directory.mkdir(parents=True, exist_ok=True)
+        path = self._directory / f"{uuid.uuid4().hex}.eml"
+        path.write_bytes(bytes(build_email(self._sender, to, subject, body)))
+        # Deliberately shows the body (it may hold a reset link): this sink exists only where
+        # no SMTP server is configured, so that a developer can follow the link.
+        log.warning("dev_mail_written", to=to, subject=subject, file=str(path), text=body)
