@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from typing import Annotated
 
 import typer
 import uvicorn
+from pydantic import EmailStr
 
 from roomtime.core.clock import utcnow
 from roomtime.core.db import create_engine, create_sessionmaker
@@ -69,6 +71,47 @@ def seed() -> None:
     settings = get_settings()
     _require_database_url(settings)
     asyncio.run(_seed(settings))
+
+
+async def _create_admin(settings: Settings, email: str, password: str | None) -> bool:
+    from roomtime.domains.auth.service import ensure_admin
+
+    engine = create_engine(settings)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            _, created = await ensure_admin(session, email=email, password=password)
+    finally:
+        await engine.dispose()
+    return created
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@app.command("create-admin")
+def create_admin(email: Annotated[str, typer.Argument(help="Email of the admin account")]) -> None:
+    """Create an admin account, or give an existing account the admin role.
+
+    The password is prompted for, or read from the first line of standard input.
+    """
+    from pydantic import TypeAdapter, ValidationError
+
+    from roomtime.domains.auth.schemas import NewPassword
+
+    settings = get_settings()
+    _require_database_url(settings)
+    password = _read_password()
+    try:
+        TypeAdapter(NewPassword).validate_python(password)  # the API's password policy
+        TypeAdapter(EmailStr).validate_python(email)
+    except ValidationError as exc:
+        typer.echo(f"refused: {exc.errors()[0]['msg']}", err=True)
+        raise typer.Exit(2) from exc
+    created = asyncio.run(_create_admin(settings, email, password))
+    typer.echo(f"admin {email.strip().lower()} {'created' if created else 'promoted'}")
 
 
 @app.command()

@@ -16,6 +16,9 @@ from roomtime.core.clock import Clock, utcnow
 from roomtime.core.db import create_engine, create_sessionmaker
 from roomtime.core.logging import configure_logging
 from roomtime.core.redis.client import create_redis
+from roomtime.core.redis.ratelimit import RateLimiter
+from roomtime.domains.notifications.senders import email_sender
+from roomtime.domains.notifications.service import Notifier
 from roomtime.settings import Settings, get_settings
 
 DESCRIPTION = """
@@ -36,9 +39,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> Fa
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.redis = redis
+        app.state.rate_limiter = RateLimiter(
+            settings.redis.redis_url or "",
+            prefix=settings.redis.redis_key_prefix,
+            socket_timeout=settings.redis.redis_socket_timeout_seconds,
+        )
+        app.state.notifier = Notifier(app.state.sessionmaker, email_sender(settings), clock)
         try:
             yield
         finally:
+            await app.state.notifier.drain()
             await redis.aclose()
             await engine.dispose()
 

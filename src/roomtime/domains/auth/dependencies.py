@@ -12,14 +12,14 @@ import structlog
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from roomtime.api.deps import ClockDep, SessionDep, SettingsDep
+from roomtime.api.deps import ClockDep, RateLimiterDep, SessionDep, SettingsDep
 from roomtime.domains.auth import tokens
 from roomtime.domains.auth.errors import (
     AdminRequiredError,
     InvalidTokenError,
     NotAuthenticatedError,
 )
-from roomtime.domains.auth.service import jwt_config
+from roomtime.domains.auth.service import AuthService, jwt_config
 from roomtime.domains.users import service as users_service
 from roomtime.domains.users.constants import ROLE_ADMIN
 from roomtime.domains.users.models import User
@@ -69,3 +69,16 @@ async def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 CurrentUser = Annotated[User, Depends(current_user)]
 AdminUser = Annotated[User, Depends(admin_user)]
+
+
+def auth_service(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    limiter: RateLimiterDep,
+) -> AuthService:
+    return AuthService(session, settings, clock, limiter, request.app.state.notifier)
+
+
+AuthServiceDep = Annotated[AuthService, Depends(auth_service)]

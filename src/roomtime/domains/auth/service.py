@@ -1,17 +1,35 @@
-"""Authentication use cases. (Login, tokens and password reset arrive with the auth issue.)"""
+"""Authentication use cases (R-28..R-30): register, login, refresh rotation, logout.
+
+Password reset lives in `_password_reset.py`; both are used through `AuthService`.
+"""
 
 from __future__ import annotations
 
+import asyncio
+
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core import tx
 from roomtime.domains.audit import service as audit
-from roomtime.domains.auth.passwords import hash_password
+from roomtime.domains.auth import constants, repository, tokens
+from roomtime.domains.auth._password_reset import PasswordResetFlows
+from roomtime.domains.auth._sessions import issue_pair
+from roomtime.domains.auth.errors import (
+    InvalidCredentialsError,
+    InvalidRefreshTokenError,
+    RefreshTokenReusedError,
+    TooManyAttemptsError,
+)
+from roomtime.domains.auth.passwords import hash_password, verify_password
+from roomtime.domains.auth.schemas import RegisterRequest, TokenPair
 from roomtime.domains.auth.tokens import JwtConfig
 from roomtime.domains.users import service as users_service
-from roomtime.domains.users.constants import ROLE_ADMIN
+from roomtime.domains.users.constants import ROLE_ADMIN, ROLE_USER
 from roomtime.domains.users.models import User
 from roomtime.settings import Settings
+
+log = structlog.get_logger(__name__)
 
 
 def jwt_config(settings: Settings) -> JwtConfig:
@@ -21,6 +39,145 @@ def jwt_config(settings: Settings) -> JwtConfig:
         audience=settings.auth.jwt_audience,
         ttl_seconds=settings.auth.access_token_ttl_seconds,
     )
+
+
+class AuthService(PasswordResetFlows):
+    """Every auth use case; one instance per request (see dependencies.auth_service)."""
+
+    async def register(self, data: RegisterRequest, *, ip: str | None) -> User:
+        email = users_service.normalise_email(data.email)
+        role = ROLE_ADMIN if email in self.settings.auth.admin_email_set else ROLE_USER
+        password_hash = await asyncio.to_thread(hash_password, data.password)
+        async with tx.transactional(self.session):
+            user = await users_service.create_user(
+                self.session,
+                email=email,
+                password_hash=password_hash,
+                role=role,
+                full_name=data.full_name,
+            )
+            await audit.record(
+                self.session,
+                action="user.registered",
+                entity="user",
+                entity_id=user.id,
+                actor_user_id=user.id,
+                meta={"role": role},
+                ip=ip,
+            )
+        return user
+
+    async def login(
+        self, email: str, password: str, *, ip: str, user_agent: str | None
+    ) -> TokenPair:
+        email = users_service.normalise_email(email)
+        # Limits come first: a throttled guess never reaches the (expensive) password hash.
+        await self._enforce_login_limits(email, ip)
+        user = await users_service.find_by_email(self.session, email)
+        ok = await asyncio.to_thread(
+            verify_password, password, user.password_hash if user else None
+        )
+        if user is None or not ok or not user.is_active:
+            await self.limiter.hit(constants.ACCOUNT_FAILURE_BUDGET, "account", email)
+            log.info("login_failed", reason="credentials", known=user is not None, ip=ip)
+            raise InvalidCredentialsError("Invalid email or password")
+        async with tx.transactional(self.session):
+            pair = await issue_pair(
+                self.session, self.settings, user, now=self.clock(), ip=ip, user_agent=user_agent
+            )
+        log.info("login_succeeded", user_id=user.id, ip=ip)
+        return pair
+
+    async def _enforce_login_limits(self, email: str, ip: str) -> None:
+        decision = await self.limiter.hit(constants.LOGIN_LIMIT, "login", ip, email)
+        if decision.allowed and await self.limiter.exhausted(
+            constants.ACCOUNT_FAILURE_BUDGET, "account", email
+        ):
+            decision = await self.limiter.hit(constants.ACCOUNT_SLOWED_LIMIT, "slowed", email)
+        if not decision.allowed:
+            log.warning("login_rate_limited", ip=ip)
+            raise TooManyAttemptsError(
+                "Too many login attempts; retry later", retry_after=decision.retry_after
+            )
+
+    async def refresh(self, token: str, *, ip: str, user_agent: str | None) -> TokenPair:
+        now = self.clock()
+        digest = tokens.token_hash(token)
+        async with tx.transactional(self.session):
+            claimed = await repository.claim_refresh(self.session, digest, now)
+            if claimed is None:
+                reused = await self._detect_reuse(digest, ip)
+            else:
+                user = await users_service.find_active(self.session, claimed.user_id)
+                if user is not None:
+                    return await issue_pair(
+                        self.session,
+                        self.settings,
+                        user,
+                        now=now,
+                        family_id=claimed.family_id,
+                        family_expires_at=claimed.family_expires_at,
+                        parent=claimed,
+                        ip=ip,
+                        user_agent=user_agent,
+                    )
+                await repository.revoke_family(self.session, claimed.family_id, now)
+                reused = False
+        # The revocation above is committed before the error goes out.
+        if reused:
+            raise RefreshTokenReusedError("This refresh token was already used; sign in again")
+        raise InvalidRefreshTokenError("The refresh token is invalid or expired")
+
+    async def _detect_reuse(self, digest: str, ip: str) -> bool:
+        known = await repository.get_refresh_by_hash(self.session, digest)
+        if known is None or known.used_at is None:
+            return False  # unknown, revoked or expired: invalid, not reuse
+        revoked = await repository.revoke_family(self.session, known.family_id, self.clock())
+        await audit.record(
+            self.session,
+            action="auth.refresh_token_reused",
+            entity="user",
+            entity_id=known.user_id,
+            actor_user_id=known.user_id,
+            meta={
+                "family_id": str(known.family_id),
+                "tokens_revoked": revoked,
+                "level": "critical",
+            },
+            ip=ip,
+        )
+        log.critical(
+            "refresh_token_reuse_detected",
+            user_id=known.user_id,
+            family_id=str(known.family_id),
+            ip=ip,
+        )
+        return True
+
+    async def logout(self, token: str) -> None:
+        """Revoke the token's family. Unknown tokens are ignored: logout reveals nothing."""
+        known = await repository.get_refresh_by_hash(self.session, tokens.token_hash(token))
+        async with tx.transactional(self.session):
+            if known is not None:
+                await repository.revoke_family(self.session, known.family_id, self.clock())
+
+    async def update_account(
+        self, user_id: int, *, role: str | None, is_active: bool | None, actor_user_id: int
+    ) -> User:
+        """Admin change of role or status; deactivation also ends every session at once."""
+        async with tx.transactional(self.session):
+            user = await users_service.get_user(self.session, user_id)
+            if role is not None:
+                await users_service.change_role(
+                    self.session, user, role, actor_user_id=actor_user_id
+                )
+            if is_active is not None:
+                changed = await users_service.set_active(
+                    self.session, user, is_active, actor_user_id=actor_user_id
+                )
+                if changed and not is_active:
+                    await repository.revoke_all_for_user(self.session, user.id, self.clock())
+        return user
 
 
 async def ensure_admin(
@@ -45,13 +202,5 @@ async def ensure_admin(
             )
             return user, True
         if user.role != ROLE_ADMIN:
-            previous, user.role = user.role, ROLE_ADMIN
-            await audit.record(
-                session,
-                action="user.role_changed",
-                entity="user",
-                entity_id=user.id,
-                actor_user_id=actor_user_id,
-                meta={"from": previous, "to": ROLE_ADMIN, "via": "cli"},
-            )
+            await users_service.change_role(session, user, ROLE_ADMIN, actor_user_id=actor_user_id)
         return user, False

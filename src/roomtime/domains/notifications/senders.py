@@ -11,7 +11,7 @@ from typing import Protocol
 import aiosmtplib
 import structlog
 
-from roomtime.settings import MailSettings
+from roomtime.settings import MailSettings, Settings
 
 log = structlog.get_logger(__name__)
 
@@ -70,3 +70,9 @@ class FileSender:
         # Deliberately shows the body (it may hold a reset link): this sink exists only where
         # no SMTP server is configured, so that a developer can follow the link.
         log.warning("dev_mail_written", to=to, subject=subject, file=str(path), text=body)
+
+
+def email_sender(settings: Settings) -> EmailSender:
+    if settings.mail.smtp_host:
+        return SmtpSender(settings.mail)
+    return FileSender(settings.app.data_dir / "mail", settings.mail.smtp_from)

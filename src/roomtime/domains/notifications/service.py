@@ -56,6 +56,8 @@ class Notifier:
                 "sensitive": message.sensitive,
                 "user_id": user_id,
                 "dedupe_key": dedupe_key,
+                # The application clock, not the database's: due-ness is judged by it.
+                "available_at": self._clock(),
             },
         )
         if message_id is not None:
@@ -75,6 +77,7 @@ class Notifier:
         async with self._sessionmaker() as session, tx.transactional(session):
             message = await repository.claim(session, message_id, now, LEASE)
         if message is None:
+            log.debug("notification_not_due", id=message_id)
             return False
         try:
             await self._sender.send(message.recipient, message.subject, message.body)

@@ -21,3 +21,14 @@ async def add(session: AsyncSession, user: User) -> User:
     session.add(user)
     await session.flush()
     return user
+
+
+async def list_page(
+    session: AsyncSession, *, limit: int, offset: int, role: str | None
+) -> tuple[list[User], int]:
+    stmt = select(User)
+    if role is not None:
+        stmt = stmt.where(User.role == role)
+    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = await session.execute(stmt.order_by(User.id).limit(limit).offset(offset))
+    return list(rows.scalars().all()), total or 0

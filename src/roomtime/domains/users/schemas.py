@@ -13,3 +13,14 @@ class UserRead(BaseModel):
     role: str
     full_name: str | None
     created_at: datetime
+
+
+class UserAdminRead(UserRead):
+    is_active: bool
+
+
+class UserPage(BaseModel):
+    items: list[UserAdminRead]
+    total: int
+    limit: int
+    offset: int

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roomtime.domains.audit import service as audit
 from roomtime.domains.users import repository
 from roomtime.domains.users.constants import ROLE_USER
 from roomtime.domains.users.errors import EmailTakenError, UserNotFoundError
@@ -51,3 +52,43 @@ async def create_user(
 async def find_active(session: AsyncSession, user_id: int) -> User | None:
     user = await repository.get(session, user_id)
     return user if user is not None and user.is_active else None
+
+
+async def change_role(
+    session: AsyncSession, user: User, role: str, *, actor_user_id: int | None
+) -> None:
+    """Change a role inside the caller's transaction, with its audit row."""
+    if user.role == role:
+        return
+    previous, user.role = user.role, role
+    await audit.record(
+        session,
+        action="user.role_changed",
+        entity="user",
+        entity_id=user.id,
+        actor_user_id=actor_user_id,
+        meta={"from": previous, "to": role},
+    )
+
+
+async def set_active(
+    session: AsyncSession, user: User, active: bool, *, actor_user_id: int | None
+) -> bool:
+    """Activate or deactivate inside the caller's transaction; True when it changed."""
+    if user.is_active == active:
+        return False
+    user.is_active = active
+    await audit.record(
+        session,
+        action="user.activated" if active else "user.deactivated",
+        entity="user",
+        entity_id=user.id,
+        actor_user_id=actor_user_id,
+    )
+    return True
+
+
+async def list_users(
+    session: AsyncSession, *, limit: int, offset: int, role: str | None = None
+) -> tuple[list[User], int]:
+    return await repository.list_page(session, limit=limit, offset=offset, role=role)

@@ -1,0 +1,91 @@
+"""Password reset by email link (R-28): no account enumeration, single-use 30-minute tokens.
+
+The link is built from PUBLIC_BASE_URL, never from the request's Host header, so a forged
+Host cannot send someone's token to an attacker's site.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from urllib.parse import urlencode
+
+import structlog
+
+from roomtime.core import tx
+from roomtime.domains.audit import service as audit
+from roomtime.domains.auth import constants, repository, tokens
+from roomtime.domains.auth._base import AuthBase
+from roomtime.domains.auth.errors import InvalidResetTokenError, TooManyAttemptsError
+from roomtime.domains.auth.models import PasswordReset
+from roomtime.domains.auth.passwords import hash_password
+from roomtime.domains.notifications import templates
+from roomtime.domains.users import service as users_service
+
+log = structlog.get_logger(__name__)
+
+
+class PasswordResetFlows(AuthBase):
+    """The reset half of AuthService (see service.py)."""
+
+    async def forgot(self, email: str, *, ip: str) -> None:
+        decision = await self.limiter.hit(constants.FORGOT_LIMIT, "forgot", ip)
+        if not decision.allowed:
+            raise TooManyAttemptsError(
+                "Too many reset requests; retry later", retry_after=decision.retry_after
+            )
+        user = await users_service.find_by_email(self.session, email)
+        if user is None or not user.is_active:
+            log.info("password_reset_requested", known=False, ip=ip)
+            return
+        now = self.clock()
+        raw = tokens.new_opaque_token()
+        ttl = self.settings.auth.password_reset_ttl_seconds
+        async with tx.transactional(self.session):
+            await repository.retire_resets(self.session, user.id, now)
+            await repository.add_reset(
+                self.session,
+                PasswordReset(
+                    user_id=user.id,
+                    token_hash=tokens.token_hash(raw),
+                    expires_at=now + timedelta(seconds=ttl),
+                ),
+            )
+            base = self.settings.app.public_base_url.rstrip("/")
+            link = f"{base}/reset?{urlencode({'token': raw})}"
+            await self.notifier.enqueue_email(
+                self.session,
+                to=user.email,
+                message=templates.password_reset(link, ttl // 60),
+                user_id=user.id,
+            )
+        log.info("password_reset_requested", known=True, user_id=user.id, ip=ip)
+
+    async def reset_password(self, token: str, new_password: str, *, ip: str) -> None:
+        password_hash = await asyncio.to_thread(hash_password, new_password)
+        now = self.clock()
+        async with tx.transactional(self.session):
+            user_id = await repository.claim_reset(self.session, tokens.token_hash(token), now)
+            user = None
+            if user_id is not None:
+                user = await users_service.find_active(self.session, user_id)
+            if user is None:
+                raise InvalidResetTokenError("The reset link is invalid, used or expired")
+            user.password_hash = password_hash
+            revoked = await repository.revoke_all_for_user(self.session, user.id, now)
+            await audit.record(
+                self.session,
+                action="user.password_reset",
+                entity="user",
+                entity_id=user.id,
+                actor_user_id=user.id,
+                meta={"sessions_revoked": revoked},
+                ip=ip,
+            )
+            await self.notifier.enqueue_email(
+                self.session,
+                to=user.email,
+                message=templates.password_changed(),
+                user_id=user.id,
+            )
+        log.info("password_reset_completed", user_id=user.id, ip=ip)

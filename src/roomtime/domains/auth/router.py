@@ -1,0 +1,102 @@
+"""/auth/*: register, login, refresh, logout, forgot, reset (SPEC §4)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response, status
+
+from roomtime.api.deps import ClientIpDep
+from roomtime.api.problems import problem_responses
+from roomtime.domains.auth.dependencies import AuthServiceDep
+from roomtime.domains.auth.schemas import (
+    Accepted,
+    ForgotRequest,
+    LoginRequest,
+    RefreshRequest,
+    RegisterRequest,
+    ResetRequest,
+    TokenPair,
+)
+from roomtime.domains.users.schemas import UserRead
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserRead,
+    summary="Create an account",
+    description="Emails are case-insensitive. Fields other than email, password and "
+    "full_name (such as role) are ignored. An email listed in ADMIN_EMAILS gets the admin role.",
+    responses=problem_responses(409, 422),
+)
+async def register(body: RegisterRequest, service: AuthServiceDep, ip: ClientIpDep) -> UserRead:
+    return UserRead.model_validate(await service.register(body, ip=ip))
+
+
+@router.post(
+    "/login",
+    response_model=TokenPair,
+    summary="Exchange email and password for a token pair",
+    description="5 attempts a minute per client IP and email; after 100 failures in an hour "
+    "an account is slowed to 2 attempts a minute (never locked). 429 carries Retry-After.",
+    responses=problem_responses(401, 422, 429),
+)
+async def login(
+    body: LoginRequest, service: AuthServiceDep, ip: ClientIpDep, request: Request
+) -> TokenPair:
+    user_agent = request.headers.get("user-agent")
+    return await service.login(body.email, body.password, ip=ip, user_agent=user_agent)
+
+
+@router.post(
+    "/refresh",
+    response_model=TokenPair,
+    summary="Rotate a refresh token",
+    description="Every refresh token works once. Presenting one that was already rotated "
+    "revokes its whole family (401 refresh_token_reused): sign in again.",
+    responses=problem_responses(401, 422),
+)
+async def refresh(
+    body: RefreshRequest, service: AuthServiceDep, ip: ClientIpDep, request: Request
+) -> TokenPair:
+    user_agent = request.headers.get("user-agent")
+    return await service.refresh(body.refresh_token, ip=ip, user_agent=user_agent)
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke the session (refresh-token family) of a refresh token",
+    responses=problem_responses(422),
+)
+async def logout(body: RefreshRequest, service: AuthServiceDep) -> Response:
+    await service.logout(body.refresh_token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/forgot",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    summary="Email a password-reset link",
+    description="Always 202, whether or not the address has an account. 3 requests a minute "
+    "per client IP. A new request invalidates the previous link; links live 30 minutes.",
+    responses=problem_responses(422, 429),
+)
+async def forgot(body: ForgotRequest, service: AuthServiceDep, ip: ClientIpDep) -> Accepted:
+    await service.forgot(body.email, ip=ip)
+    return Accepted()
+
+
+@router.post(
+    "/reset",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Set a new password with a reset token",
+    description="The token works once. A reset signs out every session of the account and "
+    "does not sign in: log in with the new password.",
+    responses=problem_responses(400, 422),
+)
+async def reset(body: ResetRequest, service: AuthServiceDep, ip: ClientIpDep) -> Response:
+    await service.reset_password(body.token, body.new_password, ip=ip)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from roomtime.domains.auth.constants import (
+    COMMON_PASSWORDS,
+    PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
+)
+
+
+def _check_password(value: str) -> str:
+    if value.lower() in COMMON_PASSWORDS:
+        raise ValueError("this password is too common; choose another")
+    return value
+
+
+# Length is the rule (ASVS 6.2): 8–128 characters, spaces and any Unicode allowed, no
+# composition rules, and not one of the most common passwords.
+NewPassword = Annotated[
+    str,
+    StringConstraints(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH),
+    AfterValidator(_check_password),
+]
+
+
+class RegisterRequest(BaseModel):
+    # Unknown fields (role, is_active, id …) are ignored, so nobody can register as admin.
+    model_config = ConfigDict(extra="ignore")
+
+    email: EmailStr = Field(examples=["ada@example.com"])
+    password: NewPassword = Field(examples=["correct horse battery staple"])
+    full_name: str | None = Field(None, max_length=200, examples=["Ada Lovelace"])
+
+
+class LoginRequest(BaseModel):
+    email: EmailStr = Field(examples=["ada@example.com"])
+    password: str = Field(max_length=PASSWORD_MAX_LENGTH, examples=["correct horse battery staple"])
+
+
+class RefreshRequest(BaseModel):
+    refresh_token: str = Field(max_length=200)
+
+
+class ForgotRequest(BaseModel):
+    email: EmailStr
+
+
+class ResetRequest(BaseModel):
+    token: str = Field(max_length=200)
+    new_password: NewPassword
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 (the OAuth token type name)
+    expires_in: int = Field(description="Seconds until the access token expires")
+
+
+class Accepted(BaseModel):
+    detail: str = "If that address belongs to an account, a reset link has been sent to it."

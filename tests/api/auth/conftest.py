@@ -1,0 +1,77 @@
+"""An app wired to a real SMTP server and a clock the test can move."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from roomtime.core.clock import FrozenClock
+from roomtime.main import create_app
+from roomtime.settings import AppSettings, MailSettings, Settings
+from tests.conftest import make_settings
+from tests.services import ServiceUrls
+from tests.support.smtp import Inbox, smtp_server
+
+PUBLIC_BASE_URL = "https://rooms.example.test"
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class AuthApp:
+    client: httpx.AsyncClient
+    app: FastAPI
+    clock: FrozenClock
+    inbox: Inbox
+    settings: Settings
+
+    def client_from(self, ip: str) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=self.app, client=(ip, 40000))
+        return httpx.AsyncClient(transport=transport, base_url="http://test")
+
+    async def register(self, email: str, password: str = PASSWORD) -> dict[str, object]:
+        response = await self.client.post(
+            "/auth/register", json={"email": email, "password": password}
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    async def login(self, email: str, password: str = PASSWORD) -> dict[str, str]:
+        response = await self.client.post(
+            "/auth/login", json={"email": email, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+@pytest.fixture
+def inbox() -> Iterator[Inbox]:
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def auth_settings(services: ServiceUrls, tmp_path: Path, inbox: Inbox) -> Settings:
+    return make_settings(
+        services,
+        tmp_path,
+        app=AppSettings(environment="test", data_dir=tmp_path, public_base_url=PUBLIC_BASE_URL),
+        mail=MailSettings(smtp_host=inbox.host, smtp_port=inbox.port),
+    )
+
+
+@pytest.fixture
+async def auth_app(
+    auth_settings: Settings, inbox: Inbox, clean_db: None, redis: object
+) -> AsyncIterator[AuthApp]:
+    clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
+    app = create_app(auth_settings, clock=clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield AuthApp(client, app, clock, inbox, auth_settings)

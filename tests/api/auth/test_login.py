@@ -1,0 +1,160 @@
+"""POST /auth/login: no account enumeration, limits before hashing, no lockout."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import pytest
+
+from tests.api.auth.conftest import PASSWORD, AuthApp
+
+pytestmark = pytest.mark.api
+
+WRONG = "not the right password"
+
+
+def _comparable(response_json: dict[str, object]) -> dict[str, object]:
+    return {k: v for k, v in response_json.items() if k not in {"request_id", "instance"}}
+
+
+async def test_login_returns_a_token_pair(auth_app: AuthApp) -> None:
+    await auth_app.register("ada@example.com")
+    body = await auth_app.login("ada@example.com")
+    assert set(body) == {"access_token", "refresh_token", "token_type", "expires_in"}
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] == auth_app.settings.auth.access_token_ttl_seconds
+
+
+async def test_wrong_password_unknown_and_inactive_accounts_look_the_same(
+    auth_app: AuthApp,
+) -> None:
+    await auth_app.register("ada@example.com")
+    await auth_app.register("gone@example.com")
+    from sqlalchemy import text
+
+    async with auth_app.app.state.sessionmaker() as s:
+        await s.execute(text("UPDATE user_account SET is_active = false WHERE email LIKE 'gone%'"))
+        await s.commit()
+    attempts = [
+        ("ada@example.com", WRONG),
+        ("nobody@example.com", PASSWORD),
+        ("gone@example.com", PASSWORD),
+    ]
+    responses = [
+        await auth_app.client.post("/auth/login", json={"email": e, "password": p})
+        for e, p in attempts
+    ]
+    assert {r.status_code for r in responses} == {401}
+    bodies = [_comparable(r.json()) for r in responses]
+    assert bodies[0] == bodies[1] == bodies[2]
+    assert bodies[0]["code"] == "invalid_credentials"
+    header_sets = [set(r.headers) - {"x-request-id", "content-length"} for r in responses]
+    assert header_sets[0] == header_sets[1] == header_sets[2]
+
+
+async def test_unknown_email_costs_about_as_much_as_a_wrong_password(auth_app: AuthApp) -> None:
+    """A generous ratio, not an absolute time: the machine may be busy."""
+    await auth_app.register("ada@example.com")
+    known, unknown = [], []
+    for i in range(8):
+        for email, bucket in (("ada@example.com", known), (f"x{i}@example.com", unknown)):
+            client = auth_app.client_from(f"198.51.100.{i * 2 + len(bucket) % 2 + 1}")
+            async with client:
+                started = time.perf_counter()
+                response = await client.post(
+                    "/auth/login", json={"email": email, "password": WRONG}
+                )
+                bucket.append(time.perf_counter() - started)
+            assert response.status_code == 401
+    ratio = statistics.median(unknown) / statistics.median(known)
+    assert 0.5 < ratio < 2.0, (ratio, known, unknown)
+
+
+async def test_sixth_attempt_in_a_minute_is_429_even_with_the_right_password(
+    auth_app: AuthApp,
+) -> None:
+    await auth_app.register("ada@example.com")
+    for _ in range(5):
+        r = await auth_app.client.post(
+            "/auth/login", json={"email": "ada@example.com", "password": WRONG}
+        )
+        assert r.status_code == 401
+    limited = await auth_app.client.post(
+        "/auth/login", json={"email": "ada@example.com", "password": PASSWORD}
+    )
+    assert limited.status_code == 429
+    assert limited.json()["code"] == "rate_limited"
+    assert 1 <= int(limited.headers["retry-after"]) <= 60
+
+
+async def test_limit_key_is_ip_plus_email_and_forwarded_for_is_not_trusted(
+    auth_app: AuthApp,
+) -> None:
+    await auth_app.register("ada@example.com")
+    await auth_app.register("bob@example.com")
+    for _ in range(5):
+        await auth_app.client.post(
+            "/auth/login", json={"email": "ada@example.com", "password": WRONG}
+        )
+    spoofed = await auth_app.client.post(
+        "/auth/login",
+        json={"email": "ada@example.com", "password": PASSWORD},
+        headers={"X-Forwarded-For": "192.0.2.99"},
+    )
+    assert spoofed.status_code == 429  # the header from an untrusted peer changes nothing
+    other_email = await auth_app.client.post(
+        "/auth/login", json={"email": "bob@example.com", "password": PASSWORD}
+    )
+    assert other_email.status_code == 200
+    async with auth_app.client_from("192.0.2.50") as other_ip:
+        r = await other_ip.post(
+            "/auth/login", json={"email": "ada@example.com", "password": PASSWORD}
+        )
+    assert r.status_code == 200
+
+
+async def test_forwarded_for_counts_from_a_trusted_proxy(auth_app: AuthApp) -> None:
+    auth_app.settings.app.trusted_proxies = "10.0.0.5"
+    await auth_app.register("ada@example.com")
+    async with auth_app.client_from("10.0.0.5") as proxy:
+        for _ in range(5):
+            await proxy.post(
+                "/auth/login",
+                json={"email": "ada@example.com", "password": WRONG},
+                headers={"X-Forwarded-For": "192.0.2.1"},
+            )
+        blocked = await proxy.post(
+            "/auth/login",
+            json={"email": "ada@example.com", "password": PASSWORD},
+            headers={"X-Forwarded-For": "192.0.2.1"},
+        )
+        other_client = await proxy.post(
+            "/auth/login",
+            json={"email": "ada@example.com", "password": PASSWORD},
+            headers={"X-Forwarded-For": "192.0.2.2"},
+        )
+    assert blocked.status_code == 429
+    assert other_client.status_code == 200
+
+
+@pytest.mark.slow
+async def test_account_budget_slows_a_distributed_attack_without_locking_out(
+    auth_app: AuthApp,
+) -> None:
+    await auth_app.register("ada@example.com")
+    for i in range(100):
+        async with auth_app.client_from(f"198.18.{i // 200}.{i % 200 + 1}") as c:
+            r = await c.post("/auth/login", json={"email": "ada@example.com", "password": WRONG})
+            assert r.status_code == 401
+    async with auth_app.client_from("198.19.0.1") as fresh:
+        owner = await fresh.post(
+            "/auth/login", json={"email": "ada@example.com", "password": PASSWORD}
+        )
+    assert owner.status_code == 200  # slowed, not locked: the owner still gets in
+    statuses = []
+    for i in range(3):
+        async with auth_app.client_from(f"198.19.1.{i + 1}") as c:
+            r = await c.post("/auth/login", json={"email": "ada@example.com", "password": WRONG})
+            statuses.append(r.status_code)
+    assert statuses[-1] == 429  # ...while guesses beyond the slowed rate are refused
