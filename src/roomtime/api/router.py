@@ -5,10 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from roomtime.api import health
+from roomtime.domains.auth import pages as auth_pages
 from roomtime.domains.auth import router as auth_router
 from roomtime.domains.users import router as users_router
 
 api_router = APIRouter()
 api_router.include_router(health.router)
 api_router.include_router(auth_router.router)
+api_router.include_router(auth_pages.router)
 api_router.include_router(users_router.router)
