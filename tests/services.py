@@ -20,9 +20,10 @@ from sqlalchemy.engine import make_url
 from roomtime.core.db import to_async_url
 from roomtime.embedded import start_postgres, start_redis
 
-TEST_DB_NAME = "roomtime_test"
+# Overridable so two suites can share one server (e.g. a developer's run beside CI's).
+TEST_DB_NAME = os.environ.get("TEST_DB_NAME", "roomtime_test")
 # A logical database of its own on a shared Redis; flushed between tests.
-TEST_REDIS_DB = 13
+TEST_REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "13"))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from roomtime.domains.auth.passwords import verify_password
-from tests.services import ServiceUrls, fresh_database
+from tests.services import TEST_DB_NAME, ServiceUrls, fresh_database
 
 pytestmark = pytest.mark.slow
 
@@ -40,7 +40,7 @@ async def _fetch(url: str, sql: str) -> list[asyncpg.Record]:
 
 
 def test_migrate_seed_and_create_admin(services: ServiceUrls) -> None:
-    url = asyncio.run(fresh_database(services, "roomtime_test_cli"))
+    url = asyncio.run(fresh_database(services, f"{TEST_DB_NAME}_cli"))
     assert _run("migrate", database_url=url).returncode == 0
     assert _run("seed", database_url=url).returncode == 0
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.services import ServiceUrls, fresh_database
+from tests.services import TEST_DB_NAME, ServiceUrls, fresh_database
 from tests.support.processes import free_port, pids_with_arg, roomtime_process, stop, wait_for_http
 
 pytestmark = pytest.mark.slow
@@ -55,7 +55,7 @@ def test_dev_starts_embedded_services_stops_them_and_reuses_data(tmp_path: Path)
 
 def test_dev_with_urls_starts_nothing_embedded(services: ServiceUrls, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    database_url = asyncio.run(fresh_database(services, "roomtime_test_dev"))
+    database_url = asyncio.run(fresh_database(services, f"{TEST_DB_NAME}_dev"))
     port = free_port()
     env = {**_env(data_dir, port), "DATABASE_URL": database_url, "REDIS_URL": services.redis_url}
     with roomtime_process("dev", env=env, log_path=tmp_path / "dev.log") as proc:

@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from roomtime import migrate
 from roomtime.models import metadata
-from tests.services import ServiceUrls
+from tests.services import TEST_DB_NAME, ServiceUrls
 
 pytestmark = pytest.mark.integration
 
-DB = "roomtime_test_migrations"
+DB = f"{TEST_DB_NAME}_migrations"
 EXPECTED_TABLES = {
     "user_account",
     "refresh_token",
