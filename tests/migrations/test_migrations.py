@@ -30,6 +30,7 @@ EXPECTED_TABLES = {
     "file_upload",
     "audit_log",
     "notification_outbox",
+    "idempotency_record",
 }
 
 

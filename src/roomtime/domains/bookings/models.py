@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -8,12 +9,13 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
+    SmallInteger,
     String,
     UniqueConstraint,
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ExcludeConstraint
+from sqlalchemy.dialects.postgresql import JSONB, ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from roomtime.core.db import Base, CreatedAtMixin
@@ -64,4 +66,30 @@ class Booking(CreatedAtMixin, Base):
     confirmed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    # The random value of this hold's Redis lock, so confirm and cancel release it with a
+    # compare-and-delete and never remove a lock someone else took after ours expired.
+    lock_token: Mapped[str | None] = mapped_column(String(64))
+    reminder_sent_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class IdempotencyRecord(Base):
+    """The committed outcome of a request sent with an Idempotency-Key (R-24).
+
+    Written in the same transaction as the booking it describes, so only committed results
+    are replayed; kept 24 hours.
+    """
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (Index(None, "expires_at"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    scope: Mapped[str] = mapped_column(String(50), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(SmallInteger)
+    response: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    expires_at: Mapped[datetime]

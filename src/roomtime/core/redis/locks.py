@@ -1,0 +1,77 @@
+"""The hold lock of SPEC R-23: `SET key token NX EX ttl`, released by compare-and-delete.
+
+It is a fast path that turns away a second hold of the same range cheaply, before any
+database work. It is never what makes a booking correct: PostgreSQL is (conditional slot
+updates and the exclusion constraint). So when Redis is unavailable the lock reports
+`UNAVAILABLE` and the caller proceeds on the database guard alone.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from dataclasses import dataclass
+
+import structlog
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+log = structlog.get_logger(__name__)
+
+# Delete the key only if it still holds our token: after our TTL ran out someone else may
+# own it, and a plain DEL would remove their lock (redis.io, "distributed locks").
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    return redis.call('del', KEYS[1])
+end
+return 0
+"""
+
+
+class LockState(enum.Enum):
+    ACQUIRED = "acquired"
+    TAKEN = "taken"
+    UNAVAILABLE = "unavailable"
+
+
+@dataclass(frozen=True, slots=True)
+class Lock:
+    key: str
+    token: str
+    state: LockState
+
+
+class HoldLocks:
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+        self._release = redis.register_script(_RELEASE)
+
+    async def acquire(self, key: str, ttl_seconds: int) -> Lock:
+        token = secrets.token_hex(16)
+        try:
+            ok = await self._redis.set(key, token, nx=True, ex=max(1, ttl_seconds))
+        except (RedisError, OSError) as exc:
+            log.warning("hold_lock_redis_unavailable", error=type(exc).__name__)
+            return Lock(key, token, LockState.UNAVAILABLE)
+        return Lock(key, token, LockState.ACQUIRED if ok else LockState.TAKEN)
+
+    async def release(self, lock: Lock) -> bool:
+        """Release a lock we acquired; False when it had expired or belongs to someone else."""
+        if lock.state is not LockState.ACQUIRED:
+            return False
+        return await self.release_key(lock.key, lock.token)
+
+    async def release_key(self, key: str, token: str) -> bool:
+        try:
+            return bool(await self._release(keys=[key], args=[token]))
+        except (RedisError, OSError) as exc:
+            # The key expires by its TTL anyway; the database already holds the truth.
+            log.warning("hold_lock_release_failed", error=type(exc).__name__)
+            return False
+
+    async def delete(self, key: str) -> None:
+        """Drop a lock whatever its token (jobs clearing locks of holds that are gone)."""
+        try:
+            await self._redis.delete(key)
+        except (RedisError, OSError) as exc:
+            log.warning("hold_lock_delete_failed", error=type(exc).__name__)
