@@ -15,8 +15,17 @@ class Keys:
     def availability(self, resource_id: int, day: date) -> str:
         return self._k("avail", resource_id, day.isoformat())
 
+    def availability_generation(self, resource_id: int, day: date | None = None) -> str:
+        """The counter of one local day's availability entry; with no day, of all its days."""
+        if day is None:
+            return self._k("avail", resource_id, "gen")
+        return self._k("avail", resource_id, day.isoformat(), "gen")
+
     def resource_list(self, variant: str) -> str:
         return self._k("resources", "list", variant)
+
+    def resource_list_generation(self) -> str:
+        return self._k("resources", "gen")
 
     def hold_lock(self, resource_id: int, starts_at: datetime, ends_at: datetime) -> str:
         return self._k("hold", resource_id, f"{starts_at.isoformat()}-{ends_at.isoformat()}")
