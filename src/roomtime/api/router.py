@@ -7,6 +7,9 @@ from fastapi import APIRouter
 from roomtime.api import health
 from roomtime.domains.auth import pages as auth_pages
 from roomtime.domains.auth import router as auth_router
+from roomtime.domains.availability import router as availability_router
+from roomtime.domains.resources import router as resources_router
+from roomtime.domains.slots import router as slots_router
 from roomtime.domains.users import router as users_router
 
 api_router = APIRouter()
@@ -14,3 +17,6 @@ api_router.include_router(health.router)
 api_router.include_router(auth_router.router)
 api_router.include_router(auth_pages.router)
 api_router.include_router(users_router.router)
+api_router.include_router(resources_router.router)
+api_router.include_router(availability_router.router)
+api_router.include_router(slots_router.router)

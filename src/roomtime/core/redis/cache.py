@@ -28,8 +28,6 @@ from redis.exceptions import RedisError
 
 from roomtime.core.redis.keys import Keys
 
-log = structlog.get_logger(__name__)
-
 _FAILURES = (RedisError, OSError, TimeoutError)
 _SKIP_AFTER_FAILURE_SECONDS = 3.0
 # A counter must outlive every entry stamped with it (TTL <= 120 s plus the query time); a
@@ -139,12 +137,18 @@ class RedisCache:
         self._skip_until = time.monotonic() + _SKIP_AFTER_FAILURE_SECONDS
         if not self._degraded:
             self._degraded = True
-            log.warning("cache_unavailable", operation=operation, error=type(exc).__name__)
+            _log().warning("cache_unavailable", operation=operation, error=type(exc).__name__)
 
     def _healthy(self) -> None:
         if self._degraded:
             self._degraded = False
-            log.info("cache_recovered")
+            _log().info("cache_recovered")
+
+
+def _log() -> Any:
+    # Looked up when needed (rarely): a logger cached at import would keep whatever logging
+    # configuration was current on its first use.
+    return structlog.get_logger(__name__)
 
 
 def _decode(raw: bytes | str | None) -> dict[str, Any] | None:

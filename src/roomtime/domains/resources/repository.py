@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roomtime.core.pagination import Sort
 from roomtime.domains.resources.models import Resource
+from roomtime.domains.resources.schemas import ResourceListQuery
+
+_SORTABLE = {
+    "name": Resource.name,
+    "created_at": Resource.created_at,
+    "capacity": Resource.capacity,
+}
 
 
 async def get(session: AsyncSession, resource_id: int) -> Resource | None:
     return await session.get(Resource, resource_id)
+
+
+async def get_for_update(session: AsyncSession, resource_id: int) -> Resource | None:
+    # NO KEY UPDATE: bookings referencing the row (FOR KEY SHARE) are not held up by it.
+    stmt = select(Resource).where(Resource.id == resource_id).with_for_update(key_share=True)
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def get_by_name(session: AsyncSession, name: str) -> Resource | None:
@@ -21,3 +37,47 @@ async def add(session: AsyncSession, resource: Resource) -> Resource:
     session.add(resource)
     await session.flush()
     return resource
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def filters(
+    query: ResourceListQuery, extra: Sequence[ColumnElement[bool]] = ()
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = list(extra)
+    if not query.include_inactive:
+        conditions.append(Resource.is_active.is_(True))
+    if query.q:
+        pattern = f"%{_escape_like(query.q)}%"
+        conditions.append(
+            or_(
+                Resource.name.ilike(pattern, escape="\\"),
+                Resource.location.ilike(pattern, escape="\\"),
+                Resource.description.ilike(pattern, escape="\\"),
+            )
+        )
+    if query.location:
+        conditions.append(func.lower(Resource.location) == query.location.lower())
+    if query.min_capacity is not None:
+        conditions.append(Resource.capacity >= query.min_capacity)
+    return conditions
+
+
+async def list_page(
+    session: AsyncSession,
+    conditions: Sequence[ColumnElement[bool]],
+    sort: Sort,
+    limit: int,
+    offset: int,
+) -> tuple[Sequence[Resource], int]:
+    """One page of the resources matching `conditions`, and how many match in all."""
+    column = _SORTABLE[sort.field]
+    order = column.desc() if sort.descending else column.asc()
+    stmt = (
+        select(Resource).where(*conditions).order_by(order, Resource.id).limit(limit).offset(offset)
+    )
+    items = (await session.execute(stmt)).scalars().all()
+    total = await session.scalar(select(func.count()).select_from(Resource).where(*conditions))
+    return items, total or 0

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -111,6 +112,59 @@ class ResourceCreate(ResourceBase):
     name: NonBlank
     location: NonBlank
     capacity: int = Field(ge=1, le=100_000)
+
+
+class ResourceUpdate(ResourceCreate):
+    """The full set of editable fields (PUT replaces them all; omitted ones take defaults).
+
+    `is_active` is the exception: omitted, it stays as it is; `true` reactivates a
+    deactivated resource.
+    """
+
+    is_active: bool | None = None
+
+
+MAX_AVAILABLE_RANGE = timedelta(days=31)
+SearchText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class ResourceListQuery(BaseModel):
+    """Filters of GET /resources (query parameters)."""
+
+    q: SearchText | None = Field(
+        None, description="Case-insensitive text in the name, location or description"
+    )
+    location: SearchText | None = Field(
+        None, description="Exact location, case-insensitive", examples=["Trattoria Centrale"]
+    )
+    min_capacity: int | None = Field(
+        None, ge=1, le=100_000, description="At least this capacity, e.g. a party size"
+    )
+    available_from: AwareDatetime | None = Field(
+        None,
+        description="With available_to: only resources whose every slot of the range is "
+        "available (the range must be covered by slots without a gap)",
+        examples=["2030-01-08T12:00:00+01:00"],
+    )
+    available_to: AwareDatetime | None = Field(None, examples=["2030-01-08T14:00:00+01:00"])
+    include_inactive: bool = Field(False, description="Admins only: list deactivated ones too")
+
+    @model_validator(mode="after")
+    def _range(self) -> ResourceListQuery:
+        start, end = self.available_from, self.available_to
+        if (start is None) != (end is None):
+            raise ValueError("available_from and available_to go together")
+        if start is not None and end is not None:
+            if end <= start:
+                raise ValueError("available_to must be after available_from")
+            if end - start > MAX_AVAILABLE_RANGE:
+                raise ValueError("the availability range covers at most 31 days")
+        return self
+
+    @property
+    def is_plain(self) -> bool:
+        """No filter at all: the reference list every visitor sees, worth caching."""
+        return self == ResourceListQuery()
 
 
 class ResourceRead(BaseModel):

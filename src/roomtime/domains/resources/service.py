@@ -1,55 +1,77 @@
-"""Resources: the bookable things. Owns the transaction of each admin command."""
+"""Resources: the bookable things. Owns the transaction of each admin command (R-20).
+
+Every command writes its audit row in its transaction (R-31) and invalidates, after commit,
+the cached availability of the days it touched and the cached resource list (R-21).
+Listing and the admin slot commands live in private modules, re-exported here.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core import tx
+from roomtime.core.redis.cache import Cache
 from roomtime.domains.audit import service as audit
 from roomtime.domains.resources import repository
+from roomtime.domains.resources._common import (
+    calendar_of,
+    invalidate_on_commit,
+    load_for_update,
+    to_read,
+)
+from roomtime.domains.resources._listing import list_resources
+from roomtime.domains.resources._slot_admin import add_slots, block_slots, unblock_slots
+from roomtime.domains.resources.errors import ResourceNotFoundError
 from roomtime.domains.resources.models import OpeningHours, Resource
 from roomtime.domains.resources.schemas import (
     OpeningHoursItem,
     ResourceCreate,
-    ResourceRead,
-    format_minute,
+    ResourceUpdate,
     minute_of_day,
 )
 from roomtime.domains.slots import service as slots_service
-from roomtime.domains.slots.calendar import OpenInterval
 from roomtime.domains.slots.schemas import SlotCalendar
 
+__all__ = [
+    "add_slots",
+    "block_slots",
+    "calendar_of",
+    "create_resource",
+    "deactivate_resource",
+    "find_by_name",
+    "get_resource",
+    "list_resources",
+    "to_read",
+    "unblock_slots",
+    "update_resource",
+]
 
-def to_read(resource: Resource) -> ResourceRead:
-    hours = [
-        OpeningHoursItem(
+_SCALAR_FIELDS = (
+    "name",
+    "location",
+    "capacity",
+    "description",
+    "timezone",
+    "slot_minutes",
+    "hold_ttl_seconds",
+    "max_hold_slots",
+    "booking_mode",
+    "cancel_deadline_minutes",
+)
+
+
+def _opening_hours(items: list[OpeningHoursItem]) -> list[OpeningHours]:
+    return [
+        OpeningHours(
             weekday=h.weekday,
-            opens=format_minute(h.opens_minute),
-            closes=format_minute(h.closes_minute),
+            opens_minute=minute_of_day(h.opens),
+            closes_minute=minute_of_day(h.closes),
         )
-        for h in resource.opening_hours
+        for h in items
     ]
-    return ResourceRead.model_validate(
-        {
-            **{c: getattr(resource, c) for c in ResourceRead.model_fields if hasattr(resource, c)},
-            "opening_hours": hours,
-            "file_url": resource.file_path,
-        }
-    )
-
-
-def calendar_of(resource: Resource) -> SlotCalendar:
-    return SlotCalendar(
-        resource_id=resource.id,
-        timezone=resource.timezone,
-        slot_minutes=resource.slot_minutes,
-        capacity=resource.capacity if resource.booking_mode == "shared" else 1,
-        hours=tuple(
-            OpenInterval(h.weekday, h.opens_minute, h.closes_minute) for h in resource.opening_hours
-        ),
-    )
 
 
 async def create_resource(
@@ -60,6 +82,7 @@ async def create_resource(
     now: datetime,
     default_hold_ttl: int,
     horizon_days: int,
+    cache: Cache | None = None,
 ) -> Resource:
     """Create a resource and its slots for the rolling horizon, in one transaction."""
     async with tx.transactional(session):
@@ -67,14 +90,7 @@ async def create_resource(
         resource = Resource(
             **fields,
             hold_ttl_seconds=data.hold_ttl_seconds or default_hold_ttl,
-            opening_hours=[
-                OpeningHours(
-                    weekday=h.weekday,
-                    opens_minute=minute_of_day(h.opens),
-                    closes_minute=minute_of_day(h.closes),
-                )
-                for h in data.opening_hours
-            ],
+            opening_hours=_opening_hours(data.opening_hours),
         )
         await repository.add(session, resource)
         generated = await slots_service.fill_horizon(
@@ -88,7 +104,126 @@ async def create_resource(
             actor_user_id=actor_user_id,
             meta={"name": resource.name, "slots_created": generated.created},
         )
+        invalidate_on_commit(session, cache, resource.id, listing=True)
     return resource
+
+
+async def get_resource(
+    session: AsyncSession, resource_id: int, *, include_inactive: bool = False
+) -> Resource:
+    """The resource; a deactivated one exists only for callers allowed to see it (admins)."""
+    resource = await repository.get(session, resource_id)
+    if resource is None or not (resource.is_active or include_inactive):
+        raise ResourceNotFoundError(f"Resource {resource_id} does not exist")
+    return resource
+
+
+async def _apply(
+    session: AsyncSession, resource: Resource, data: ResourceUpdate, default_hold_ttl: int
+) -> list[str]:
+    """Replace the editable fields; return the names of those that changed."""
+    wanted: dict[str, Any] = data.model_dump(include=set(_SCALAR_FIELDS))
+    wanted["hold_ttl_seconds"] = data.hold_ttl_seconds or default_hold_ttl
+    if data.is_active is not None:
+        wanted["is_active"] = data.is_active
+    changed = [name for name, value in wanted.items() if getattr(resource, name) != value]
+    for name in changed:
+        setattr(resource, name, wanted[name])
+    hours = _opening_hours(data.opening_hours)
+    as_tuples = {(h.weekday, h.opens_minute, h.closes_minute) for h in hours}
+    if as_tuples != {(h.weekday, h.opens_minute, h.closes_minute) for h in resource.opening_hours}:
+        # Flush the removals first: the new rows may reuse a (weekday, opens) unique key.
+        resource.opening_hours.clear()
+        await session.flush()
+        resource.opening_hours.extend(hours)
+        changed.append("opening_hours")
+    return changed
+
+
+async def _resync_slots(
+    session: AsyncSession,
+    resource: Resource,
+    changed: list[str],
+    before: SlotCalendar,
+    now: datetime,
+    horizon_days: int,
+) -> dict[str, int]:
+    """Bring the future slots in line with the updated resource; say what it did."""
+    after = calendar_of(resource)
+    done: dict[str, int] = {}
+    reshaped = {"timezone", "slot_minutes", "opening_hours"} & set(changed)
+    reactivated = resource.is_active and "is_active" in changed
+    if reshaped:
+        rebuilt = await slots_service.rebuild_future(session, after, now, horizon_days)
+        done.update(slots_deleted=rebuilt.deleted, slots_created=rebuilt.created)
+    elif reactivated:
+        # The daily job may have skipped it while it was inactive: catch up on the horizon.
+        filled = await slots_service.fill_horizon(session, after, now, horizon_days)
+        done["slots_created"] = filled.created
+    if after.capacity != before.capacity:
+        resized = await slots_service.set_future_capacity(session, after, now)
+        done["slots_resized"] = resized.changed
+    return done
+
+
+async def update_resource(
+    session: AsyncSession,
+    resource_id: int,
+    data: ResourceUpdate,
+    *,
+    actor_user_id: int | None,
+    now: datetime,
+    default_hold_ttl: int,
+    horizon_days: int,
+    cache: Cache | None = None,
+) -> Resource:
+    """Replace the editable fields; regenerate the future slots that are still free.
+
+    Held, booked and blocked slots are never touched by a change of calendar.
+    """
+    async with tx.transactional(session):
+        resource = await load_for_update(session, resource_id)
+        before = calendar_of(resource)
+        changed = await _apply(session, resource, data, default_hold_ttl)
+        if changed:
+            resource.updated_at = now
+            done = await _resync_slots(session, resource, changed, before, now, horizon_days)
+            await audit.record(
+                session,
+                action="resource.updated",
+                entity="resource",
+                entity_id=resource.id,
+                actor_user_id=actor_user_id,
+                meta={"changed": changed, **done},
+            )
+            invalidate_on_commit(session, cache, resource.id, listing=True)
+    return resource
+
+
+async def deactivate_resource(
+    session: AsyncSession,
+    resource_id: int,
+    *,
+    actor_user_id: int | None,
+    now: datetime,
+    cache: Cache | None = None,
+) -> None:
+    """Hide the resource from users and search; its bookings stay. Idempotent."""
+    async with tx.transactional(session):
+        resource = await load_for_update(session, resource_id)
+        if not resource.is_active:
+            return
+        resource.is_active = False
+        resource.updated_at = now
+        await audit.record(
+            session,
+            action="resource.deactivated",
+            entity="resource",
+            entity_id=resource.id,
+            actor_user_id=actor_user_id,
+            meta={"name": resource.name},
+        )
+        invalidate_on_commit(session, cache, resource.id, listing=True)
 
 
 async def find_by_name(session: AsyncSession, name: str) -> Resource | None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -73,3 +74,26 @@ def slots_for_range(
         result.extend(slots_for_day(day, hours, slot_minutes, tz))
         day += timedelta(days=1)
     return result
+
+
+def drop_overlapping(ranges: Iterable[SlotRange], existing: Sequence[SlotRange]) -> list[SlotRange]:
+    """The `ranges` that overlap none of the `existing` slots (sorted by start, disjoint).
+
+    Keeps regenerated calendars from creating a slot that overlaps a kept one, e.g. a new
+    30-minute slot inside an hour that is still booked under the old slot length.
+    """
+    starts = [slot.starts_at for slot in existing]
+    kept: list[SlotRange] = []
+    for candidate in ranges:
+        # The last existing slot starting before the candidate ends is the only one that can
+        # overlap it: the ones before it end even earlier.
+        index = bisect_left(starts, candidate.ends_at) - 1
+        if index >= 0 and existing[index].ends_at > candidate.starts_at:
+            continue
+        kept.append(candidate)
+    return kept
+
+
+def local_days(starts: Iterable[datetime], tz: ZoneInfo) -> set[date]:
+    """The local calendar days on which the given instants fall."""
+    return {instant.astimezone(tz).date() for instant in starts}

@@ -1,19 +1,92 @@
-"""SQL for time slots."""
+"""SQL for time slots.
+
+Every query that looks at a time range of one resource goes through the unique index
+(resource_id, starts_at): ranges are written as bounds on `starts_at` (slots are at most one
+day long, so "overlaps [start, end)" becomes `starts_at` in (start - 1 day, end)).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    Row,
+    Select,
+    String,
+    and_,
+    case,
+    column,
+    delete,
+    func,
+    or_,
+    select,
+    table,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.selectable import Join, ScalarSelect
 
 from roomtime.domains.slots.calendar import SlotRange
-from roomtime.domains.slots.constants import SLOT_AVAILABLE
+from roomtime.domains.slots.constants import SLOT_AVAILABLE, SLOT_BLOCKED, SLOT_HELD
 from roomtime.domains.slots.models import TimeSlot
 
 _INSERT_BATCH = 2000
+_LONGEST_SLOT = timedelta(days=1)
+
+# R-14 needs to know whether the pending booking behind a held slot has expired. This is a
+# read-only view of the three columns that answer it (the bookings domain owns the table and
+# every write to it); it keeps the check in the same index-driven query as the slots.
+_booking = table(
+    "booking",
+    column("id", Integer),
+    column("status", String),
+    column("expires_at", DateTime(timezone=True)),
+)
+_PENDING = "pending"
+
+
+def _with_booking() -> Join:
+    return TimeSlot.__table__.outerjoin(_booking, _booking.c.id == TimeSlot.booking_id)
+
+
+def _expired_hold(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        TimeSlot.status == SLOT_HELD,
+        _booking.c.status == _PENDING,
+        _booking.c.expires_at <= now,
+    )
+
+
+def is_available(now: datetime) -> ColumnElement[bool]:
+    """Bookable now: not over, and free (seats left) or held by an expired hold (R-14).
+
+    Needs the booking join of `_with_booking()` in the FROM clause.
+    """
+    free = and_(TimeSlot.status == SLOT_AVAILABLE, TimeSlot.seats_taken < TimeSlot.capacity)
+    return and_(TimeSlot.ends_at > now, or_(free, _expired_hold(now)))
+
+
+def _in_day(resource_id: int, start: datetime, end: datetime) -> ColumnElement[bool]:
+    return and_(
+        TimeSlot.resource_id == resource_id,
+        TimeSlot.starts_at >= start,
+        TimeSlot.starts_at < end,
+    )
+
+
+def _overlapping(resource_id: int, start: datetime, end: datetime) -> ColumnElement[bool]:
+    return and_(
+        TimeSlot.resource_id == resource_id,
+        TimeSlot.starts_at > start - _LONGEST_SLOT,
+        TimeSlot.starts_at < end,
+        TimeSlot.ends_at > start,
+    )
 
 
 async def insert_missing(
@@ -45,13 +118,165 @@ async def insert_missing(
 async def list_between(
     session: AsyncSession, resource_id: int, start: datetime, end: datetime
 ) -> Sequence[TimeSlot]:
+    stmt = select(TimeSlot).where(_in_day(resource_id, start, end)).order_by(TimeSlot.starts_at)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def list_spans(
+    session: AsyncSession, resource_id: int, start: datetime, end: datetime
+) -> list[SlotRange]:
+    """The ranges of the existing slots overlapping [start, end), by start."""
     stmt = (
-        select(TimeSlot)
+        select(TimeSlot.starts_at, TimeSlot.ends_at)
+        .where(_overlapping(resource_id, start, end))
+        .order_by(TimeSlot.starts_at)
+    )
+    return [SlotRange(s, e) for s, e in (await session.execute(stmt)).all()]
+
+
+def available_in_day_query(
+    resource_id: int, start: datetime, end: datetime, now: datetime
+) -> Select[tuple[int, datetime, datetime, int]]:
+    """The available slots starting in [start, end) with their seats left, by start."""
+    # `seats_left` of a slot whose hold expired: all its seats return.
+    seats_left = case(
+        (TimeSlot.status == SLOT_HELD, TimeSlot.capacity),
+        else_=TimeSlot.capacity - TimeSlot.seats_taken,
+    )
+    return (
+        select(TimeSlot.id, TimeSlot.starts_at, TimeSlot.ends_at, seats_left.label("seats_left"))
+        .select_from(_with_booking())
+        .where(_in_day(resource_id, start, end), is_available(now))
+        .order_by(TimeSlot.starts_at)
+    )
+
+
+async def list_available(
+    session: AsyncSession, resource_id: int, start: datetime, end: datetime, now: datetime
+) -> Sequence[Row[tuple[int, datetime, datetime, int]]]:
+    stmt = available_in_day_query(resource_id, start, end, now)
+    return (await session.execute(stmt)).all()
+
+
+async def earliest_live_hold_expiry(
+    session: AsyncSession, resource_id: int, start: datetime, end: datetime, now: datetime
+) -> datetime | None:
+    stmt = (
+        select(func.min(_booking.c.expires_at))
+        .select_from(_with_booking())
+        .where(
+            _in_day(resource_id, start, end),
+            TimeSlot.status == SLOT_HELD,
+            _booking.c.status == _PENDING,
+            _booking.c.expires_at > now,
+        )
+    )
+    return (await session.execute(stmt)).scalar_one()
+
+
+def covered_seconds(
+    resource_id: ColumnElement[int], start: datetime, end: datetime, now: datetime
+) -> ScalarSelect[int]:
+    """Seconds of [start, end) covered by available slots lying inside it, per resource.
+
+    Correlated on `resource_id` (an outer query's column), so each probe is one index range.
+    """
+    seconds = func.extract("epoch", TimeSlot.ends_at - TimeSlot.starts_at)
+    return (
+        select(func.coalesce(func.sum(seconds), 0))
+        .select_from(_with_booking())
         .where(
             TimeSlot.resource_id == resource_id,
             TimeSlot.starts_at >= start,
             TimeSlot.starts_at < end,
+            TimeSlot.ends_at <= end,
+            is_available(now),
         )
-        .order_by(TimeSlot.starts_at)
+        .scalar_subquery()
     )
-    return (await session.execute(stmt)).scalars().all()
+
+
+async def delete_free_from(
+    session: AsyncSession, resource_id: int, since: datetime
+) -> list[datetime]:
+    """Delete the slots starting at or after `since` that nobody holds, books or blocked."""
+    stmt = (
+        delete(TimeSlot)
+        .where(
+            TimeSlot.resource_id == resource_id,
+            TimeSlot.starts_at >= since,
+            TimeSlot.status == SLOT_AVAILABLE,
+            TimeSlot.seats_taken == 0,
+            TimeSlot.booking_id.is_(None),
+        )
+        .returning(TimeSlot.starts_at)
+    )
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def set_free_capacity_from(
+    session: AsyncSession, resource_id: int, since: datetime, capacity: int
+) -> list[datetime]:
+    """Set the capacity of the available slots from `since`, never below the seats taken."""
+    stmt = (
+        update(TimeSlot)
+        .where(
+            TimeSlot.resource_id == resource_id,
+            TimeSlot.starts_at >= since,
+            TimeSlot.status == SLOT_AVAILABLE,
+            TimeSlot.capacity != func.greatest(capacity, TimeSlot.seats_taken),
+        )
+        .values(capacity=func.greatest(capacity, TimeSlot.seats_taken))
+        .returning(TimeSlot.starts_at)
+    )
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def lock_overlapping(
+    session: AsyncSession, resource_id: int, start: datetime, end: datetime
+) -> Sequence[Row[Any]]:
+    """Lock the slots overlapping [start, end) in start order, with their booking's state."""
+    stmt = (
+        select(
+            TimeSlot.id,
+            TimeSlot.starts_at,
+            TimeSlot.status,
+            TimeSlot.seats_taken,
+            _booking.c.status.label("hold_status"),
+            _booking.c.expires_at.label("hold_expires_at"),
+        )
+        .select_from(_with_booking())
+        .where(_overlapping(resource_id, start, end))
+        .order_by(TimeSlot.starts_at)
+        .with_for_update(of=TimeSlot)
+    )
+    return (await session.execute(stmt)).all()
+
+
+async def block(session: AsyncSession, slot_ids: Sequence[int]) -> int:
+    """Block the given slots; an expired hold's link to its booking is dropped with it."""
+    if not slot_ids:
+        return 0
+    stmt = (
+        update(TimeSlot)
+        .where(TimeSlot.id.in_(slot_ids))
+        .values(status=SLOT_BLOCKED, booking_id=None)
+        .returning(TimeSlot.id)
+    )
+    return len((await session.execute(stmt)).all())
+
+
+async def unblock(
+    session: AsyncSession, resource_id: int, start: datetime, end: datetime
+) -> list[datetime]:
+    stmt = (
+        update(TimeSlot)
+        .where(_overlapping(resource_id, start, end), TimeSlot.status == SLOT_BLOCKED)
+        .values(status=SLOT_AVAILABLE)
+        .returning(TimeSlot.starts_at)
+    )
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def set_lock_timeout(session: AsyncSession, milliseconds: int) -> None:
+    await session.execute(select(func.set_config("lock_timeout", f"{milliseconds}ms", True)))

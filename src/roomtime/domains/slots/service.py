@@ -1,15 +1,58 @@
-"""Time slots: generation from opening hours and status changes. Callers own the transaction."""
+"""Time slots: generation from opening hours, status changes and the availability reads.
+
+Callers own the transaction: every function here runs inside the caller's
+`tx.transactional` block (or, for reads, on its session).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Row
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
 
 from roomtime.domains.slots import repository
-from roomtime.domains.slots.calendar import slots_for_range
-from roomtime.domains.slots.schemas import GenerationResult, SlotCalendar
+from roomtime.domains.slots.calendar import (
+    SlotRange,
+    day_bounds,
+    drop_overlapping,
+    local_days,
+    slots_for_range,
+)
+from roomtime.domains.slots.constants import SLOT_AVAILABLE, SLOT_BOOKED, SLOT_HELD
+from roomtime.domains.slots.errors import SlotsBookedError, SlotsBusyError
+from roomtime.domains.slots.schemas import GenerationResult, SlotCalendar, SlotChange
+
+# Admin slot commands wait this long for a slot row a hold or confirm has locked.
+_LOCK_TIMEOUT_MS = 3000
+_LOCK_NOT_AVAILABLE = "55P03"
+
+
+@dataclass(frozen=True, slots=True)
+class AvailableSlot:
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    seats_left: int
+
+
+@dataclass(frozen=True, slots=True)
+class DayAvailability:
+    slots: list[AvailableSlot]
+    # The earliest expiry of a hold still alive in the day: the day changes then (R-14).
+    next_hold_expiry: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Rebuild:
+    deleted: int
+    created: int
 
 
 def local_today(now: datetime, timezone: str) -> date:
@@ -17,11 +60,27 @@ def local_today(now: datetime, timezone: str) -> date:
 
 
 async def generate_slots(
-    session: AsyncSession, calendar: SlotCalendar, first_day: date, last_day: date
+    session: AsyncSession,
+    calendar: SlotCalendar,
+    first_day: date,
+    last_day: date,
+    *,
+    not_before: datetime | None = None,
 ) -> GenerationResult:
-    """Create the missing slots of [first_day, last_day] (local days); idempotent."""
+    """Create the missing slots of [first_day, last_day] (local days); idempotent.
+
+    A slot that would overlap an existing one (kept under an older slot length) is skipped;
+    with `not_before`, so is every slot starting before it.
+    """
     tz = ZoneInfo(calendar.timezone)
     ranges = slots_for_range(first_day, last_day, calendar.hours, calendar.slot_minutes, tz)
+    if not_before is not None:
+        ranges = [r for r in ranges if r.starts_at >= not_before]
+    if ranges:
+        existing = await repository.list_spans(
+            session, calendar.resource_id, ranges[0].starts_at, ranges[-1].ends_at
+        )
+        ranges = drop_overlapping(ranges, existing)
     created = await repository.insert_missing(
         session, calendar.resource_id, calendar.capacity, ranges
     )
@@ -34,3 +93,101 @@ async def fill_horizon(
     """Make sure slots exist from today to today + horizon (the resource's local days)."""
     today = local_today(now, calendar.timezone)
     return await generate_slots(session, calendar, today, today + timedelta(days=horizon_days - 1))
+
+
+async def rebuild_future(
+    session: AsyncSession, calendar: SlotCalendar, now: datetime, horizon_days: int
+) -> Rebuild:
+    """Regenerate the future after a change of opening hours, slot length or time zone.
+
+    Only future slots nobody holds, booked or blocked are replaced; the others stay as they
+    are and no new slot overlaps them. The new calendar reaches as far as the horizon or the
+    furthest slot replaced, whichever is later (admins may have added slots beyond it).
+    """
+    deleted = await repository.delete_free_from(session, calendar.resource_id, now)
+    today = local_today(now, calendar.timezone)
+    last_day = today + timedelta(days=horizon_days - 1)
+    if deleted:
+        last_day = max(last_day, local_today(max(deleted), calendar.timezone))
+    generated = await generate_slots(session, calendar, today, last_day, not_before=now)
+    return Rebuild(deleted=len(deleted), created=generated.created)
+
+
+async def set_future_capacity(
+    session: AsyncSession, calendar: SlotCalendar, now: datetime
+) -> SlotChange:
+    """Give the future available slots the calendar's capacity (never below seats taken)."""
+    starts = await repository.set_free_capacity_from(
+        session, calendar.resource_id, now, calendar.capacity
+    )
+    return SlotChange(len(starts), frozenset(local_days(starts, ZoneInfo(calendar.timezone))))
+
+
+def _is_taken(slot: Row[Any], now: datetime) -> bool:
+    if slot.status == SLOT_BOOKED or slot.seats_taken > 0:
+        return True
+    expires = slot.hold_expires_at
+    live_hold = slot.hold_status == "pending" and expires is not None and expires > now
+    return slot.status == SLOT_HELD and live_hold
+
+
+async def block_range(
+    session: AsyncSession, resource_id: int, timezone: str, span: SlotRange, now: datetime
+) -> SlotChange:
+    """Block every slot overlapping `span`; all or nothing.
+
+    A booked slot, a live hold or a shared slot with seats taken makes it a 409 and nothing
+    changes; an expired hold is blockable (R-14: it blocks nobody).
+    """
+    rows = await _lock(session, resource_id, span)
+    taken = [slot.id for slot in rows if _is_taken(slot, now)]
+    if taken:
+        raise SlotsBookedError(
+            f"{len(taken)} slot(s) in the range are booked or held", slot_ids=taken
+        )
+    blockable = [slot for slot in rows if slot.status in (SLOT_AVAILABLE, SLOT_HELD)]
+    changed = await repository.block(session, [slot.id for slot in blockable])
+    days = local_days((slot.starts_at for slot in blockable), ZoneInfo(timezone))
+    return SlotChange(changed, frozenset(days))
+
+
+async def unblock_range(
+    session: AsyncSession, resource_id: int, timezone: str, span: SlotRange
+) -> SlotChange:
+    """Make the blocked slots overlapping `span` available again."""
+    await _lock(session, resource_id, span)
+    starts = await repository.unblock(session, resource_id, span.starts_at, span.ends_at)
+    return SlotChange(len(starts), frozenset(local_days(starts, ZoneInfo(timezone))))
+
+
+async def _lock(session: AsyncSession, resource_id: int, span: SlotRange) -> Sequence[Row[Any]]:
+    await repository.set_lock_timeout(session, _LOCK_TIMEOUT_MS)
+    try:
+        return await repository.lock_overlapping(session, resource_id, span.starts_at, span.ends_at)
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+            raise SlotsBusyError(retry_after=1) from exc
+        raise
+
+
+async def available_day(
+    session: AsyncSession, resource_id: int, timezone: str, day: date, now: datetime
+) -> DayAvailability:
+    """The available slots of one local day of the resource (R-22), from PostgreSQL."""
+    start, end = day_bounds(day, ZoneInfo(timezone))
+    rows = await repository.list_available(session, resource_id, start, end, now)
+    expiry = await repository.earliest_live_hold_expiry(session, resource_id, start, end, now)
+    return DayAvailability([AvailableSlot(*row) for row in rows], expiry)
+
+
+def covers_range(
+    resource_id: ColumnElement[int], start: datetime, end: datetime, now: datetime
+) -> ColumnElement[bool]:
+    """SQL condition: the resource's available slots cover [start, end) without a gap.
+
+    Slots of one resource never overlap, so "the available slots lying inside the range add
+    up to its whole length" means every moment of the range is bookable (and at least one
+    slot exists). A range not aligned to slot boundaries is therefore never covered.
+    """
+    seconds = int((end - start).total_seconds())
+    return repository.covered_seconds(resource_id, start, end, now) == seconds

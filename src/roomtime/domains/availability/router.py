@@ -1,0 +1,57 @@
+"""GET /resources/{id}/availability (R-22)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from roomtime.api.cache import CacheDep, set_cache_header
+from roomtime.api.deps import ClockDep, SessionDep, SettingsDep
+from roomtime.api.problems import problem_responses
+from roomtime.domains.availability import service
+from roomtime.domains.availability.schemas import AvailabilityRead, IsoDay
+from roomtime.domains.resources.dependencies import VisibleResource
+
+router = APIRouter(tags=["availability"])
+
+DayQuery = Annotated[
+    IsoDay,
+    Query(
+        alias="date",
+        description="A local calendar day of the resource, YYYY-MM-DD",
+        examples=["2030-01-08"],
+    ),
+]
+
+
+@router.get(
+    "/resources/{resource_id}/availability",
+    response_model=AvailabilityRead,
+    summary="Available slots of one local day",
+    description="The slots of the resource's local day that can be booked now (expired holds "
+    "count as free, past slots do not). Cached for up to a minute and refreshed as soon as a "
+    "slot of that day changes; `X-Cache: HIT|MISS` says which. Days outside the slot "
+    "horizon answer an empty list.",
+    responses=problem_responses(401, 404, 422),
+)
+async def get_availability(
+    resource: VisibleResource,
+    day: DayQuery,
+    session: SessionDep,
+    cache: CacheDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    response: Response,
+) -> AvailabilityRead:
+    result = await service.get_day(
+        session,
+        cache,
+        resource_id=resource.id,
+        timezone=resource.timezone,
+        day=day,
+        now=clock(),
+        ttl_seconds=settings.booking.availability_cache_ttl_seconds,
+    )
+    set_cache_header(response, result)
+    return result.value

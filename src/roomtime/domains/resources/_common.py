@@ -1,0 +1,76 @@
+"""Helpers shared by the resource service modules (re-exported by `service`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roomtime.core import tx
+from roomtime.core.redis.cache import Cache
+from roomtime.domains.availability import service as availability_service
+from roomtime.domains.resources import repository
+from roomtime.domains.resources.errors import ResourceNotFoundError
+from roomtime.domains.resources.models import Resource
+from roomtime.domains.resources.schemas import OpeningHoursItem, ResourceRead, format_minute
+from roomtime.domains.slots.calendar import OpenInterval
+from roomtime.domains.slots.schemas import SlotCalendar
+
+
+def to_read(resource: Resource) -> ResourceRead:
+    hours = [
+        OpeningHoursItem(
+            weekday=h.weekday,
+            opens=format_minute(h.opens_minute),
+            closes=format_minute(h.closes_minute),
+        )
+        for h in sorted(resource.opening_hours, key=lambda h: (h.weekday, h.opens_minute))
+    ]
+    return ResourceRead.model_validate(
+        {
+            **{c: getattr(resource, c) for c in ResourceRead.model_fields if hasattr(resource, c)},
+            "opening_hours": hours,
+            "file_url": resource.file_path,
+        }
+    )
+
+
+def calendar_of(resource: Resource) -> SlotCalendar:
+    return SlotCalendar(
+        resource_id=resource.id,
+        timezone=resource.timezone,
+        slot_minutes=resource.slot_minutes,
+        capacity=resource.capacity if resource.booking_mode == "shared" else 1,
+        hours=tuple(
+            OpenInterval(h.weekday, h.opens_minute, h.closes_minute) for h in resource.opening_hours
+        ),
+    )
+
+
+async def load_for_update(session: AsyncSession, resource_id: int) -> Resource:
+    resource = await repository.get_for_update(session, resource_id)
+    if resource is None:
+        raise ResourceNotFoundError(f"Resource {resource_id} does not exist")
+    return resource
+
+
+def invalidate_on_commit(
+    session: AsyncSession,
+    cache: Cache | None,
+    resource_id: int,
+    *,
+    days: Iterable[date] | None = None,
+    listing: bool = False,
+) -> None:
+    """After commit: forget the availability of `days` (None = every day) and the lists."""
+    if cache is None:
+        return
+    availability_service.invalidate_availability_on_commit(session, cache, resource_id, days)
+    if listing:
+        generation = cache.keys.resource_list_generation()
+
+        async def forget_lists() -> None:
+            await cache.invalidate(generations=[generation])
+
+        tx.on_commit(session, forget_lists)

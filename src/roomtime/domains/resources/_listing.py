@@ -1,0 +1,61 @@
+"""GET /resources: filters, sort, pagination, and the cached plain public list (R-22).
+
+Only the plain list (no filter, no `include_inactive`) is cached, per sort/limit/offset, for
+LIST_CACHE_TTL_SECONDS; every resource change bumps one generation counter that retires all
+cached pages at once. Filtered and admin lists always come from PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roomtime.core.pagination import Page, PageParams, Sort
+from roomtime.core.redis.cache import Cache, Cached
+from roomtime.domains.auth.errors import AdminRequiredError
+from roomtime.domains.resources import repository
+from roomtime.domains.resources._common import to_read
+from roomtime.domains.resources.constants import LIST_CACHE_TTL_SECONDS
+from roomtime.domains.resources.models import Resource
+from roomtime.domains.resources.schemas import ResourceListQuery, ResourceRead
+from roomtime.domains.slots import service as slots_service
+
+ResourcePage = Page[ResourceRead]
+
+
+async def _query(
+    session: AsyncSession, query: ResourceListQuery, page: PageParams, sort: Sort, now: datetime
+) -> ResourcePage:
+    extra = []
+    if query.available_from is not None and query.available_to is not None:
+        extra.append(
+            slots_service.covers_range(Resource.id, query.available_from, query.available_to, now)
+        )
+    conditions = repository.filters(query, extra)
+    items, total = await repository.list_page(session, conditions, sort, page.limit, page.offset)
+    return page.page([to_read(r) for r in items], total)
+
+
+async def list_resources(
+    session: AsyncSession,
+    cache: Cache,
+    query: ResourceListQuery,
+    page: PageParams,
+    sort: Sort,
+    *,
+    viewer_is_admin: bool,
+    now: datetime,
+) -> Cached[ResourcePage]:
+    """One page of resources; deactivated ones only for admins who ask for them."""
+    if query.include_inactive and not viewer_is_admin:
+        raise AdminRequiredError("Only administrators can list deactivated resources")
+    if not query.is_plain:
+        return Cached(await _query(session, query, page, sort, now), hit=None)
+    key = cache.keys.resource_list(f"{sort}:{page.limit}:{page.offset}")
+    lookup = await cache.read(key, [cache.keys.resource_list_generation()])
+    if lookup.hit:
+        return Cached(ResourcePage.model_validate(lookup.value), hit=True)
+    result = await _query(session, query, page, sort, now)
+    await cache.write(key, result.model_dump(mode="json"), LIST_CACHE_TTL_SECONDS, lookup.stamp)
+    return Cached(result, hit=False)

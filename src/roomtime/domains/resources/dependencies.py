@@ -1,0 +1,30 @@
+"""FastAPI dependencies of the resources domain: the resource id and the visible resource."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path
+
+from roomtime.api.deps import SessionDep
+from roomtime.domains.auth.dependencies import OptionalUser
+from roomtime.domains.resources import service
+from roomtime.domains.resources.models import Resource
+from roomtime.domains.users.constants import ROLE_ADMIN
+
+# Ids are bigint: a larger number could never match and would fail in the driver instead.
+ResourceId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Resource id", examples=[1])]
+
+
+def is_admin(user: object | None) -> bool:
+    return getattr(user, "role", None) == ROLE_ADMIN
+
+
+async def visible_resource(
+    resource_id: ResourceId, session: SessionDep, user: OptionalUser
+) -> Resource:
+    """The resource, or 404; a deactivated one is visible to admins only."""
+    return await service.get_resource(session, resource_id, include_inactive=is_admin(user))
+
+
+VisibleResource = Annotated[Resource, Depends(visible_resource)]

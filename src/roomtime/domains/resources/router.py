@@ -1,0 +1,159 @@
+"""HTTP routes of resources (SPEC §4): public reads, admin create/update/deactivate."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Query, Response
+
+from roomtime.api.cache import CacheDep, set_cache_header
+from roomtime.api.deps import ClockDep, SessionDep, SettingsDep
+from roomtime.api.problems import problem_responses
+from roomtime.core.pagination import Page, PageParamsDep, Sort, sort_param
+from roomtime.domains.auth.dependencies import AdminUser, OptionalUser
+from roomtime.domains.resources import service
+from roomtime.domains.resources.constants import DEFAULT_SORT, SORT_FIELDS
+from roomtime.domains.resources.dependencies import ResourceId, VisibleResource, is_admin
+from roomtime.domains.resources.schemas import (
+    ResourceCreate,
+    ResourceListQuery,
+    ResourceRead,
+    ResourceUpdate,
+)
+
+router = APIRouter(prefix="/resources", tags=["resources"])
+SortDep = Annotated[Sort, Depends(sort_param(*SORT_FIELDS, default=DEFAULT_SORT))]
+
+_EXAMPLES = {
+    "room": {
+        "summary": "A meeting room, weekdays 08:00–20:00 Berlin time",
+        "value": {
+            "name": "Meeting room Aurora",
+            "location": "Berlin, 3rd floor",
+            "capacity": 8,
+            "timezone": "Europe/Berlin",
+            "opening_hours": [
+                {"weekday": d, "opens": "08:00", "closes": "20:00"} for d in range(5)
+            ],
+        },
+    },
+    "minimal": {
+        "summary": "Only the required fields (every day 08:00–20:00 UTC, hourly)",
+        "value": {"name": "Table 4", "location": "Trattoria Centrale", "capacity": 4},
+    },
+}
+CreateBody = Annotated[ResourceCreate, Body(openapi_examples=_EXAMPLES)]
+UpdateBody = Annotated[ResourceUpdate, Body(openapi_examples=_EXAMPLES)]
+
+
+@router.get(
+    "",
+    response_model=Page[ResourceRead],
+    summary="List resources",
+    description="Active resources, filtered, sorted and paginated. The plain list (no filter) "
+    "is cached briefly: `X-Cache: HIT|MISS` says which; filtered lists carry no `X-Cache`.",
+    responses=problem_responses(401, 403, 422),
+)
+async def list_resources(
+    query: Annotated[ResourceListQuery, Query()],
+    page: PageParamsDep,
+    sort: SortDep,
+    user: OptionalUser,
+    session: SessionDep,
+    cache: CacheDep,
+    clock: ClockDep,
+    response: Response,
+) -> Page[ResourceRead]:
+    result = await service.list_resources(
+        session, cache, query, page, sort, viewer_is_admin=is_admin(user), now=clock()
+    )
+    set_cache_header(response, result)
+    return result.value
+
+
+@router.get(
+    "/{resource_id}",
+    response_model=ResourceRead,
+    summary="Get a resource",
+    responses=problem_responses(401, 404, 422),
+)
+async def get_resource(resource: VisibleResource) -> ResourceRead:
+    return service.to_read(resource)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ResourceRead,
+    summary="Create a resource and its slots for the horizon (admin)",
+    responses=problem_responses(401, 403, 422),
+)
+async def create_resource(
+    body: CreateBody,
+    admin: AdminUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    cache: CacheDep,
+    clock: ClockDep,
+) -> ResourceRead:
+    resource = await service.create_resource(
+        session,
+        body,
+        actor_user_id=admin.id,
+        now=clock(),
+        default_hold_ttl=settings.booking.hold_ttl_seconds,
+        horizon_days=settings.booking.slot_horizon_days,
+        cache=cache,
+    )
+    return service.to_read(resource)
+
+
+@router.put(
+    "/{resource_id}",
+    response_model=ResourceRead,
+    summary="Replace a resource's editable fields (admin)",
+    description="A new calendar (opening hours, slot length, time zone) regenerates the "
+    "future slots that are still free; held, booked and blocked slots are kept.",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def update_resource(
+    resource_id: ResourceId,
+    body: UpdateBody,
+    admin: AdminUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    cache: CacheDep,
+    clock: ClockDep,
+) -> ResourceRead:
+    resource = await service.update_resource(
+        session,
+        resource_id,
+        body,
+        actor_user_id=admin.id,
+        now=clock(),
+        default_hold_ttl=settings.booking.hold_ttl_seconds,
+        horizon_days=settings.booking.slot_horizon_days,
+        cache=cache,
+    )
+    return service.to_read(resource)
+
+
+@router.delete(
+    "/{resource_id}",
+    status_code=204,
+    response_class=Response,
+    summary="Deactivate a resource (admin)",
+    description="Sets `is_active=false`: hidden from users and search, bookings stay. Idempotent.",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def deactivate_resource(
+    resource_id: ResourceId,
+    admin: AdminUser,
+    session: SessionDep,
+    cache: CacheDep,
+    clock: ClockDep,
+) -> Response:
+    await service.deactivate_resource(
+        session, resource_id, actor_user_id=admin.id, now=clock(), cache=cache
+    )
+    return Response(status_code=204)
