@@ -18,6 +18,7 @@ _ENV = SettingsConfigDict(
     env_file=".env", extra="ignore", case_sensitive=False, env_ignore_empty=True
 )
 _WEAK_SECRETS = {"", "changeme", "change-me", "secret", "jwt-secret"}
+_VERIFIABLE_UPLOAD_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "application/pdf"})
 
 
 class _Section(BaseSettings):
@@ -81,11 +82,33 @@ class BookingSettings(_Section):
     hold_ttl_seconds: int = Field(300, ge=1, le=86400)
     slot_horizon_days: int = Field(30, ge=1, le=366)
     availability_cache_ttl_seconds: int = Field(60, ge=30, le=120)
+    confirm_rate_limit: str = "10/minute"
+    # Test-only switches for the concurrency suite's negative control: they turn off the
+    # Redis lock and the conditional slot updates and widen the race window. Refused
+    # outside ENVIRONMENT=test.
+    unsafe_disable_booking_guards: bool = False
+    booking_race_delay_ms: int = Field(0, ge=0, le=5000)
 
 
 class FileSettings(_Section):
     upload_dir: Path | None = None
     max_upload_bytes: int = Field(5 * 1024 * 1024, ge=1)
+    # cleanup-uploads leaves younger files and rows alone, so an upload in flight survives it.
+    upload_grace_seconds: int = Field(3600, ge=0)
+    # Comma-separated; only types the upload check can verify are accepted here.
+    upload_allowed_types: str = "image/png,image/jpeg,image/webp,application/pdf"
+
+    @field_validator("upload_allowed_types")
+    @classmethod
+    def _known_types(cls, value: str) -> str:
+        unknown = {t.strip() for t in value.split(",") if t.strip()} - _VERIFIABLE_UPLOAD_TYPES
+        if unknown:
+            raise ValueError(f"UPLOAD_ALLOWED_TYPES has unsupported types: {sorted(unknown)}")
+        return value
+
+    @property
+    def allowed_type_set(self) -> frozenset[str]:
+        return frozenset(t.strip() for t in self.upload_allowed_types.split(",") if t.strip())
 
 
 class MailSettings(_Section):
@@ -118,6 +141,10 @@ class Settings(BaseModel):
             raise ValueError(
                 "JWT_SECRET must be set to at least 32 random characters in production"
             )
+        booking = self.booking
+        unsafe = booking.unsafe_disable_booking_guards or booking.booking_race_delay_ms
+        if unsafe and self.app.environment != "test":
+            raise ValueError("booking guard switches are allowed only with ENVIRONMENT=test")
         return self
 
     @property

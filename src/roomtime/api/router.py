@@ -5,9 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from roomtime.api import health
+from roomtime.domains.audit import router as audit_router
 from roomtime.domains.auth import pages as auth_pages
 from roomtime.domains.auth import router as auth_router
 from roomtime.domains.availability import router as availability_router
+from roomtime.domains.bookings import router as bookings_router
 from roomtime.domains.resources import router as resources_router
 from roomtime.domains.slots import router as slots_router
 from roomtime.domains.users import router as users_router
@@ -20,3 +22,5 @@ api_router.include_router(users_router.router)
 api_router.include_router(resources_router.router)
 api_router.include_router(availability_router.router)
 api_router.include_router(slots_router.router)
+api_router.include_router(bookings_router.router)
+api_router.include_router(audit_router.router)

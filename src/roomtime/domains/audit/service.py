@@ -7,6 +7,7 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roomtime.domains.audit import repository
 from roomtime.domains.audit.models import AuditLog
 
 
@@ -34,3 +35,24 @@ async def record(
         )
     )
     await session.flush()
+
+
+async def list_entries(
+    session: AsyncSession,
+    *,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    actor_user_id: int | None = None,
+    action: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[list[AuditLog], int]:
+    return await repository.list_page(
+        session,
+        entity=entity,
+        entity_id=entity_id,
+        actor_user_id=actor_user_id,
+        action=action,
+        limit=limit,
+        offset=offset,
+    )

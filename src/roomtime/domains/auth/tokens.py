@@ -66,7 +66,12 @@ def decode_access_token(config: JwtConfig, token: str, *, now: datetime) -> Acce
             algorithms=[ALGORITHM],
             audience=config.audience,
             issuer=config.issuer,
-            options={"require": _REQUIRED_CLAIMS, "verify_exp": False, "verify_nbf": False},
+            options={
+                "require": _REQUIRED_CLAIMS,
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+            },
         )
     except jwt.PyJWTError as exc:
         raise TokenRejectedError(type(exc).__name__) from exc

@@ -36,3 +36,52 @@ def password_changed() -> Message:
             "your administrator.\n"
         ),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class BookingFacts:
+    booking_id: int
+    resource_name: str
+    starts_local: str  # e.g. "Mon 7 Jan 2030 10:00 (Europe/Berlin)"
+    ends_local: str
+
+
+def _when(facts: BookingFacts) -> str:
+    return f"{facts.resource_name}, {facts.starts_local} – {facts.ends_local}"
+
+
+def booking_confirmed(facts: BookingFacts) -> Message:
+    return Message(
+        kind="booking_confirmed",
+        subject=f"Booking #{facts.booking_id} confirmed: {facts.resource_name}",
+        body=f"Your booking #{facts.booking_id} is confirmed:\n{_when(facts)}\n",
+    )
+
+
+def booking_cancelled(facts: BookingFacts, by_admin: bool, reason: str | None) -> Message:
+    who = "an administrator" if by_admin else "you"
+    why = f"\nReason: {reason}\n" if reason else ""
+    return Message(
+        kind="booking_cancelled",
+        subject=f"Booking #{facts.booking_id} cancelled: {facts.resource_name}",
+        body=f"Booking #{facts.booking_id} was cancelled by {who}:\n{_when(facts)}\n{why}",
+    )
+
+
+def hold_expired(facts: BookingFacts) -> Message:
+    return Message(
+        kind="hold_expired",
+        subject=f"Your hold on {facts.resource_name} expired",
+        body=(
+            f"Hold #{facts.booking_id} was not confirmed in time and was released:\n"
+            f"{_when(facts)}\nThe time may still be free: hold it again to book it.\n"
+        ),
+    )
+
+
+def reminder(facts: BookingFacts, minutes: int) -> Message:
+    return Message(
+        kind="booking_reminder",
+        subject=f"Reminder: {facts.resource_name} in {minutes} minutes",
+        body=f"Your booking #{facts.booking_id} starts soon:\n{_when(facts)}\n",
+    )

@@ -1,0 +1,44 @@
+"""GET /audit (admin): the trail of every change (R-31), newest first."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+
+from roomtime.api.deps import SessionDep
+from roomtime.api.problems import problem_responses
+from roomtime.domains.audit import service
+from roomtime.domains.audit.schemas import AuditPage, AuditRead
+from roomtime.domains.auth.dependencies import AdminUser
+
+router = APIRouter(tags=["audit"])
+
+
+@router.get(
+    "/audit",
+    response_model=AuditPage,
+    summary="Audit trail (admin)",
+    description="Filter by `entity` (booking, resource, user …), `entity_id`, "
+    "`actor_user_id` and `action` (e.g. booking.confirmed).",
+    responses=problem_responses(401, 403, 422),
+)
+async def list_audit(
+    _: AdminUser,
+    session: SessionDep,
+    entity: str | None = Query(None, max_length=50),
+    entity_id: str | None = Query(None, max_length=100),
+    actor_user_id: int | None = None,
+    action: str | None = Query(None, max_length=100),
+    limit: int = Query(20, ge=1, le=100),
+    offset: int = Query(0, ge=0),
+) -> AuditPage:
+    rows, total = await service.list_entries(
+        session,
+        entity=entity,
+        entity_id=entity_id,
+        actor_user_id=actor_user_id,
+        action=action,
+        limit=limit,
+        offset=offset,
+    )
+    items = [AuditRead.model_validate(r) for r in rows]
+    return AuditPage(items=items, total=total, limit=limit, offset=offset)

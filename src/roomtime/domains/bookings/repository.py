@@ -1,0 +1,132 @@
+"""SQL for bookings and their idempotency records."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roomtime.domains.bookings.constants import EXPIRED, PENDING
+from roomtime.domains.bookings.models import Booking, IdempotencyRecord
+
+LOCK_TIMEOUT = "3s"
+
+
+async def set_lock_timeout(session: AsyncSession) -> None:
+    # A request that would wait longer for a row lock gives up (409 + Retry-After) instead
+    # of piling up connections behind a hot slot.
+    await session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+
+
+async def add(session: AsyncSession, booking: Booking) -> Booking:
+    session.add(booking)
+    await session.flush()
+    return booking
+
+
+async def get(session: AsyncSession, booking_id: int) -> Booking | None:
+    return await session.get(Booking, booking_id)
+
+
+async def get_for_update(session: AsyncSession, booking_id: int) -> Booking | None:
+    stmt = select(Booking).where(Booking.id == booking_id).with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def expire_overlapping(
+    session: AsyncSession, resource_id: int, starts_at: datetime, ends_at: datetime, now: datetime
+) -> Sequence[Booking]:
+    """Mark pending bookings of the range whose hold ran out as expired (R-14), so they stop
+    blocking this transaction at once instead of waiting for the sweeper job."""
+    stmt = (
+        update(Booking)
+        .where(
+            Booking.resource_id == resource_id,
+            Booking.status == PENDING,
+            Booking.expires_at <= now,
+            Booking.starts_at < ends_at,
+            Booking.ends_at > starts_at,
+        )
+        .values(status=EXPIRED)
+        .returning(Booking)
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def expire_due(session: AsyncSession, now: datetime, limit: int) -> Sequence[Booking]:
+    """Expire up to `limit` pending bookings past their expiry, skipping rows other
+    transactions hold (two sweepers never fight over the same rows)."""
+    due = (
+        select(Booking.id)
+        .where(Booking.status == PENDING, Booking.expires_at <= now)
+        .order_by(Booking.expires_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    stmt = (
+        update(Booking)
+        .where(Booking.id.in_(due.scalar_subquery()))
+        .values(status=EXPIRED)
+        .returning(Booking)
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def get_idempotency(
+    session: AsyncSession, user_id: int, scope: str, key: str, now: datetime
+) -> IdempotencyRecord | None:
+    stmt = select(IdempotencyRecord).where(
+        IdempotencyRecord.user_id == user_id,
+        IdempotencyRecord.scope == scope,
+        IdempotencyRecord.key == key,
+        IdempotencyRecord.expires_at > now,
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def save_idempotency(session: AsyncSession, values: dict[str, Any]) -> None:
+    # An expired record with the same key is replaced: the key is free again after 24 h.
+    stmt = insert(IdempotencyRecord).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["user_id", "scope", "key"],
+        set_={k: stmt.excluded[k] for k in values if k not in {"user_id", "scope", "key"}},
+    )
+    await session.execute(stmt)
+
+
+def filtered(
+    *,
+    status: str | None,
+    starts_from: datetime | None,
+    starts_before: datetime | None,
+    resource_id: int | None,
+    user_id: int | None,
+) -> Select[tuple[Booking]]:
+    stmt = select(Booking)
+    if status is not None:
+        stmt = stmt.where(Booking.status == status)
+    if starts_from is not None:
+        stmt = stmt.where(Booking.ends_at > starts_from)
+    if starts_before is not None:
+        stmt = stmt.where(Booking.starts_at < starts_before)
+    if resource_id is not None:
+        stmt = stmt.where(Booking.resource_id == resource_id)
+    if user_id is not None:
+        stmt = stmt.where(Booking.user_id == user_id)
+    return stmt
+
+
+async def page(
+    session: AsyncSession,
+    stmt: Select[tuple[Booking]],
+    order: Sequence[Any],
+    limit: int,
+    offset: int,
+) -> tuple[list[Booking], int]:
+    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = await session.execute(stmt.order_by(*order, Booking.id).limit(limit).offset(offset))
+    return list(rows.scalars().all()), int(total or 0)

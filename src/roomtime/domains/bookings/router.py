@@ -1,0 +1,153 @@
+"""/bookings: hold, confirm, cancel, lists, admin status (SPEC §4)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from roomtime.api.problems import problem_responses
+from roomtime.domains.auth.dependencies import AdminUser, CurrentUser
+from roomtime.domains.bookings.dependencies import BookingServiceDep
+from roomtime.domains.bookings.schemas import (
+    BookingFilters,
+    BookingPage,
+    BookingRead,
+    CancelRequest,
+    ConfirmRequest,
+    HoldRead,
+    HoldRequest,
+    StatusUpdate,
+)
+
+router = APIRouter(prefix="/bookings", tags=["bookings"])
+
+Sort = Literal["starts_at", "-starts_at", "created_at", "-created_at"]
+
+IDEMPOTENCY_DOC = (
+    "Optional. Retrying with the same key and body replays the first committed result with "
+    "`Idempotent-Replayed: true`; the same key with another body is 422 "
+    "`idempotency_key_reused`; while the first request runs, 409 `idempotency_in_progress`. "
+    "Keys are per user and kept 24 hours. 1–255 visible ASCII characters, bare or quoted."
+)
+
+
+@router.post(
+    "/hold",
+    status_code=status.HTTP_201_CREATED,
+    response_model=HoldRead,
+    summary="Hold a range of slots for a few minutes",
+    description="The range must be in the future, on slot boundaries, contiguous, within "
+    "opening hours and at most `max_hold_slots` long. The hold expires after the resource's "
+    "`hold_ttl_seconds`; an overlapping hold meanwhile gets 409 `slots_unavailable`.",
+    responses=problem_responses(401, 404, 409, 422),
+)
+async def hold(body: HoldRequest, user: CurrentUser, service: BookingServiceDep) -> HoldRead:
+    booking = await service.hold(user, body)
+    return HoldRead(
+        hold_id=booking.id,
+        booking_id=booking.id,
+        resource_id=booking.resource_id,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        expires_at=booking.expires_at,  # type: ignore[arg-type]
+    )
+
+
+@router.post(
+    "/confirm",
+    status_code=status.HTTP_201_CREATED,
+    response_model=BookingRead,
+    summary="Confirm your hold",
+    description="Confirming an already confirmed hold returns that booking. "
+    "Limited to 10 a minute per user (replays count).",
+    responses=problem_responses(400, 401, 404, 409, 422, 429),
+)
+async def confirm(
+    body: ConfirmRequest,
+    user: CurrentUser,
+    service: BookingServiceDep,
+    idempotency_key: Annotated[str | None, Header(description=IDEMPOTENCY_DOC)] = None,
+) -> Response:
+    outcome = await service.confirm(user, body.hold_id, idempotency_key)
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
+    return Response(
+        outcome.body,
+        status_code=outcome.status_code,
+        headers=headers,
+        media_type="application/json",
+    )
+
+
+@router.post(
+    "/{booking_id}/cancel",
+    response_model=BookingRead,
+    summary="Cancel a booking or hold (owner or admin)",
+    description="Future slots become available again. Cancelling twice returns the "
+    "cancelled booking. Ended bookings: 409 `booking_ended`; within the resource's cancel "
+    "deadline (non-admins): 409 `cancel_deadline_passed`.",
+    responses=problem_responses(401, 404, 409),
+)
+async def cancel(
+    booking_id: int,
+    user: CurrentUser,
+    service: BookingServiceDep,
+    body: CancelRequest | None = None,
+) -> BookingRead:
+    reason = body.reason if body else None
+    return BookingRead.model_validate(await service.cancel(user, booking_id, reason))
+
+
+@router.get(
+    "/me",
+    response_model=BookingPage,
+    summary="Your bookings",
+    description="`date_from`/`date_to` take a date (the whole UTC day) or an offset-aware "
+    "datetime; a booking matches when it overlaps [date_from, date_to].",
+    responses=problem_responses(401, 422),
+)
+async def my_bookings(
+    user: CurrentUser,
+    service: BookingServiceDep,
+    filters: Annotated[BookingFilters, Query()],
+    sort: Sort = "-starts_at",
+    limit: int = Query(20, ge=1, le=100),
+    offset: int = Query(0, ge=0),
+) -> BookingPage:
+    filters = filters.model_copy(update={"user_id": user.id})
+    items, total = await service.list_bookings(filters, sort=sort, limit=limit, offset=offset)
+    return BookingPage(items=items, total=total, limit=limit, offset=offset)  # type: ignore[arg-type]
+
+
+@router.get(
+    "",
+    response_model=BookingPage,
+    summary="All bookings (admin)",
+    responses=problem_responses(401, 403, 422),
+)
+async def all_bookings(
+    _: AdminUser,
+    service: BookingServiceDep,
+    filters: Annotated[BookingFilters, Query()],
+    sort: Sort = "-starts_at",
+    limit: int = Query(20, ge=1, le=100),
+    offset: int = Query(0, ge=0),
+) -> BookingPage:
+    items, total = await service.list_bookings(filters, sort=sort, limit=limit, offset=offset)
+    return BookingPage(items=items, total=total, limit=limit, offset=offset)  # type: ignore[arg-type]
+
+
+@router.post(
+    "/{booking_id}/status",
+    response_model=BookingRead,
+    summary="Set a booking's status (admin)",
+    description="`cancelled` (any pending or confirmed booking that has not ended, no "
+    "deadline), `confirmed` (a live hold, as its owner would), `archived` (a confirmed "
+    "booking that has ended). Other changes: 409 `invalid_status_transition`.",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def set_status(
+    booking_id: int, body: StatusUpdate, admin: AdminUser, service: BookingServiceDep
+) -> BookingRead:
+    booking = await service.set_status(admin, booking_id, body.status, body.reason)
+    return BookingRead.model_validate(booking)

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+BookingStatus = Literal["pending", "confirmed", "cancelled", "expired", "archived"]
+
+
+class HoldRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    resource_id: int = Field(ge=1, examples=[1])
+    starts_at: AwareDatetime = Field(examples=["2030-01-07T10:00:00+01:00"])
+    ends_at: AwareDatetime = Field(examples=["2030-01-07T12:00:00+01:00"])
+    party_size: int = Field(1, ge=1, le=100_000)
+
+
+class HoldRead(BaseModel):
+    hold_id: int
+    booking_id: int
+    resource_id: int
+    starts_at: datetime
+    ends_at: datetime
+    expires_at: datetime
+
+
+class ConfirmRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    hold_id: int = Field(ge=1)
+
+
+class CancelRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(None, max_length=500)
+
+
+class BookingRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    user_id: int
+    resource_id: int
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    party_size: int
+    created_at: datetime
+    expires_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+
+
+class BookingPage(BaseModel):
+    items: list[BookingRead]
+    total: int
+    limit: int
+    offset: int
+
+
+class StatusUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["confirmed", "cancelled", "archived"]
+    reason: str | None = Field(None, max_length=500)
+
+
+class BookingFilters(BaseModel):
+    status: BookingStatus | None = None
+    date_from: AwareDatetime | date | None = None
+    date_to: AwareDatetime | date | None = None
+    resource_id: int | None = None
+    user_id: int | None = None

@@ -1,0 +1,132 @@
+"""Slot state changes made by the booking flow (R-12, R-13). Callers own the transaction.
+
+Every change is a conditional UPDATE whose row count the caller checks: the database, not
+a prior read, decides whether a slot was still free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roomtime.domains.slots.constants import SLOT_AVAILABLE, SLOT_BOOKED, SLOT_HELD
+from roomtime.domains.slots.models import TimeSlot
+
+
+def _in_range(resource_id: int, starts_at: datetime, ends_at: datetime) -> list[object]:
+    return [
+        TimeSlot.resource_id == resource_id,
+        TimeSlot.starts_at >= starts_at,
+        TimeSlot.starts_at < ends_at,
+    ]
+
+
+async def overlapping(
+    session: AsyncSession, resource_id: int, starts_at: datetime, ends_at: datetime
+) -> Sequence[TimeSlot]:
+    """Slots of the resource overlapping [starts_at, ends_at), by start."""
+    stmt = (
+        select(TimeSlot)
+        .where(
+            TimeSlot.resource_id == resource_id,
+            TimeSlot.starts_at < ends_at,
+            TimeSlot.ends_at > starts_at,
+        )
+        .order_by(TimeSlot.starts_at)
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def hold_exclusive(
+    session: AsyncSession, resource_id: int, starts_at: datetime, ends_at: datetime, booking_id: int
+) -> int:
+    """Mark free slots of the range held by `booking_id`; returns how many changed."""
+    stmt = (
+        update(TimeSlot)
+        .where(
+            *_in_range(resource_id, starts_at, ends_at),
+            TimeSlot.status == SLOT_AVAILABLE,
+            TimeSlot.booking_id.is_(None),
+        )
+        .values(status=SLOT_HELD, booking_id=booking_id)
+    )
+    return (await session.execute(stmt)).rowcount  # type: ignore[attr-defined]
+
+
+async def take_seats(
+    session: AsyncSession, resource_id: int, starts_at: datetime, ends_at: datetime, seats: int
+) -> int:
+    """Take `seats` in every slot of the range that still has them (shared resources)."""
+    stmt = (
+        update(TimeSlot)
+        .where(
+            *_in_range(resource_id, starts_at, ends_at),
+            TimeSlot.status == SLOT_AVAILABLE,
+            TimeSlot.seats_taken + seats <= TimeSlot.capacity,
+        )
+        .values(seats_taken=TimeSlot.seats_taken + seats)
+    )
+    return (await session.execute(stmt)).rowcount  # type: ignore[attr-defined]
+
+
+async def book_held(session: AsyncSession, booking_id: int) -> int:
+    """Turn the slots held by `booking_id` into booked ones."""
+    stmt = (
+        update(TimeSlot)
+        .where(TimeSlot.booking_id == booking_id, TimeSlot.status == SLOT_HELD)
+        .values(status=SLOT_BOOKED)
+    )
+    return (await session.execute(stmt)).rowcount  # type: ignore[attr-defined]
+
+
+async def count_held_by(session: AsyncSession, booking_id: int) -> int:
+    from sqlalchemy import func
+
+    stmt = select(func.count()).where(
+        TimeSlot.booking_id == booking_id, TimeSlot.status == SLOT_HELD
+    )
+    return int(await session.scalar(stmt) or 0)
+
+
+async def release_exclusive(
+    session: AsyncSession, booking_id: int, *, not_before: datetime
+) -> list[datetime]:
+    """Free the held/booked slots of a booking that start at or after `not_before`.
+
+    Past slots keep their status: they record what was used. Returns the freed starts.
+    """
+    stmt = (
+        update(TimeSlot)
+        .where(
+            TimeSlot.booking_id == booking_id,
+            TimeSlot.status.in_((SLOT_HELD, SLOT_BOOKED)),
+            TimeSlot.starts_at >= not_before,
+        )
+        .values(status=SLOT_AVAILABLE, booking_id=None)
+        .returning(TimeSlot.starts_at)
+    )
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def return_seats(
+    session: AsyncSession,
+    resource_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    seats: int,
+    *,
+    not_before: datetime,
+) -> list[datetime]:
+    stmt = (
+        update(TimeSlot)
+        .where(
+            *_in_range(resource_id, max(starts_at, not_before), ends_at),
+            and_(TimeSlot.seats_taken >= seats),
+        )
+        .values(seats_taken=TimeSlot.seats_taken - seats)
+        .returning(TimeSlot.starts_at)
+    )
+    return list((await session.execute(stmt)).scalars().all())
