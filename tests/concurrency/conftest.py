@@ -1,0 +1,192 @@
+"""Real `roomtime api` processes sharing one PostgreSQL and Redis, and a fleet of clients.
+
+No outer transaction and no ASGI shortcut: requests go over TCP to two server processes, so
+the races are the ones production would see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from roomtime import migrate
+from roomtime.core.clock import utcnow
+from roomtime.domains.auth import tokens
+from roomtime.domains.auth.service import jwt_config
+from tests.conftest import TEST_JWT_SECRET, make_settings
+from tests.services import TEST_DB_NAME, ServiceUrls, fresh_database
+from tests.support.processes import free_port, stop, wait_for_http
+
+USERS = 50
+# Tomorrow 10:00 UTC: always in the future, and the resource is open round the clock.
+SLOT = (datetime.now(UTC) + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+
+
+@dataclass
+class Fleet:
+    """Two API processes on one database, and the users who will race for a slot."""
+
+    bases: list[str]
+    database_url: str
+    resource_id: int
+    tokens: list[str]
+
+    def client_for(self, i: int) -> tuple[str, dict[str, str]]:
+        return self.bases[i % len(self.bases)], {"Authorization": f"Bearer {self.tokens[i]}"}
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        dsn = (
+            make_url(self.database_url)
+            .set(drivername="postgresql")
+            .render_as_string(hide_password=False)
+        )
+        conn = await asyncpg.connect(dsn)
+        try:
+            return await conn.fetch(sql, *args)
+        finally:
+            await conn.close()
+
+    async def reset(self) -> None:
+        # Not TRUNCATE … CASCADE: time_slot references booking and would be emptied too.
+        await self.fetch(
+            "UPDATE time_slot SET status = 'available', booking_id = NULL, seats_taken = 0"
+        )
+        await self.fetch("DELETE FROM booking")
+        await self.fetch("TRUNCATE idempotency_record, audit_log, notification_outbox")
+
+
+async def _prepare(url: str, secret_settings: Any) -> tuple[int, list[str]]:
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    conn = await asyncpg.connect(dsn)
+    try:
+        resource_id = await conn.fetchval(
+            "INSERT INTO resource (name, location, capacity, hold_ttl_seconds) "
+            "VALUES ('Race room', 'Lab', 1, 300) RETURNING id"
+        )
+        starts = SLOT - timedelta(hours=4)
+        await conn.executemany(
+            "INSERT INTO time_slot (resource_id, starts_at, ends_at) VALUES ($1, $2, $3)",
+            [
+                (resource_id, starts + timedelta(hours=h), starts + timedelta(hours=h + 1))
+                for h in range(12)
+            ],
+        )
+        ids = [
+            await conn.fetchval(
+                "INSERT INTO user_account (email, password_hash) VALUES ($1, 'x') RETURNING id",
+                f"racer{i}@example.com",
+            )
+            for i in range(USERS)
+        ]
+    finally:
+        await conn.close()
+    config = jwt_config(secret_settings)
+    now = utcnow()
+    # Tokens for the whole module: give them a long life so slow machines don't expire them.
+    config = type(config)(config.secret, config.issuer, config.audience, 3600)
+    return resource_id, [
+        tokens.issue_access_token(config, user_id=i, role="user", now=now) for i in ids
+    ]
+
+
+@contextlib.contextmanager
+def api_processes(count: int, env: dict[str, str], log_dir: Path) -> Iterator[list[str]]:
+    procs, bases = [], []
+    try:
+        for n in range(count):
+            port = free_port()
+            log = (log_dir / f"api-{n}.log").open("wb")
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "roomtime", "api", "--port", str(port)],
+                env={**os.environ, **env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            procs.append(proc)
+            bases.append(f"http://127.0.0.1:{port}")
+        for proc, base in zip(procs, bases, strict=True):
+            wait_for_http(f"{base}/health/live", proc)
+        yield bases
+    finally:
+        for proc in procs:
+            stop(proc)
+
+
+def fleet_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
+    return {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "JWT_SECRET": TEST_JWT_SECRET,
+        "ENVIRONMENT": "test",
+        "LOG_LEVEL": "WARNING",
+        "DB_POOL_SIZE": "20",
+        "REDIS_KEY_PREFIX": f"rt-race-{os.getpid()}",
+        **extra,
+    }
+
+
+async def build_fleet(
+    services: ServiceUrls, tmp: Path, name: str, redis_url: str, **extra: str
+) -> tuple[str, int, list[str], dict[str, str]]:
+    url = await fresh_database(services, f"{TEST_DB_NAME}_{name}")
+    await asyncio.to_thread(migrate.upgrade, url)
+    settings = make_settings(services, tmp)
+    resource_id, toks = await _prepare(url, settings)
+    return url, resource_id, toks, fleet_env(url, redis_url, **extra)
+
+
+@pytest.fixture(scope="module")
+async def fleet(
+    services: ServiceUrls, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Fleet]:
+    tmp = tmp_path_factory.mktemp("fleet")
+    url, resource_id, toks, env = await build_fleet(services, tmp, "race", services.redis_url)
+    with api_processes(2, env, tmp) as bases:
+        yield Fleet(bases, url, resource_id, toks)
+
+
+async def hold(
+    client: httpx.AsyncClient, fleet: Fleet, i: int, start: datetime, hours: int = 1
+) -> httpx.Response:
+    base, headers = fleet.client_for(i)
+    body = {
+        "resource_id": fleet.resource_id,
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=hours)).isoformat(),
+    }
+    return await client.post(f"{base}/bookings/hold", json=body, headers=headers)
+
+
+async def hold_and_confirm(
+    client: httpx.AsyncClient, fleet: Fleet, i: int, start: datetime, hours: int = 1
+) -> tuple[int, int | None]:
+    """(final status, confirmed booking id)."""
+    held = await hold(client, fleet, i, start, hours)
+    if held.status_code != 201:
+        return held.status_code, None
+    _, headers = fleet.client_for(i)
+    base = fleet.bases[(i + 1) % len(fleet.bases)]  # confirm through the other process
+    confirmed = await client.post(
+        f"{base}/bookings/confirm", json={"hold_id": held.json()["hold_id"]}, headers=headers
+    )
+    return confirmed.status_code, confirmed.json().get(
+        "id"
+    ) if confirmed.status_code == 201 else None
+
+
+def counter() -> Iterator[int]:
+    return itertools.count()
