@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from roomtime.core import tx
 from roomtime.core.redis.cache import Cache
@@ -46,6 +47,14 @@ def calendar_of(resource: Resource) -> SlotCalendar:
             OpenInterval(h.weekday, h.opens_minute, h.closes_minute) for h in resource.opening_hours
         ),
     )
+
+
+def touch(resource: Resource, now: datetime) -> None:
+    """Stamp a change with the injected clock rather than the database's now()."""
+    resource.updated_at = now
+    # Always part of the UPDATE: an unchanged value would leave the column to its onupdate
+    # default, which expires the attribute (and a later read would need I/O).
+    flag_modified(resource, "updated_at")
 
 
 async def load_for_update(session: AsyncSession, resource_id: int) -> Resource:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core.pagination import Page, PageParams, Sort
@@ -24,15 +25,20 @@ from roomtime.domains.slots import service as slots_service
 ResourcePage = Page[ResourceRead]
 
 
-async def _query(
-    session: AsyncSession, query: ResourceListQuery, page: PageParams, sort: Sort, now: datetime
-) -> ResourcePage:
+def list_conditions(query: ResourceListQuery, now: datetime) -> list[ColumnElement[bool]]:
+    """The SQL conditions of the filters (the availability one comes from the slots domain)."""
     extra = []
     if query.available_from is not None and query.available_to is not None:
         extra.append(
             slots_service.covers_range(Resource.id, query.available_from, query.available_to, now)
         )
-    conditions = repository.filters(query, extra)
+    return repository.filters(query, extra)
+
+
+async def _query(
+    session: AsyncSession, query: ResourceListQuery, page: PageParams, sort: Sort, now: datetime
+) -> ResourcePage:
+    conditions = list_conditions(query, now)
     items, total = await repository.list_page(session, conditions, sort, page.limit, page.offset)
     return page.page([to_read(r) for r in items], total)
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core.pagination import Sort
 from roomtime.domains.resources.models import Resource
 from roomtime.domains.resources.schemas import ResourceListQuery
 
+# Names sort case-insensitively, the same on every server whatever its collation.
 _SORTABLE = {
-    "name": Resource.name,
+    "name": func.lower(Resource.name),
     "created_at": Resource.created_at,
     "capacity": Resource.capacity,
 }
@@ -65,6 +66,19 @@ def filters(
     return conditions
 
 
+def list_statements(
+    conditions: Sequence[ColumnElement[bool]], sort: Sort, limit: int, offset: int
+) -> tuple[Select[tuple[Resource]], Select[tuple[int]]]:
+    """The page query and the count query of a list (separate so their plans can be read)."""
+    column = _SORTABLE[sort.field]
+    order = column.desc() if sort.descending else column.asc()
+    page = (
+        select(Resource).where(*conditions).order_by(order, Resource.id).limit(limit).offset(offset)
+    )
+    count = select(func.count()).select_from(Resource).where(*conditions)
+    return page, count
+
+
 async def list_page(
     session: AsyncSession,
     conditions: Sequence[ColumnElement[bool]],
@@ -73,11 +87,6 @@ async def list_page(
     offset: int,
 ) -> tuple[Sequence[Resource], int]:
     """One page of the resources matching `conditions`, and how many match in all."""
-    column = _SORTABLE[sort.field]
-    order = column.desc() if sort.descending else column.asc()
-    stmt = (
-        select(Resource).where(*conditions).order_by(order, Resource.id).limit(limit).offset(offset)
-    )
-    items = (await session.execute(stmt)).scalars().all()
-    total = await session.scalar(select(func.count()).select_from(Resource).where(*conditions))
-    return items, total or 0
+    page, count = list_statements(conditions, sort, limit, offset)
+    items = (await session.execute(page)).scalars().all()
+    return items, await session.scalar(count) or 0

@@ -21,6 +21,7 @@ from roomtime.domains.resources._common import (
     invalidate_on_commit,
     load_for_update,
     to_read,
+    touch,
 )
 from roomtime.domains.resources._listing import list_resources
 from roomtime.domains.resources._slot_admin import add_slots, block_slots, unblock_slots
@@ -91,6 +92,8 @@ async def create_resource(
             **fields,
             hold_ttl_seconds=data.hold_ttl_seconds or default_hold_ttl,
             opening_hours=_opening_hours(data.opening_hours),
+            created_at=now,
+            updated_at=now,
         )
         await repository.add(session, resource)
         generated = await slots_service.fill_horizon(
@@ -186,7 +189,7 @@ async def update_resource(
         before = calendar_of(resource)
         changed = await _apply(session, resource, data, default_hold_ttl)
         if changed:
-            resource.updated_at = now
+            touch(resource, now)
             done = await _resync_slots(session, resource, changed, before, now, horizon_days)
             await audit.record(
                 session,
@@ -214,7 +217,7 @@ async def deactivate_resource(
         if not resource.is_active:
             return
         resource.is_active = False
-        resource.updated_at = now
+        touch(resource, now)
         await audit.record(
             session,
             action="resource.deactivated",

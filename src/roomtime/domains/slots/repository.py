@@ -158,10 +158,11 @@ async def list_available(
     return (await session.execute(stmt)).all()
 
 
-async def earliest_live_hold_expiry(
-    session: AsyncSession, resource_id: int, start: datetime, end: datetime, now: datetime
-) -> datetime | None:
-    stmt = (
+def earliest_live_hold_query(
+    resource_id: int, start: datetime, end: datetime, now: datetime
+) -> Select[tuple[datetime | None]]:
+    """When the first hold still alive among the slots starting in [start, end) expires."""
+    return (
         select(func.min(_booking.c.expires_at))
         .select_from(_with_booking())
         .where(
@@ -171,6 +172,12 @@ async def earliest_live_hold_expiry(
             _booking.c.expires_at > now,
         )
     )
+
+
+async def earliest_live_hold_expiry(
+    session: AsyncSession, resource_id: int, start: datetime, end: datetime, now: datetime
+) -> datetime | None:
+    stmt = earliest_live_hold_query(resource_id, start, end, now)
     return (await session.execute(stmt)).scalar_one()
 
 
