@@ -62,17 +62,25 @@ class BookingApp:
     async def hold(
         self, who: Caller, resource_id: int, start: datetime, end: datetime, **extra: Any
     ) -> httpx.Response:
-        body = {"resource_id": resource_id, "starts_at": start.isoformat(),
-                "ends_at": end.isoformat(), **extra}
+        body = {
+            "resource_id": resource_id,
+            "starts_at": start.isoformat(),
+            "ends_at": end.isoformat(),
+            **extra,
+        }
         return await self.client.post("/bookings/hold", json=body, headers=who.headers)
 
     async def confirm(self, who: Caller, hold_id: int, key: str | None = None) -> httpx.Response:
         headers = dict(who.headers)
         if key is not None:
             headers["Idempotency-Key"] = key
-        return await self.client.post("/bookings/confirm", json={"hold_id": hold_id}, headers=headers)
+        return await self.client.post(
+            "/bookings/confirm", json={"hold_id": hold_id}, headers=headers
+        )
 
-    async def book(self, who: Caller, resource_id: int, start: datetime, end: datetime) -> dict[str, Any]:
+    async def book(
+        self, who: Caller, resource_id: int, start: datetime, end: datetime
+    ) -> dict[str, Any]:
         held = await self.hold(who, resource_id, start, end)
         assert held.status_code == 201, held.text
         confirmed = await self.confirm(who, held.json()["hold_id"])

@@ -19,10 +19,14 @@ async def test_cancel_frees_future_slots_and_is_repeatable(booking_app: BookingA
         f"/bookings/{booking['id']}/cancel", json={"reason": "plans changed"}, headers=ada.headers
     )
     assert first.status_code == 200
-    assert first.json()["status"] == "cancelled" and first.json()["cancel_reason"] == "plans changed"
+    assert (
+        first.json()["status"] == "cancelled" and first.json()["cancel_reason"] == "plans changed"
+    )
     again = await booking_app.client.post(f"/bookings/{booking['id']}/cancel", headers=ada.headers)
     assert again.status_code == 200 and again.json() == first.json()
-    assert set((await slot_statuses(booking_app.session, room, at(10), at(12))).values()) == {"available"}
+    assert set((await slot_statuses(booking_app.session, room, at(10), at(12))).values()) == {
+        "available"
+    }
     bob = await booking_app.caller()
     assert (await booking_app.hold(bob, room, at(10), at(12))).status_code == 201
     messages = await booking_app.inbox.wait_for(2)
@@ -35,7 +39,9 @@ async def test_cancelling_a_hold_releases_it(booking_app: BookingApp) -> None:
     hold = (await booking_app.hold(ada, room, at(10), at(11))).json()
     r = await booking_app.client.post(f"/bookings/{hold['hold_id']}/cancel", headers=ada.headers)
     assert r.status_code == 200
-    assert (await booking_app.hold(bob, room, at(10), at(11))).status_code == 201  # lock released too
+    assert (
+        await booking_app.hold(bob, room, at(10), at(11))
+    ).status_code == 201  # lock released too
 
 
 async def test_someone_elses_booking_is_404(booking_app: BookingApp) -> None:
@@ -81,13 +87,19 @@ async def test_admin_status_changes(booking_app: BookingApp) -> None:
     room = await booking_app.resource()
     hold = (await booking_app.hold(ada, room, at(10), at(11))).json()
     url = f"/bookings/{hold['hold_id']}/status"
-    assert (await booking_app.client.post(url, json={"status": "confirmed"}, headers=ada.headers)).status_code == 403
-    confirmed = await booking_app.client.post(url, json={"status": "confirmed"}, headers=admin.headers)
+    assert (
+        await booking_app.client.post(url, json={"status": "confirmed"}, headers=ada.headers)
+    ).status_code == 403
+    confirmed = await booking_app.client.post(
+        url, json={"status": "confirmed"}, headers=admin.headers
+    )
     assert confirmed.status_code == 200 and confirmed.json()["status"] == "confirmed"
     early = await booking_app.client.post(url, json={"status": "archived"}, headers=admin.headers)
     assert early.status_code == 409 and early.json()["code"] == "invalid_status_transition"
     booking_app.advance(hours=5)
-    archived = await booking_app.client.post(url, json={"status": "archived"}, headers=admin.headers)
+    archived = await booking_app.client.post(
+        url, json={"status": "archived"}, headers=admin.headers
+    )
     assert archived.status_code == 200 and archived.json()["status"] == "archived"
     bogus = await booking_app.client.post(url, json={"status": "pending"}, headers=admin.headers)
     assert bogus.status_code == 422

@@ -26,10 +26,19 @@ async def test_confirm_books_the_slots_and_keeps_the_id(booking_app: BookingApp)
     assert response.status_code == 201
     booking = response.json()
     assert booking["id"] == hold_id and booking["status"] == "confirmed"
-    assert {"id", "user_id", "resource_id", "starts_at", "ends_at", "status", "party_size",
-            "created_at"} <= set(booking)
+    assert {
+        "id",
+        "user_id",
+        "resource_id",
+        "starts_at",
+        "ends_at",
+        "status",
+        "party_size",
+        "created_at",
+    } <= set(booking)
     assert list((await slot_statuses(booking_app.session, room, at(10), at(12))).values()) == [
-        "booked", "booked"
+        "booked",
+        "booked",
     ]
     again = await booking_app.confirm(ada, hold_id)  # type: ignore[arg-type]
     assert again.status_code == 201 and again.json()["id"] == hold_id
@@ -57,7 +66,9 @@ async def test_same_key_with_another_body_is_422(booking_app: BookingApp) -> Non
     assert (await booking_app.confirm(ada, hold_id, key="k")).status_code == 201  # type: ignore[arg-type]
     reused = await booking_app.confirm(ada, other, key="k")  # type: ignore[arg-type]
     assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
-    status = await booking_app.session.scalar(text("SELECT status FROM booking WHERE id = :i"), {"i": other})
+    status = await booking_app.session.scalar(
+        text("SELECT status FROM booking WHERE id = :i"), {"i": other}
+    )
     assert status == "pending"  # no side effect
 
 
@@ -100,7 +111,7 @@ async def test_malformed_keys_are_400(booking_app: BookingApp, bad: str) -> None
 
 
 async def test_failed_outcomes_are_not_stored(booking_app: BookingApp) -> None:
-    ada, room, hold_id = await _held(booking_app)
+    ada, _room, _hold_id = await _held(booking_app)
     wrong = await booking_app.confirm(ada, 99999, key="retry-me")  # type: ignore[arg-type]
     assert wrong.status_code == 404
     # The same key with the same (failed) body is tried again, not replayed as 404.
@@ -113,8 +124,12 @@ async def test_expired_hold_is_409_and_its_slots_come_back(booking_app: BookingA
     booking_app.clock.advance(seconds=301)
     response = await booking_app.confirm(ada, hold_id)  # type: ignore[arg-type]
     assert response.status_code == 409 and response.json()["code"] == "hold_expired"
-    assert set((await slot_statuses(booking_app.session, room, at(10), at(12))).values()) == {"available"}
-    status = await booking_app.session.scalar(text("SELECT status FROM booking WHERE id = :i"), {"i": hold_id})
+    assert set((await slot_statuses(booking_app.session, room, at(10), at(12))).values()) == {
+        "available"
+    }
+    status = await booking_app.session.scalar(
+        text("SELECT status FROM booking WHERE id = :i"), {"i": hold_id}
+    )
     assert status == "expired"
 
 
@@ -128,8 +143,15 @@ async def test_a_stale_holder_is_fenced_out(booking_app: BookingApp, redis: obje
     late = await booking_app.confirm(ada, ada_hold)  # type: ignore[arg-type]
     assert late.status_code == 409 and late.json()["code"] == "hold_expired"
     assert (await booking_app.confirm(bob, bob_hold.json()["hold_id"])).status_code == 201
-    owners = (await booking_app.session.execute(
-        text("SELECT user_id FROM booking WHERE status = 'confirmed'"))).scalars().all()
+    owners = (
+        (
+            await booking_app.session.execute(
+                text("SELECT user_id FROM booking WHERE status = 'confirmed'")
+            )
+        )
+        .scalars()
+        .all()
+    )
     assert owners == [bob.user.id]
 
 
@@ -144,8 +166,10 @@ async def test_confirm_limit_is_per_user(booking_app: BookingApp) -> None:
     assert (await booking_app.confirm(bob, 12345)).status_code == 404  # Bob is not limited
 
 
-async def test_database_backstop_when_redis_forgot_the_key(booking_app: BookingApp, redis: object) -> None:
-    ada, room, hold_id = await _held(booking_app)
+async def test_database_backstop_when_redis_forgot_the_key(
+    booking_app: BookingApp, redis: object
+) -> None:
+    ada, _room, hold_id = await _held(booking_app)
     assert (await booking_app.confirm(ada, hold_id, key="k1")).status_code == 201  # type: ignore[arg-type]
     await redis.flushdb()  # type: ignore[attr-defined]
     replay = await booking_app.confirm(ada, hold_id, key="k1")  # type: ignore[arg-type]

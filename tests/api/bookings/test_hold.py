@@ -19,7 +19,14 @@ async def test_hold_marks_slots_and_returns_the_contract(booking_app: BookingApp
     response = await booking_app.hold(ada, room, at(10), at(12))
     assert response.status_code == 201, response.text
     body = response.json()
-    assert set(body) == {"hold_id", "booking_id", "resource_id", "starts_at", "ends_at", "expires_at"}
+    assert set(body) == {
+        "hold_id",
+        "booking_id",
+        "resource_id",
+        "starts_at",
+        "ends_at",
+        "expires_at",
+    }
     assert body["hold_id"] == body["booking_id"] and body["resource_id"] == room
     assert datetime.fromisoformat(body["expires_at"]) == NOW + timedelta(seconds=300)
     statuses = await slot_statuses(booking_app.session, room, at(10), at(12))
@@ -63,7 +70,11 @@ async def test_invalid_ranges_have_distinct_codes(
 async def test_naive_datetimes_are_refused(booking_app: BookingApp) -> None:
     ada = await booking_app.caller()
     room = await booking_app.resource()
-    body = {"resource_id": room, "starts_at": "2030-01-07T10:00:00", "ends_at": "2030-01-07T11:00:00"}
+    body = {
+        "resource_id": room,
+        "starts_at": "2030-01-07T10:00:00",
+        "ends_at": "2030-01-07T11:00:00",
+    }
     response = await booking_app.client.post("/bookings/hold", json=body, headers=ada.headers)
     assert response.status_code == 422
     fields = {d["field"] for d in response.json()["details"]}
@@ -73,8 +84,11 @@ async def test_naive_datetimes_are_refused(booking_app: BookingApp) -> None:
 async def test_other_offsets_name_the_same_instant(booking_app: BookingApp) -> None:
     ada = await booking_app.caller()
     room = await booking_app.resource()
-    body = {"resource_id": room, "starts_at": "2030-01-07T11:00:00+01:00",
-            "ends_at": "2030-01-07T12:00:00+01:00"}
+    body = {
+        "resource_id": room,
+        "starts_at": "2030-01-07T11:00:00+01:00",
+        "ends_at": "2030-01-07T12:00:00+01:00",
+    }
     response = await booking_app.client.post("/bookings/hold", json=body, headers=ada.headers)
     assert response.status_code == 201
     assert response.json()["starts_at"].startswith("2030-01-07T10:00:00")
@@ -83,7 +97,9 @@ async def test_other_offsets_name_the_same_instant(booking_app: BookingApp) -> N
 async def test_unknown_or_inactive_resource_is_404(booking_app: BookingApp) -> None:
     ada = await booking_app.caller()
     room = await booking_app.resource()
-    await booking_app.session.execute(text("UPDATE resource SET is_active = false WHERE id = :r"), {"r": room})
+    await booking_app.session.execute(
+        text("UPDATE resource SET is_active = false WHERE id = :r"), {"r": room}
+    )
     await booking_app.session.commit()
     assert (await booking_app.hold(ada, room, at(10), at(11))).status_code == 404
     assert (await booking_app.hold(ada, 99999, at(10), at(11))).status_code == 404
@@ -106,7 +122,8 @@ async def test_blocked_slot_cannot_be_held(booking_app: BookingApp) -> None:
     response = await booking_app.hold(ada, room, at(10), at(12))
     assert response.status_code == 409 and response.json()["code"] == "slots_unavailable"
     assert list((await slot_statuses(booking_app.session, room, at(10), at(12))).values()) == [
-        "available", "blocked"
+        "available",
+        "blocked",
     ]
 
 
@@ -119,10 +136,11 @@ async def test_an_expired_hold_blocks_nobody_before_any_job_runs(
     booking_app.clock.advance(seconds=301)
     response = await booking_app.hold(bob, room, at(11), at(13))  # overlapping, other range
     assert response.status_code == 201, response.text
-    statuses = await booking_app.session.execute(
-        text("SELECT id, status FROM booking ORDER BY id")
-    )
-    assert dict(statuses.all()) == {first["booking_id"]: "expired", response.json()["booking_id"]: "pending"}
+    statuses = await booking_app.session.execute(text("SELECT id, status FROM booking ORDER BY id"))
+    assert dict(statuses.all()) == {
+        first["booking_id"]: "expired",
+        response.json()["booking_id"]: "pending",
+    }
     slots = await slot_statuses(booking_app.session, room, at(10), at(13))
     assert list(slots.values()) == ["available", "held", "held"]
 
@@ -134,9 +152,23 @@ async def test_shared_resource_sells_seats_up_to_capacity(booking_app: BookingAp
     assert ok.status_code == 201
     full = await booking_app.hold(guests[1], room, at(10), at(11), party_size=2)
     assert full.status_code == 409
-    assert (await booking_app.hold(guests[2], room, at(10), at(11), party_size=1)).status_code == 201
+    assert (
+        await booking_app.hold(guests[2], room, at(10), at(11), party_size=1)
+    ).status_code == 201
     seats = await booking_app.session.scalar(
         text("SELECT seats_taken FROM time_slot WHERE resource_id = :r AND starts_at = :s"),
         {"r": room, "s": at(10)},
     )
     assert seats == 3
+
+
+async def test_database_refuses_when_redis_forgot_the_lock(
+    booking_app: BookingApp, redis: object
+) -> None:
+    ada, bob = await booking_app.caller(), await booking_app.caller()
+    room = await booking_app.resource()
+    assert (await booking_app.hold(ada, room, at(10), at(11))).status_code == 201
+    await redis.flushdb()  # type: ignore[attr-defined]  # Redis "lies": the lock is gone
+    again = await booking_app.hold(bob, room, at(10), at(11))
+    assert again.status_code == 409 and again.json()["code"] == "slots_unavailable"
+    assert await booking_app.session.scalar(text("SELECT count(*) FROM booking")) == 1
