@@ -1,0 +1,35 @@
+"""HTTP responses for stored files: type, disposition, caching and hardening headers."""
+
+from __future__ import annotations
+
+from starlette.responses import FileResponse, Response
+
+from roomtime.domains.files.service import Download
+
+PUBLIC_CACHE = "public, max-age=86400"
+# A file only an admin may see must not be kept by a shared cache for the next client.
+PRIVATE_CACHE = "private, no-cache"
+
+
+def _etag_matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    # If-None-Match uses the weak comparison (RFC 9110 §13.1.2): W/ does not matter.
+    candidates = (tag.strip().removeprefix("W/") for tag in if_none_match.split(","))
+    return etag in candidates
+
+
+def file_response(download: Download, *, if_none_match: str | None) -> Response:
+    headers = {
+        "ETag": download.etag,
+        "Cache-Control": PUBLIC_CACHE if download.public else PRIVATE_CACHE,
+        "X-Content-Type-Options": "nosniff",
+        # Opened directly, even a file that slipped past the checks cannot run script.
+        "Content-Security-Policy": "sandbox",
+    }
+    if _etag_matches(if_none_match, download.etag):
+        return Response(status_code=304, headers=headers)
+    headers["Content-Disposition"] = download.content_disposition
+    return FileResponse(download.path, media_type=download.mime, headers=headers)

@@ -1,0 +1,106 @@
+"""POST /resources/{id}/file (admin) and GET /files/{id} (R-27)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+
+from roomtime.api.deps import ClientIpDep, SessionDep
+from roomtime.api.problems import problem_responses
+from roomtime.domains.auth.dependencies import AdminUser
+from roomtime.domains.files import service
+from roomtime.domains.files.dependencies import (
+    StorageDep,
+    UploadPolicyDep,
+    ViewerIsAdmin,
+    refuse_oversized_body,
+)
+from roomtime.domains.files.responses import file_response
+from roomtime.domains.files.schemas import FileRead, file_url
+
+router = APIRouter(tags=["files"])
+
+_ID = Path(ge=1, le=2**63 - 1)
+_UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+_UPLOAD_DOC = """Upload the resource's file (PNG, JPEG, WEBP or PDF) as `multipart/form-data` in the
+field `file`. The type is detected from the content; a declared part type naming another
+type is refused (415 `file_type_mismatch`), and the file name is kept only as a display
+name. At most `MAX_UPLOAD_BYTES` (413 `file_too_large`, also from `Content-Length` alone);
+an empty file is 422 `empty_file`. The resource's `file_url` then points at the new file;
+the previous one stays stored until `cleanup-uploads` removes it."""
+_DOWNLOAD_DOC = """Serve a stored file with its detected type, `Content-Disposition` (inline for
+images, attachment for PDF), `X-Content-Type-Options: nosniff`, `Content-Security-Policy:
+sandbox`, a strong `ETag` (the quoted SHA-256) and `Cache-Control: public, max-age=86400`.
+`If-None-Match` with the ETag answers 304. Anyone may fetch the current file of an active
+resource; other files (of a deactivated resource, replaced ones) only admins: 404 otherwise."""
+_FILE_CONTENT = {"image/png": {}, "image/jpeg": {}, "image/webp": {}, "application/pdf": {}}
+
+
+@router.post(
+    "/resources/{resource_id}/file",
+    status_code=201,
+    response_model=FileRead,
+    summary="Upload the resource's file (admin)",
+    description=_UPLOAD_DOC,
+    dependencies=[Depends(refuse_oversized_body)],
+    openapi_extra=_UPLOAD_BODY,
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422),
+)
+async def upload_resource_file(
+    resource_id: Annotated[int, _ID],
+    request: Request,
+    response: Response,
+    admin: AdminUser,
+    session: SessionDep,
+    storage: StorageDep,
+    policy: UploadPolicyDep,
+    ip: ClientIpDep,
+) -> FileRead:
+    upload = service.IncomingUpload(request.stream(), request.headers.get("content-type"))
+    row = await service.upload_resource_file(
+        session,
+        storage,
+        resource_id=resource_id,
+        upload=upload,
+        policy=policy,
+        actor_user_id=admin.id,
+        ip=ip,
+    )
+    response.headers["Location"] = file_url(row.id)
+    return service.to_read(row)
+
+
+@router.get(
+    "/files/{file_id}",
+    summary="Download a stored file",
+    description=_DOWNLOAD_DOC,
+    response_class=Response,
+    responses={
+        200: {"description": "The file", "content": _FILE_CONTENT},
+        304: {"description": "Not modified (If-None-Match matched the ETag)"},
+        **problem_responses(401, 404),
+    },
+)
+async def download_file(
+    file_id: Annotated[int, _ID],
+    request: Request,
+    session: SessionDep,
+    storage: StorageDep,
+    is_admin: ViewerIsAdmin,
+) -> Response:
+    download = await service.get_download(session, storage, file_id, viewer_is_admin=is_admin)
+    return file_response(download, if_none_match=request.headers.get("if-none-match"))
