@@ -175,3 +175,16 @@ async def test_database_backstop_when_redis_forgot_the_key(
     replay = await booking_app.confirm(ada, hold_id, key="k1")  # type: ignore[arg-type]
     assert replay.status_code == 201 and replay.headers["idempotent-replayed"] == "true"
     assert await booking_app.session.scalar(text("SELECT count(*) FROM booking")) == 1
+
+
+async def test_a_key_older_than_24h_is_new_again_and_still_makes_one_booking(
+    booking_app: BookingApp,
+) -> None:
+    ada, _, hold_id = await _held(booking_app)
+    first = await booking_app.confirm(ada, hold_id, key="old")  # type: ignore[arg-type]
+    booking_app.advance(hours=24, seconds=1)
+    later = await booking_app.confirm(ada, hold_id, key="old")  # type: ignore[arg-type]
+    assert later.status_code == 201
+    assert "idempotent-replayed" not in later.headers  # executed again, not replayed
+    assert later.json()["id"] == first.json()["id"]  # …and it found the same booking
+    assert await booking_app.session.scalar(text("SELECT count(*) FROM booking")) == 1
