@@ -146,7 +146,7 @@ async def build_fleet(
     await asyncio.to_thread(migrate.upgrade, url)
     settings = make_settings(services, tmp)
     resource_id, toks = await _prepare(url, settings)
-    return url, resource_id, toks, fleet_env(url, redis_url, **extra)
+    return url, resource_id, toks, fleet_env(url, redis_url, DATA_DIR=str(tmp), **extra)
 
 
 @pytest.fixture(scope="module")
