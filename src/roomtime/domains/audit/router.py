@@ -6,8 +6,9 @@ from fastapi import APIRouter, Query
 
 from roomtime.api.deps import SessionDep
 from roomtime.api.problems import problem_responses
+from roomtime.core.pagination import Page, PageParamsDep
 from roomtime.domains.audit import service
-from roomtime.domains.audit.schemas import AuditPage, AuditRead
+from roomtime.domains.audit.schemas import AuditRead
 from roomtime.domains.auth.dependencies import AdminUser
 
 router = APIRouter(tags=["audit"])
@@ -15,7 +16,7 @@ router = APIRouter(tags=["audit"])
 
 @router.get(
     "/audit",
-    response_model=AuditPage,
+    response_model=Page[AuditRead],
     summary="Audit trail (admin)",
     description="Filter by `entity` (booking, resource, user …), `entity_id`, "
     "`actor_user_id` and `action` (e.g. booking.confirmed).",
@@ -24,21 +25,19 @@ router = APIRouter(tags=["audit"])
 async def list_audit(
     _: AdminUser,
     session: SessionDep,
+    paging: PageParamsDep,
     entity: str | None = Query(None, max_length=50),
     entity_id: str | None = Query(None, max_length=100),
     actor_user_id: int | None = None,
     action: str | None = Query(None, max_length=100),
-    limit: int = Query(20, ge=1, le=100),
-    offset: int = Query(0, ge=0),
-) -> AuditPage:
+) -> Page[AuditRead]:
     rows, total = await service.list_entries(
         session,
         entity=entity,
         entity_id=entity_id,
         actor_user_id=actor_user_id,
         action=action,
-        limit=limit,
-        offset=offset,
+        limit=paging.limit,
+        offset=paging.offset,
     )
-    items = [AuditRead.model_validate(r) for r in rows]
-    return AuditPage(items=items, total=total, limit=limit, offset=offset)
+    return paging.page([AuditRead.model_validate(r) for r in rows], total)

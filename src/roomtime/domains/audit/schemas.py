@@ -18,10 +18,3 @@ class AuditRead(BaseModel):
     request_id: str | None
     ip: str | None
     ts: datetime
-
-
-class AuditPage(BaseModel):
-    items: list[AuditRead]
-    total: int
-    limit: int
-    offset: int

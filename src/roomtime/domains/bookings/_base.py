@@ -25,6 +25,8 @@ from roomtime.domains.bookings.errors import BookingBusyError, SlotsUnavailableE
 from roomtime.domains.bookings.models import Booking
 from roomtime.domains.notifications import templates
 from roomtime.domains.notifications.service import Notifier
+from roomtime.domains.slots import holds as slot_holds
+from roomtime.domains.users import service as users_service
 from roomtime.settings import Settings
 
 if TYPE_CHECKING:
@@ -112,6 +114,29 @@ class BookingBase:
     async def race_delay(self) -> None:
         if self.settings.booking.booking_race_delay_ms:
             await asyncio.sleep(self.settings.booking.booking_race_delay_ms / 1000)
+
+    async def give_back_slots(self, booking: Booking, *, not_before: datetime) -> None:
+        """Free what the booking holds from `not_before` on: its slots, or its seats."""
+        if booking.is_exclusive:
+            await slot_holds.release_exclusive(self.session, booking.id, not_before=not_before)
+        else:
+            await slot_holds.return_seats(
+                self.session,
+                booking.resource_id,
+                booking.starts_at,
+                booking.ends_at,
+                booking.party_size,
+                not_before=not_before,
+            )
+
+    async def notify_owner(
+        self, booking: Booking, message: templates.Message, dedupe_key: str
+    ) -> None:
+        """Mail the booking's owner through the outbox, in the current transaction."""
+        owner = await users_service.get_user(self.session, booking.user_id)
+        await self.notifier.enqueue_email(
+            self.session, to=owner.email, message=message, user_id=owner.id, dedupe_key=dedupe_key
+        )
 
     def after_commit_invalidate(self, booking: Booking, resource: Resource) -> None:
         days = local_days(resource.timezone, booking.starts_at, booking.ends_at)

@@ -25,7 +25,6 @@ from roomtime.domains.bookings.errors import (
 from roomtime.domains.bookings.models import Booking
 from roomtime.domains.notifications import templates
 from roomtime.domains.resources import service as resources_service
-from roomtime.domains.slots import holds as slot_holds
 from roomtime.domains.users import service as users_service
 from roomtime.domains.users.constants import ROLE_ADMIN
 from roomtime.domains.users.models import User
@@ -72,17 +71,7 @@ class CancelFlows(ConfirmFlows):
             self.session, booking.resource_id, include_inactive=True
         )
         was = booking.status
-        if booking.is_exclusive:
-            await slot_holds.release_exclusive(self.session, booking.id, not_before=now)
-        else:
-            await slot_holds.return_seats(
-                self.session,
-                booking.resource_id,
-                booking.starts_at,
-                booking.ends_at,
-                booking.party_size,
-                not_before=now,
-            )
+        await self.give_back_slots(booking, not_before=now)
         booking.status, booking.cancelled_at, booking.cancel_reason = CANCELLED, now, reason
         await self.session.flush()
         await audit.record(
@@ -94,12 +83,9 @@ class CancelFlows(ConfirmFlows):
             meta={"from": was, "by_admin": by_admin, "reason": reason},
         )
         if was == CONFIRMED:
-            owner = await users_service.get_user(self.session, booking.user_id)
-            await self.notifier.enqueue_email(
-                self.session,
-                to=owner.email,
-                message=templates.booking_cancelled(facts(booking, resource), by_admin, reason),
-                user_id=owner.id,
+            await self.notify_owner(
+                booking,
+                templates.booking_cancelled(facts(booking, resource), by_admin, reason),
                 dedupe_key=f"booking_cancelled:{booking.id}",
             )
         self.after_commit_invalidate(booking, resource)

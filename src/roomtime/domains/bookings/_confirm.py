@@ -33,7 +33,6 @@ from roomtime.domains.bookings.schemas import BookingRead
 from roomtime.domains.notifications import templates
 from roomtime.domains.resources import service as resources_service
 from roomtime.domains.slots import holds as slot_holds
-from roomtime.domains.users import service as users_service
 from roomtime.domains.users.models import User
 
 SCOPE = "bookings.confirm"
@@ -163,12 +162,9 @@ class ConfirmFlows(HoldFlows):
             actor_user_id=user.id,
             meta={"idempotency_key_used": key is not None},
         )
-        owner = await users_service.get_user(self.session, booking.user_id)
-        await self.notifier.enqueue_email(
-            self.session,
-            to=owner.email,
-            message=templates.booking_confirmed(facts(booking, resource)),
-            user_id=owner.id,
+        await self.notify_owner(
+            booking,
+            templates.booking_confirmed(facts(booking, resource)),
             dedupe_key=f"booking_confirmed:{booking.id}",
         )
         self.after_commit_invalidate(booking, resource)

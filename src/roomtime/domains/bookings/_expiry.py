@@ -10,8 +10,6 @@ from roomtime.domains.bookings._base import BookingBase, facts
 from roomtime.domains.bookings.models import Booking
 from roomtime.domains.notifications import templates
 from roomtime.domains.resources import service as resources_service
-from roomtime.domains.slots import holds as slot_holds
-from roomtime.domains.users import service as users_service
 
 
 class ExpiryFlows(BookingBase):
@@ -26,19 +24,7 @@ class ExpiryFlows(BookingBase):
             resource = await resources_service.get_resource(
                 self.session, booking.resource_id, include_inactive=True
             )
-            if booking.is_exclusive:
-                await slot_holds.release_exclusive(
-                    self.session, booking.id, not_before=booking.starts_at
-                )
-            else:
-                await slot_holds.return_seats(
-                    self.session,
-                    booking.resource_id,
-                    booking.starts_at,
-                    booking.ends_at,
-                    booking.party_size,
-                    not_before=booking.starts_at,
-                )
+            await self.give_back_slots(booking, not_before=booking.starts_at)
             await audit.record(
                 self.session,
                 action="booking.expired",
@@ -50,12 +36,9 @@ class ExpiryFlows(BookingBase):
                     "expires_at": booking.expires_at.isoformat() if booking.expires_at else None,
                 },
             )
-            user = await users_service.get_user(self.session, booking.user_id)
-            await self.notifier.enqueue_email(
-                self.session,
-                to=user.email,
-                message=templates.hold_expired(facts(booking, resource)),
-                user_id=user.id,
+            await self.notify_owner(
+                booking,
+                templates.hold_expired(facts(booking, resource)),
                 dedupe_key=f"hold_expired:{booking.id}",
             )
             self.after_commit_invalidate(booking, resource)

@@ -7,11 +7,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Response, status
 
 from roomtime.api.problems import problem_responses
+from roomtime.core.pagination import Page, PageParamsDep
 from roomtime.domains.auth.dependencies import AdminUser, CurrentUser
 from roomtime.domains.bookings.dependencies import BookingServiceDep
 from roomtime.domains.bookings.schemas import (
     BookingFilters,
-    BookingPage,
     BookingRead,
     CancelRequest,
     ConfirmRequest,
@@ -100,7 +100,7 @@ async def cancel(
 
 @router.get(
     "/me",
-    response_model=BookingPage,
+    response_model=Page[BookingRead],
     summary="Your bookings",
     description="`date_from`/`date_to` take a date (the whole UTC day) or an offset-aware "
     "datetime; a booking matches when it overlaps [date_from, date_to].",
@@ -110,18 +110,19 @@ async def my_bookings(
     user: CurrentUser,
     service: BookingServiceDep,
     filters: Annotated[BookingFilters, Query()],
+    paging: PageParamsDep,
     sort: Sort = "-starts_at",
-    limit: int = Query(20, ge=1, le=100),
-    offset: int = Query(0, ge=0),
-) -> BookingPage:
+) -> Page[BookingRead]:
     filters = filters.model_copy(update={"user_id": user.id})
-    items, total = await service.list_bookings(filters, sort=sort, limit=limit, offset=offset)
-    return BookingPage(items=items, total=total, limit=limit, offset=offset)  # type: ignore[arg-type]
+    items, total = await service.list_bookings(
+        filters, sort=sort, limit=paging.limit, offset=paging.offset
+    )
+    return paging.page([BookingRead.model_validate(b) for b in items], total)
 
 
 @router.get(
     "",
-    response_model=BookingPage,
+    response_model=Page[BookingRead],
     summary="All bookings (admin)",
     responses=problem_responses(401, 403, 422),
 )
@@ -129,12 +130,13 @@ async def all_bookings(
     _: AdminUser,
     service: BookingServiceDep,
     filters: Annotated[BookingFilters, Query()],
+    paging: PageParamsDep,
     sort: Sort = "-starts_at",
-    limit: int = Query(20, ge=1, le=100),
-    offset: int = Query(0, ge=0),
-) -> BookingPage:
-    items, total = await service.list_bookings(filters, sort=sort, limit=limit, offset=offset)
-    return BookingPage(items=items, total=total, limit=limit, offset=offset)  # type: ignore[arg-type]
+) -> Page[BookingRead]:
+    items, total = await service.list_bookings(
+        filters, sort=sort, limit=paging.limit, offset=paging.offset
+    )
+    return paging.page([BookingRead.model_validate(b) for b in items], total)
 
 
 @router.post(

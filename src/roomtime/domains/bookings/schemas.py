@@ -55,13 +55,6 @@ class BookingRead(BaseModel):
     cancel_reason: str | None = None
 
 
-class BookingPage(BaseModel):
-    items: list[BookingRead]
-    total: int
-    limit: int
-    offset: int
-
-
 class StatusUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from roomtime.api.deps import SessionDep
 from roomtime.api.problems import problem_responses
+from roomtime.core.pagination import Page, PageParamsDep
 from roomtime.domains.auth.dependencies import AdminUser, AuthServiceDep, CurrentUser
 from roomtime.domains.users import service
-from roomtime.domains.users.schemas import UserAdminRead, UserPage, UserRead
+from roomtime.domains.users.schemas import UserAdminRead, UserRead
 
 router = APIRouter(tags=["users"])
 
@@ -32,20 +33,20 @@ async def me(user: CurrentUser) -> UserRead:
 
 @router.get(
     "/users",
-    response_model=UserPage,
+    response_model=Page[UserAdminRead],
     summary="List accounts (admin)",
     responses=problem_responses(401, 403, 422),
 )
 async def list_users(
     _: AdminUser,
     session: SessionDep,
-    limit: int = Query(20, ge=1, le=100),
-    offset: int = Query(0, ge=0),
+    paging: PageParamsDep,
     role: Literal["user", "admin"] | None = None,
-) -> UserPage:
-    users, total = await service.list_users(session, limit=limit, offset=offset, role=role)
-    items = [UserAdminRead.model_validate(u) for u in users]
-    return UserPage(items=items, total=total, limit=limit, offset=offset)
+) -> Page[UserAdminRead]:
+    users, total = await service.list_users(
+        session, limit=paging.limit, offset=paging.offset, role=role
+    )
+    return paging.page([UserAdminRead.model_validate(u) for u in users], total)
 
 
 @router.patch(

@@ -17,10 +17,3 @@ class UserRead(BaseModel):
 
 class UserAdminRead(UserRead):
     is_active: bool
-
-
-class UserPage(BaseModel):
-    items: list[UserAdminRead]
-    total: int
-    limit: int
-    offset: int
