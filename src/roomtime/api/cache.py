@@ -27,3 +27,9 @@ def set_cache_header(response: Response, cached: Cached[Any]) -> None:
     """`X-Cache: HIT|MISS` on cacheable answers; none on answers that are never cached."""
     if cached.header is not None:
         response.headers["X-Cache"] = cached.header
+
+
+def cached_response_doc(description: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entry documenting the `X-Cache` header of a 200."""
+    header = {"description": description, "schema": {"type": "string", "enum": ["HIT", "MISS"]}}
+    return {200: {"headers": {"X-Cache": header}}}

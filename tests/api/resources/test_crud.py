@@ -258,6 +258,8 @@ async def test_openapi_documents_the_routes_and_their_problems(client: httpx.Asy
         operation = paths[path][method]
         assert statuses <= set(operation["responses"]), (path, method)
         assert operation["summary"]
+    for path in ("/resources", "/resources/{resource_id}/availability"):
+        assert "X-Cache" in paths[path]["get"]["responses"]["200"]["headers"]
     create = paths["/resources"]["post"]["requestBody"]["content"]["application/json"]
     assert create["examples"]
     block = paths["/resources/{resource_id}/slots/block"]["post"]["requestBody"]

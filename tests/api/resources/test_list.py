@@ -72,6 +72,7 @@ async def test_text_location_and_capacity_filters(
     assert _names(await client.get("/resources?q=CENTRALE")) == ["Terrace", "Window table"]
     assert _names(await client.get("/resources?q=%25")) == ["100% quiet"]  # % is literal
     assert _names(await client.get("/resources?q=_")) == []
+    assert len(_names(await client.get("/resources?q=&location=%20"))) == 4  # blank: no filter
     assert _names(await client.get("/resources?location=trattoria centrale")) == [
         "Terrace",
         "Window table",

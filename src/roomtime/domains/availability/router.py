@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from roomtime.api.cache import CacheDep, set_cache_header
+from roomtime.api.cache import CacheDep, cached_response_doc, set_cache_header
 from roomtime.api.deps import ClockDep, SessionDep, SettingsDep
 from roomtime.api.problems import problem_responses
 from roomtime.domains.availability import service
@@ -33,7 +33,10 @@ DayQuery = Annotated[
     "count as free, past slots do not). Cached for up to a minute and refreshed as soon as a "
     "slot of that day changes; `X-Cache: HIT|MISS` says which. Days outside the slot "
     "horizon answer an empty list.",
-    responses=problem_responses(401, 404, 422),
+    responses={
+        **problem_responses(401, 404, 422),
+        **cached_response_doc("Whether the answer came from the cache"),
+    },
 )
 async def get_availability(
     resource: VisibleResource,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Response
 
-from roomtime.api.cache import CacheDep, set_cache_header
+from roomtime.api.cache import CacheDep, cached_response_doc, set_cache_header
 from roomtime.api.deps import ClockDep, SessionDep, SettingsDep
 from roomtime.api.problems import problem_responses
 from roomtime.core.pagination import Page, PageParamsDep, Sort, sort_param
@@ -52,7 +52,10 @@ UpdateBody = Annotated[ResourceUpdate, Body(openapi_examples=_EXAMPLES)]
     summary="List resources",
     description="Active resources, filtered, sorted and paginated. The plain list (no filter) "
     "is cached briefly: `X-Cache: HIT|MISS` says which; filtered lists carry no `X-Cache`.",
-    responses=problem_responses(401, 403, 422),
+    responses={
+        **problem_responses(401, 403, 422),
+        **cached_response_doc("Whether the plain list came from the cache (absent if filtered)"),
+    },
 )
 async def list_resources(
     query: Annotated[ResourceListQuery, Query()],

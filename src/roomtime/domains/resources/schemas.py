@@ -149,6 +149,12 @@ class ResourceListQuery(BaseModel):
     available_to: AwareDatetime | None = Field(None, examples=["2030-01-08T14:00:00+01:00"])
     include_inactive: bool = Field(False, description="Admins only: list deactivated ones too")
 
+    @field_validator("q", "location", mode="before")
+    @classmethod
+    def _blank_is_absent(cls, value: object) -> object:
+        # An empty search box submits `q=`: that means no filter, not an error.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @model_validator(mode="after")
     def _range(self) -> ResourceListQuery:
         start, end = self.available_from, self.available_to
