@@ -1,9 +1,9 @@
 """What a stored file is, decided from its bytes alone (R-27).
 
 The type comes from the magic bytes (`filetype`); the client's file name and declared type
-never make a file acceptable. Images are then decoded with Pillow and every format is
-checked to end where its structure says it ends, so a truncated file or a polyglot (an
-image with a script or archive appended) is refused.
+never decide: a file is accepted or refused for its content. Images are then decoded with
+Pillow and every format is checked to end where its structure says it ends, so a truncated
+file or a polyglot (an image with a script or archive appended) is refused.
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import filetype
+import structlog
 from PIL import Image
 
-from roomtime.domains.files.errors import (
-    FileTypeMismatchError,
-    ImageTooLargeError,
-    UnsupportedFileTypeError,
-)
+from roomtime.domains.files.errors import ImageTooLargeError, UnsupportedFileTypeError
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,17 +64,13 @@ def detect(head: bytes, allowed: frozenset[str]) -> FileType:
 
 
 def check_declared(declared: str | None, detected: FileType) -> None:
-    """A declared type that names a different type is refused (415), never trusted.
-
-    An unspecific one (missing, application/octet-stream) is fine: the content decides.
-    """
+    """The declared type never decides (SPEC R-27: "whatever the declared type"): a file is
+    accepted or refused for its content alone. A contradiction is only logged, since it can
+    be a mislabelled upload or a probe worth seeing in the logs."""
     name = (declared or "").strip().lower()
     name = _ALIASES.get(name, name)
     if name not in _UNSPECIFIC and name != detected.mime:
-        raise FileTypeMismatchError(
-            f"Declared as {name[:100]} but the content is {detected.mime}",
-            detected_type=detected.mime,
-        )
+        log.info("upload_declared_type_ignored", declared=name[:100], detected=detected.mime)
 
 
 def verify(path: Path, detected: FileType) -> None:

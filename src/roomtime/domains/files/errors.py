@@ -34,12 +34,6 @@ class UnsupportedFileTypeError(DomainError):
     kind = "unsupported_media"
 
 
-class FileTypeMismatchError(DomainError):
-    code = "file_type_mismatch"
-    title = "Declared type does not match the content"
-    kind = "unsupported_media"
-
-
 class EmptyFileError(InvalidError):
     code = "empty_file"
     title = "Empty file"
@@ -65,6 +59,5 @@ CONTENT_REFUSALS: tuple[type[DomainError], ...] = (
     FileTooLargeError,
     ImageTooLargeError,
     UnsupportedFileTypeError,
-    FileTypeMismatchError,
     EmptyFileError,
 )

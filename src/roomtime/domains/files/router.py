@@ -37,11 +37,11 @@ _UPLOAD_BODY: dict[str, Any] = {
     }
 }
 _UPLOAD_DOC = """Upload the resource's file (PNG, JPEG, WEBP or PDF) as `multipart/form-data` in the
-field `file`. The type is detected from the content; a declared part type naming another
-type is refused (415 `file_type_mismatch`), and the file name is kept only as a display
-name. At most `MAX_UPLOAD_BYTES` (413 `file_too_large`, also from `Content-Length` alone);
-an empty file is 422 `empty_file`. The resource's `file_url` then points at the new file;
-the previous one stays stored until `cleanup-uploads` removes it."""
+field `file`. The type is detected from the content alone: neither the declared part type
+nor the file name counts (the name is kept only as a display name). At most
+`MAX_UPLOAD_BYTES` (413 `file_too_large`, also from `Content-Length` alone); an empty file
+is 422 `empty_file`. The resource's `file_url` then points at the new file; the previous one
+stays stored until `cleanup-uploads` removes it."""
 _DOWNLOAD_DOC = """Serve a stored file with its detected type, `Content-Disposition` (inline for
 images, attachment for PDF), `X-Content-Type-Options: nosniff`, `Content-Security-Policy:
 sandbox`, a strong `ETag` (the quoted SHA-256) and `Cache-Control: public, max-age=86400`.
