@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from roomtime.core.cron import parse_schedule
+
 _ENV = SettingsConfigDict(
     env_file=".env", extra="ignore", case_sensitive=False, env_ignore_empty=True
 )
@@ -121,6 +123,45 @@ class MailSettings(_Section):
     telegram_bot_token: str | None = None
     telegram_api_base_url: str = "https://api.telegram.org"
     reminder_minutes: int = Field(60, ge=1)
+    # The first retry of a failed delivery waits this long; each further one twice as long.
+    notification_retry_base_seconds: float = Field(30.0, gt=0, le=3600)
+
+
+class JobSettings(_Section):
+    """When the worker runs each periodic job: a cron expression in UTC, or `off`.
+
+    Five fields (minute hour day month weekday) or six with seconds first; `*`, `*/n`,
+    `a-b`, `a-b/n` and lists. Validated here so a typo stops the worker at startup.
+    """
+
+    jobs_release_holds_cron: str = "* * * * *"
+    jobs_reconcile_cron: str = "*/5 * * * *"
+    jobs_archive_bookings_cron: str = "10 0 * * *"
+    jobs_extend_slots_cron: str = "20 0 * * *"
+    jobs_cleanup_uploads_cron: str = "30 0 * * *"
+    jobs_remind_upcoming_cron: str = "*/2 * * * *"
+    jobs_send_notifications_cron: str = "*/20 * * * * *"
+    jobs_timeout_seconds: int = Field(300, ge=1, le=86400)
+    # archive-bookings recomputes the utilisation of this many past local days.
+    utilization_lookback_days: int = Field(7, ge=1, le=366)
+
+    @field_validator(
+        "jobs_release_holds_cron",
+        "jobs_reconcile_cron",
+        "jobs_archive_bookings_cron",
+        "jobs_extend_slots_cron",
+        "jobs_cleanup_uploads_cron",
+        "jobs_remind_upcoming_cron",
+        "jobs_send_notifications_cron",
+    )
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        parse_schedule(value)  # raises ValueError naming the bad field
+        return value.strip()
+
+    def schedule(self, job: str) -> str:
+        """The cron expression of a job by its CLI name (`release-holds`)."""
+        return str(getattr(self, f"jobs_{job.replace('-', '_')}_cron"))
 
 
 class Settings(BaseModel):
@@ -131,6 +172,7 @@ class Settings(BaseModel):
     booking: BookingSettings = Field(default_factory=BookingSettings)
     files: FileSettings = Field(default_factory=FileSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
+    jobs: JobSettings = Field(default_factory=JobSettings)
 
     @model_validator(mode="after")
     def _refuse_weak_secret_in_production(self) -> Settings:
