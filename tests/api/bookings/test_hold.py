@@ -172,3 +172,20 @@ async def test_database_refuses_when_redis_forgot_the_lock(
     again = await booking_app.hold(bob, room, at(10), at(11))
     assert again.status_code == 409 and again.json()["code"] == "slots_unavailable"
     assert await booking_app.session.scalar(text("SELECT count(*) FROM booking")) == 1
+
+
+async def test_seats_of_an_expired_shared_hold_are_free_at_once(
+    booking_app: BookingApp, redis: object
+) -> None:
+    room = await booking_app.resource(capacity=2, booking_mode="shared")
+    ada, bob = await booking_app.caller(), await booking_app.caller()
+    assert (await booking_app.hold(ada, room, at(10), at(11), party_size=2)).status_code == 201
+    day = {"date": "2030-01-07"}
+    full = (await booking_app.client.get(f"/resources/{room}/availability", params=day)).json()
+    assert at(10) not in {datetime.fromisoformat(s["starts_at"]) for s in full["slots"]}
+    booking_app.advance(seconds=301)  # Ada's hold expires; no job has run
+    await redis.flushdb()  # type: ignore[attr-defined]  # the cache entry's real TTL ran out too
+    after = (await booking_app.client.get(f"/resources/{room}/availability", params=day)).json()
+    freed = [s for s in after["slots"] if datetime.fromisoformat(s["starts_at"]) == at(10)]
+    assert freed and freed[0]["seats_left"] == 2
+    assert (await booking_app.hold(bob, room, at(10), at(11), party_size=2)).status_code == 201

@@ -7,13 +7,15 @@ a prior read, decides whether a slot was still free.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.domains.slots.constants import SLOT_AVAILABLE, SLOT_BOOKED, SLOT_HELD
 from roomtime.domains.slots.models import TimeSlot
+
+MAX_SLOT_LENGTH = timedelta(minutes=1440)
 
 
 def _in_range(resource_id: int, starts_at: datetime, ends_at: datetime) -> list[object]:
@@ -32,6 +34,9 @@ async def overlapping(
         select(TimeSlot)
         .where(
             TimeSlot.resource_id == resource_id,
+            # No slot is longer than a day: this lower bound keeps the index range scan to
+            # the neighbourhood instead of every earlier slot of the resource.
+            TimeSlot.starts_at > starts_at - MAX_SLOT_LENGTH,
             TimeSlot.starts_at < ends_at,
             TimeSlot.ends_at > starts_at,
         )

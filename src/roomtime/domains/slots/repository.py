@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     DateTime,
     Integer,
     Row,
@@ -47,8 +48,32 @@ _booking = table(
     column("id", Integer),
     column("status", String),
     column("expires_at", DateTime(timezone=True)),
+    column("resource_id", Integer),
+    column("starts_at", DateTime(timezone=True)),
+    column("ends_at", DateTime(timezone=True)),
+    column("party_size", Integer),
+    column("is_exclusive", Boolean),
 )
 _PENDING = "pending"
+
+
+def _expired_seats(now: datetime) -> ScalarSelect[Any]:
+    """Seats of a shared slot still counted for holds that have expired (R-14: they count
+    as free at once; the hold path or the release-holds job returns them for real)."""
+    stale = _booking.alias("stale")
+    return (
+        select(func.coalesce(func.sum(stale.c.party_size), 0))
+        .where(
+            stale.c.resource_id == TimeSlot.resource_id,
+            stale.c.status == _PENDING,
+            stale.c.is_exclusive.is_(False),
+            stale.c.expires_at <= now,
+            stale.c.starts_at < TimeSlot.ends_at,
+            stale.c.ends_at > TimeSlot.starts_at,
+        )
+        .correlate(TimeSlot)
+        .scalar_subquery()
+    )
 
 
 def _with_booking() -> Join:
@@ -68,7 +93,13 @@ def is_available(now: datetime) -> ColumnElement[bool]:
 
     Needs the booking join of `_with_booking()` in the FROM clause.
     """
-    free = and_(TimeSlot.status == SLOT_AVAILABLE, TimeSlot.seats_taken < TimeSlot.capacity)
+    free = and_(
+        TimeSlot.status == SLOT_AVAILABLE,
+        or_(
+            TimeSlot.seats_taken < TimeSlot.capacity,
+            TimeSlot.seats_taken - _expired_seats(now) < TimeSlot.capacity,
+        ),
+    )
     return and_(TimeSlot.ends_at > now, or_(free, _expired_hold(now)))
 
 
@@ -141,7 +172,8 @@ def available_in_day_query(
     # `seats_left` of a slot whose hold expired: all its seats return.
     seats_left = case(
         (TimeSlot.status == SLOT_HELD, TimeSlot.capacity),
-        else_=TimeSlot.capacity - TimeSlot.seats_taken,
+        (TimeSlot.seats_taken == 0, TimeSlot.capacity),
+        else_=TimeSlot.capacity - TimeSlot.seats_taken + _expired_seats(now),
     )
     return (
         select(TimeSlot.id, TimeSlot.starts_at, TimeSlot.ends_at, seats_left.label("seats_left"))
@@ -161,16 +193,14 @@ async def list_available(
 def earliest_live_hold_query(
     resource_id: int, start: datetime, end: datetime, now: datetime
 ) -> Select[tuple[datetime | None]]:
-    """When the first hold still alive among the slots starting in [start, end) expires."""
-    return (
-        select(func.min(_booking.c.expires_at))
-        .select_from(_with_booking())
-        .where(
-            _in_day(resource_id, start, end),
-            TimeSlot.status == SLOT_HELD,
-            _booking.c.status == _PENDING,
-            _booking.c.expires_at > now,
-        )
+    """When the first hold still alive over [start, end) expires: the moment a cached view
+    of that day (held slots, or seats of a shared slot) would start to lie."""
+    return select(func.min(_booking.c.expires_at)).where(
+        _booking.c.resource_id == resource_id,
+        _booking.c.status == _PENDING,
+        _booking.c.expires_at > now,
+        _booking.c.starts_at < end,
+        _booking.c.ends_at > start,
     )
 
 
@@ -287,3 +317,15 @@ async def unblock(
 
 async def set_lock_timeout(session: AsyncSession, milliseconds: int) -> None:
     await session.execute(select(func.set_config("lock_timeout", f"{milliseconds}ms", True)))
+
+
+async def open_seat_minutes(
+    session: AsyncSession, resource_id: int, start: datetime, end: datetime
+) -> Sequence[Row[tuple[datetime, int, int]]]:
+    """(starts_at, minutes, capacity) of the slots starting in [start, end) that were open
+    to bookings: every status but blocked."""
+    minutes = func.extract("epoch", TimeSlot.ends_at - TimeSlot.starts_at) / 60
+    stmt = select(TimeSlot.starts_at, minutes.label("minutes"), TimeSlot.capacity).where(
+        _in_day(resource_id, start, end), TimeSlot.status != SLOT_BLOCKED
+    )
+    return (await session.execute(stmt)).all()
