@@ -16,11 +16,8 @@ from roomtime.core.clock import Clock, utcnow
 from roomtime.core.db import create_engine, create_sessionmaker
 from roomtime.core.logging import configure_logging
 from roomtime.core.redis.client import create_redis
-from roomtime.core.redis.idempotency import InFlightMarkers
-from roomtime.core.redis.locks import HoldLocks
 from roomtime.core.redis.ratelimit import RateLimiter
-from roomtime.domains.notifications.senders import email_sender
-from roomtime.domains.notifications.service import Notifier
+from roomtime.domains.notifications.service import build_notifier
 from roomtime.settings import Settings, get_settings
 
 DESCRIPTION = """
@@ -46,9 +43,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> Fa
             prefix=settings.redis.redis_key_prefix,
             socket_timeout=settings.redis.redis_socket_timeout_seconds,
         )
-        app.state.notifier = Notifier(app.state.sessionmaker, email_sender(settings), clock)
-        app.state.hold_locks = HoldLocks(redis)
-        app.state.inflight_markers = InFlightMarkers(redis)
+        app.state.notifier = build_notifier(app.state.sessionmaker, settings, clock)
         try:
             yield
         finally:

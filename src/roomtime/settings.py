@@ -125,6 +125,9 @@ class MailSettings(_Section):
     reminder_minutes: int = Field(60, ge=1)
     # The first retry of a failed delivery waits this long; each further one twice as long.
     notification_retry_base_seconds: float = Field(30.0, gt=0, le=3600)
+    # true: a process sends its messages right after the commit, the worker retries.
+    # false: it only writes the outbox; the worker's send-notifications job sends them.
+    notifications_immediate: bool = True
 
 
 class JobSettings(_Section):

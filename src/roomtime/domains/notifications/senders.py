@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 import aiosmtplib
+import httpx
 import structlog
 
 from roomtime.settings import MailSettings, Settings
@@ -16,6 +17,7 @@ from roomtime.settings import MailSettings, Settings
 log = structlog.get_logger(__name__)
 
 SMTP_TIMEOUT_SECONDS = 10
+TELEGRAM_TIMEOUT_SECONDS = 10
 
 
 class DeliveryError(Exception):
@@ -70,6 +72,38 @@ class FileSender:
         # Deliberately shows the body (it may hold a reset link): this sink exists only where
         # no SMTP server is configured, so that a developer can follow the link.
         log.warning("dev_mail_written", to=to, subject=subject, file=str(path), text=body)
+
+
+class TelegramSender:
+    """The Bot API's sendMessage. The token is part of the URL, so no error text we keep
+    (outbox row, log) is ever built from the URL or from httpx's messages that quote it."""
+
+    def __init__(self, mail: MailSettings) -> None:
+        self._base = mail.telegram_api_base_url.rstrip("/")
+        self._token = mail.telegram_bot_token or ""
+
+    async def send(self, chat_id: str, text: str) -> None:
+        url = f"{self._base}/bot{self._token}/sendMessage"
+        try:
+            async with httpx.AsyncClient(timeout=TELEGRAM_TIMEOUT_SECONDS) as client:
+                response = await client.post(url, json={"chat_id": chat_id, "text": text})
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"telegram: {type(exc).__name__}") from None
+        if response.status_code >= 300:
+            description = _telegram_description(response)
+            raise DeliveryError(f"telegram: HTTP {response.status_code} {description}"[:300])
+
+
+def _telegram_description(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("description", "")) if isinstance(body, dict) else ""
+
+
+def telegram_sender(settings: Settings) -> TelegramSender | None:
+    return TelegramSender(settings.mail) if settings.mail.telegram_bot_token else None
 
 
 def email_sender(settings: Settings) -> EmailSender:

@@ -4,6 +4,7 @@ commit, retried with exponential backoff until the channel takes it."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
@@ -12,27 +13,57 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from roomtime.core import tx
 from roomtime.core.clock import Clock
 from roomtime.domains.notifications import repository
-from roomtime.domains.notifications.senders import DeliveryError, EmailSender
+from roomtime.domains.notifications.models import OutboxMessage
+from roomtime.domains.notifications.senders import (
+    DeliveryError,
+    EmailSender,
+    TelegramSender,
+    email_sender,
+    telegram_sender,
+)
 from roomtime.domains.notifications.templates import Message
+from roomtime.domains.users import service as users_service
+from roomtime.settings import Settings
 
 log = structlog.get_logger(__name__)
 
 LEASE = timedelta(minutes=2)
 MAX_BACKOFF = timedelta(hours=1)
+DEFAULT_RETRY_BASE = timedelta(seconds=30)
 
 
-def backoff(attempts: int) -> timedelta:
+def backoff(attempts: int, base: timedelta = DEFAULT_RETRY_BASE) -> timedelta:
     """30 s, 1 min, 2 min, … capped at an hour: a mail server that is down delays mail."""
-    return min(timedelta(seconds=30 * 2 ** max(0, attempts - 1)), MAX_BACKOFF)
+    return min(base * 2 ** max(0, attempts - 1), MAX_BACKOFF)
+
+
+@dataclass(frozen=True, slots=True)
+class RelayReport:
+    attempted: int
+    sent: int
+
+    def as_dict(self) -> dict[str, int]:
+        # "deferred": failed (retried later with backoff) or taken by another deliverer.
+        return {"due": self.attempted, "sent": self.sent, "deferred": self.attempted - self.sent}
 
 
 class Notifier:
     def __init__(
-        self, sessionmaker: async_sessionmaker[AsyncSession], sender: EmailSender, clock: Clock
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        sender: EmailSender,
+        clock: Clock,
+        *,
+        telegram: TelegramSender | None = None,
+        retry_base: timedelta = DEFAULT_RETRY_BASE,
+        immediate: bool = True,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._sender = sender
         self._clock = clock
+        self._telegram = telegram
+        self._retry_base = retry_base
+        self._immediate = immediate
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def enqueue_email(
@@ -62,11 +93,43 @@ class Notifier:
         )
         if message_id is not None:
             tx.on_commit(session, lambda: self._kick(message_id))
+            await self._enqueue_telegram(session, message, user_id, dedupe_key)
         return message_id
+
+    async def _enqueue_telegram(
+        self, session: AsyncSession, message: Message, user_id: int | None, dedupe_key: str | None
+    ) -> None:
+        """The same message to the user's Telegram chat, when a bot is configured.
+
+        Never a sensitive one: a reset link belongs only in the mailbox that proves the
+        account is yours.
+        """
+        if self._telegram is None or user_id is None or message.sensitive:
+            return
+        user = await users_service.get_user(session, user_id)
+        if not user.telegram_chat_id:
+            return
+        message_id = await repository.add(
+            session,
+            {
+                "kind": message.kind,
+                "channel": "telegram",
+                "recipient": user.telegram_chat_id,
+                "subject": message.subject,
+                "body": message.body,
+                "user_id": user_id,
+                "dedupe_key": f"{dedupe_key}:telegram" if dedupe_key else None,
+                "available_at": self._clock(),
+            },
+        )
+        if message_id is not None:
+            tx.on_commit(session, lambda: self._kick(message_id))
 
     async def _kick(self, message_id: int) -> None:
         # Delivery must not hold up the response (nor reveal by its timing whether a mail was
         # sent); the outbox row is the durable record if this task never finishes.
+        if not self._immediate:
+            return
         task = asyncio.create_task(self.deliver(message_id))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -80,25 +143,59 @@ class Notifier:
             log.debug("notification_not_due", id=message_id)
             return False
         try:
-            await self._sender.send(message.recipient, message.subject, message.body)
+            await self._send(message)
         except DeliveryError as exc:
-            retry_at = self._clock() + backoff(message.attempts)
-            log.warning("notification_delivery_failed", id=message_id, error=str(exc))
+            retry_at = self._clock() + backoff(message.attempts, self._retry_base)
+            log.warning(
+                "notification_delivery_failed",
+                id=message_id,
+                channel=message.channel,
+                attempts=message.attempts,
+                retry_at=retry_at.isoformat(),
+                error=str(exc),
+            )
             async with self._sessionmaker() as session, tx.transactional(session):
                 await repository.mark_failed(session, message_id, str(exc), retry_at)
             return False
         async with self._sessionmaker() as session, tx.transactional(session):
             await repository.mark_sent(session, message_id, self._clock(), message.sensitive)
-        log.info("notification_sent", id=message_id, kind=message.kind)
+        log.info("notification_sent", id=message_id, kind=message.kind, channel=message.channel)
         return True
+
+    async def _send(self, message: OutboxMessage) -> None:
+        if message.channel == "telegram":
+            if self._telegram is None:
+                raise DeliveryError("telegram: TELEGRAM_BOT_TOKEN is not set")
+            await self._telegram.send(message.recipient, f"{message.subject}\n\n{message.body}")
+            return
+        await self._sender.send(message.recipient, message.subject, message.body)
 
     async def deliver_due(self, limit: int = 100) -> int:
         """Deliver every message that is due; for the worker. Returns how many were sent."""
+        return (await self.relay(limit)).sent
+
+    async def relay(self, limit: int = 100) -> RelayReport:
+        """One attempt at each message due now (at most `limit`), oldest first."""
         async with self._sessionmaker() as session:
             ids = await repository.due_ids(session, self._clock(), limit)
-        return sum([await self.deliver(message_id) for message_id in ids])
+        sent = sum([await self.deliver(message_id) for message_id in ids])
+        return RelayReport(attempted=len(ids), sent=sent)
 
     async def drain(self) -> None:
         """Wait for in-flight deliveries (shutdown, tests)."""
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def build_notifier(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, clock: Clock
+) -> Notifier:
+    """The notifier of a process (API or worker), with the channels the settings enable."""
+    return Notifier(
+        sessionmaker,
+        email_sender(settings),
+        clock,
+        telegram=telegram_sender(settings),
+        retry_base=timedelta(seconds=settings.mail.notification_retry_base_seconds),
+        immediate=settings.mail.notifications_immediate,
+    )

@@ -1,0 +1,145 @@
+"""Outbox delivery by the worker's relay job: email, the optional Telegram copy through a
+local stand-in for the Bot API, retries after a failure, nothing sent twice."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roomtime.core import tx
+from roomtime.core.clock import FrozenClock
+from roomtime.domains.jobs.context import job_context
+from roomtime.domains.notifications import templates
+from roomtime.domains.notifications.tasks import send_notifications_job
+from roomtime.settings import MailSettings, Settings
+from tests.conftest import make_settings
+from tests.factories import rows
+from tests.services import ServiceUrls
+from tests.support.smtp import Inbox, smtp_server
+from tests.support.telegram import BotApi, bot_api
+
+pytestmark = pytest.mark.integration
+
+TOKEN = "123456:test-bot-token"
+FACTS = templates.BookingFacts(7, "Blue room", "Mon 07 Jan 2030 10:00 (UTC)", "11:00")
+ROW = "SELECT {} FROM notification_outbox WHERE channel = :c"
+
+
+async def scalar(session: AsyncSession, sql: str, **params: Any) -> Any:
+    value = await session.scalar(text(sql), params)
+    await session.commit()
+    return value
+
+
+@pytest.fixture
+def bot() -> Iterator[BotApi]:
+    with bot_api() as api:
+        yield api
+
+
+@pytest.fixture
+def inbox() -> Iterator[Inbox]:
+    with smtp_server() as found:
+        yield found
+
+
+def _settings(
+    services: ServiceUrls, tmp_path: Path, inbox: Inbox, bot: BotApi, **mail: Any
+) -> Settings:
+    return make_settings(
+        services,
+        tmp_path,
+        mail=MailSettings(
+            smtp_host=inbox.host,
+            smtp_port=inbox.port,
+            telegram_bot_token=TOKEN,
+            telegram_api_base_url=bot.base_url,
+            **mail,
+        ),
+    )
+
+
+@pytest.fixture
+async def ctx(
+    services: ServiceUrls,
+    tmp_path: Path,
+    inbox: Inbox,
+    bot: BotApi,
+    clock: FrozenClock,
+    session: AsyncSession,
+    redis: Redis,
+) -> AsyncIterator[dict[str, Any]]:
+    # The API's immediate send is off: everything below is sent by the relay job.
+    settings = _settings(services, tmp_path, inbox, bot, notifications_immediate=False)
+    async with job_context(settings, clock) as found:
+        yield found
+
+
+async def _enqueue(
+    ctx: dict[str, Any], session: AsyncSession, message: templates.Message, key: str
+) -> None:
+    user = await rows.user(session, email="fan@example.com", telegram_chat_id="4242")
+    await session.commit()
+    async with tx.transactional(session):
+        await ctx["notifier"].enqueue_email(
+            session, to=user.email, message=message, user_id=user.id, dedupe_key=key
+        )
+
+
+async def test_mail_and_telegram_are_sent_once(
+    ctx: dict[str, Any], session: AsyncSession, inbox: Inbox, bot: BotApi
+) -> None:
+    await _enqueue(ctx, session, templates.booking_confirmed(FACTS), "booking_confirmed:7")
+
+    assert await send_notifications_job(ctx) == {"due": 2, "sent": 2, "deferred": 0}
+    [mail] = await inbox.wait_for(1)
+    assert mail["Subject"] == "Booking #7 confirmed: Blue room"
+    [(path, body)] = bot.requests
+    assert path == f"/bot{TOKEN}/sendMessage"
+    assert body["chat_id"] == "4242"
+    assert body["text"].startswith("Booking #7 confirmed: Blue room\n\n")
+
+    assert await send_notifications_job(ctx) == {"due": 0, "sent": 0, "deferred": 0}
+    assert len(inbox.messages) == 1 and len(bot.requests) == 1
+
+
+async def test_secrets_never_go_to_telegram(
+    ctx: dict[str, Any], session: AsyncSession, inbox: Inbox, bot: BotApi
+) -> None:
+    link = "http://127.0.0.1:8000/reset?token=abc"
+    await _enqueue(ctx, session, templates.password_reset(link, 30), "reset:1")
+
+    assert await send_notifications_job(ctx) == {"due": 1, "sent": 1, "deferred": 0}
+    assert await scalar(session, ROW.format("count(*)"), c="telegram") == 0
+    assert bot.requests == []
+
+
+async def test_a_failing_bot_api_is_retried_with_backoff(
+    ctx: dict[str, Any], session: AsyncSession, clock: FrozenClock, bot: BotApi
+) -> None:
+    bot.status = 502
+    await _enqueue(ctx, session, templates.hold_expired(FACTS), "hold_expired:7")
+
+    assert await send_notifications_job(ctx) == {"due": 2, "sent": 1, "deferred": 1}
+    attempts, error, sent = (
+        await session.execute(
+            text(ROW.format("attempts, last_error, sent_at")),
+            {"c": "telegram"},
+        )
+    ).one()
+    await session.commit()
+    assert (attempts, sent) == (1, None)
+    assert "HTTP 502" in error and TOKEN not in error
+
+    bot.status = 200
+    assert await send_notifications_job(ctx) == {"due": 0, "sent": 0, "deferred": 0}
+    clock.advance(seconds=31)  # the first retry waits 30 s
+    assert await send_notifications_job(ctx) == {"due": 1, "sent": 1, "deferred": 0}
+    assert len(bot.requests) == 2
+    assert await scalar(session, ROW.format("last_error"), c="telegram") is None
