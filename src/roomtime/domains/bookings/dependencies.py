@@ -6,6 +6,7 @@ from fastapi import Depends, Request
 
 from roomtime.api.cache import CacheDep
 from roomtime.api.deps import ClockDep, RateLimiterDep, SessionDep, SettingsDep
+from roomtime.domains.bookings.factory import build_booking_service
 from roomtime.domains.bookings.service import BookingService
 
 
@@ -18,13 +19,12 @@ def booking_service(
     cache: CacheDep,
 ) -> BookingService:
     state = request.app.state
-    return BookingService(
+    return build_booking_service(
         session,
         settings,
         clock,
+        redis=state.redis,
         limiter=limiter,
-        locks=state.hold_locks,
-        markers=state.inflight_markers,
         cache=cache,
         notifier=state.notifier,
     )

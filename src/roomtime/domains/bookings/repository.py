@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roomtime.domains.bookings.constants import EXPIRED, PENDING
+from roomtime.domains.bookings.constants import ARCHIVED, CONFIRMED, EXPIRED, PENDING
 from roomtime.domains.bookings.models import Booking, IdempotencyRecord
 
 LOCK_TIMEOUT = "3s"
@@ -74,6 +74,58 @@ async def expire_due(session: AsyncSession, now: datetime, limit: int) -> Sequen
         .returning(Booking)
     )
     return (await session.execute(stmt)).scalars().all()
+
+
+async def archive_ended(session: AsyncSession, now: datetime, limit: int) -> Sequence[Booking]:
+    """Archive up to `limit` confirmed bookings that have ended, skipping locked rows."""
+    due = (
+        select(Booking.id)
+        .where(Booking.status == CONFIRMED, Booking.ends_at <= now)
+        .order_by(Booking.ends_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    stmt = (
+        update(Booking)
+        .where(Booking.id.in_(due.scalar_subquery()))
+        .values(status=ARCHIVED)
+        .returning(Booking)
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def due_reminders(
+    session: AsyncSession, now: datetime, until: datetime, limit: int
+) -> Sequence[Booking]:
+    """Confirmed bookings starting in (now, until] that have had no reminder, locked; rows a
+    cancel is working on are skipped (the next run sees how it ended)."""
+    stmt = (
+        select(Booking)
+        .where(
+            Booking.status == CONFIRMED,
+            Booking.reminder_sent_at.is_(None),
+            Booking.starts_at > now,
+            Booking.starts_at <= until,
+        )
+        .order_by(Booking.starts_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def counted_in_window(
+    session: AsyncSession, resource_id: int, start: datetime, end: datetime
+) -> Sequence[tuple[datetime, datetime, int]]:
+    """(starts_at, ends_at, party_size) of the bookings that used the resource in
+    [start, end): confirmed ones and those archived after they ended."""
+    stmt = select(Booking.starts_at, Booking.ends_at, Booking.party_size).where(
+        Booking.resource_id == resource_id,
+        Booking.status.in_((CONFIRMED, ARCHIVED)),
+        Booking.starts_at < end,
+        Booking.ends_at > start,
+    )
+    return [(row[0], row[1], row[2]) for row in (await session.execute(stmt)).all()]
 
 
 async def get_idempotency(

@@ -14,10 +14,19 @@ from typing import Any
 from roomtime.domains.bookings import repository
 from roomtime.domains.bookings._cancel import CancelFlows
 from roomtime.domains.bookings._confirm import ConfirmOutcome, parse_idempotency_key
+from roomtime.domains.bookings._jobs import ArchiveReport, JobFlows
+from roomtime.domains.bookings._usage import DayUsage, usage_by_day
 from roomtime.domains.bookings.models import Booking
 from roomtime.domains.bookings.schemas import BookingFilters
 
-__all__ = ["BookingService", "ConfirmOutcome", "parse_idempotency_key"]
+__all__ = [
+    "ArchiveReport",
+    "BookingService",
+    "ConfirmOutcome",
+    "DayUsage",
+    "parse_idempotency_key",
+    "usage_by_day",
+]
 
 SORTS: dict[str, tuple[str, bool]] = {
     "starts_at": ("starts_at", False),
@@ -35,7 +44,7 @@ def _as_instant(value: datetime | date | None, *, end: bool) -> datetime | None:
     return datetime.combine(day, time(0), tzinfo=UTC)
 
 
-class BookingService(CancelFlows):
+class BookingService(CancelFlows, JobFlows):
     async def list_bookings(
         self, filters: BookingFilters, *, sort: str, limit: int, offset: int
     ) -> tuple[list[Booking], int]:

@@ -90,3 +90,10 @@ async def list_page(
     page, count = list_statements(conditions, sort, limit, offset)
     items = (await session.execute(page)).scalars().all()
     return items, await session.scalar(count) or 0
+
+
+async def list_ids(session: AsyncSession, *, include_inactive: bool = False) -> list[int]:
+    stmt = select(Resource.id).order_by(Resource.id)
+    if not include_inactive:
+        stmt = stmt.where(Resource.is_active.is_(True))
+    return list((await session.execute(stmt)).scalars().all())

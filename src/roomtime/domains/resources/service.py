@@ -23,6 +23,7 @@ from roomtime.domains.resources._common import (
     to_read,
     touch,
 )
+from roomtime.domains.resources._horizon import extend_horizons
 from roomtime.domains.resources._listing import list_resources
 from roomtime.domains.resources._slot_admin import add_slots, block_slots, unblock_slots
 from roomtime.domains.resources.errors import ResourceNotFoundError
@@ -42,8 +43,10 @@ __all__ = [
     "calendar_of",
     "create_resource",
     "deactivate_resource",
+    "extend_horizons",
     "find_by_name",
     "get_resource",
+    "list_resource_ids",
     "list_resources",
     "to_read",
     "unblock_slots",
@@ -231,3 +234,7 @@ async def deactivate_resource(
 
 async def find_by_name(session: AsyncSession, name: str) -> Resource | None:
     return await repository.get_by_name(session, name)
+
+
+async def list_resource_ids(session: AsyncSession, *, include_inactive: bool = False) -> list[int]:
+    return await repository.list_ids(session, include_inactive=include_inactive)

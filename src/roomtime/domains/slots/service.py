@@ -191,3 +191,20 @@ def covers_range(
     """
     seconds = int((end - start).total_seconds())
     return repository.covered_seconds(resource_id, start, end, now) == seconds
+
+
+async def open_minutes_by_day(
+    session: AsyncSession, resource_id: int, timezone: str, first_day: date, last_day: date
+) -> dict[date, int]:
+    """Seat-minutes the resource was open for booking on each local day (slot minutes times
+    slot capacity, blocked slots left out); days without slots are absent."""
+    tz = ZoneInfo(timezone)
+    start, _ = day_bounds(first_day, tz)
+    _, end = day_bounds(last_day, tz)
+    totals: dict[date, int] = {}
+    for starts_at, minutes, capacity in await repository.open_seat_minutes(
+        session, resource_id, start, end
+    ):
+        day = starts_at.astimezone(tz).date()
+        totals[day] = totals.get(day, 0) + int(minutes) * capacity
+    return totals
