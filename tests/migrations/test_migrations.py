@@ -31,6 +31,7 @@ EXPECTED_TABLES = {
     "audit_log",
     "notification_outbox",
     "idempotency_record",
+    "resource_utilization_daily",
 }
 
 

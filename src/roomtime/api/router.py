@@ -11,6 +11,7 @@ from roomtime.domains.auth import router as auth_router
 from roomtime.domains.availability import router as availability_router
 from roomtime.domains.bookings import router as bookings_router
 from roomtime.domains.files import router as files_router
+from roomtime.domains.reports import router as reports_router
 from roomtime.domains.resources import router as resources_router
 from roomtime.domains.slots import router as slots_router
 from roomtime.domains.users import router as users_router
@@ -26,3 +27,4 @@ api_router.include_router(slots_router.router)
 api_router.include_router(bookings_router.router)
 api_router.include_router(audit_router.router)
 api_router.include_router(files_router.router)
+api_router.include_router(reports_router.router)
