@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from typing import Annotated
@@ -17,6 +18,8 @@ from roomtime.core.logging import configure_logging
 from roomtime.settings import Settings, get_settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="RoomTime booking service")
+job_app = typer.Typer(no_args_is_help=True, help="Run a periodic job now")
+app.add_typer(job_app, name="job")
 
 
 @app.callback()
@@ -134,13 +137,58 @@ def api(
     )
 
 
+def _require_redis_url(settings: Settings) -> str:
+    if not settings.redis.redis_url:
+        typer.echo("REDIS_URL is not set (`roomtime dev` starts an embedded one).", err=True)
+        raise typer.Exit(2)
+    return settings.redis.redis_url
+
+
+@app.command()
+def worker() -> None:
+    """Run the job worker: the periodic jobs on their JOBS_*_CRON schedules (UTC).
+
+    Run as many as you like; each scheduled run happens once.
+    """
+    from roomtime import worker as job_worker
+
+    settings = get_settings()
+    _require_database_url(settings)
+    _require_redis_url(settings)
+    job_worker.run(settings)
+
+
+async def _run_job(settings: Settings, name: str) -> dict[str, object]:
+    from roomtime.domains.jobs.context import job_context
+    from roomtime.domains.jobs.registry import run_job
+
+    async with job_context(settings, utcnow) as ctx:
+        return await run_job(name, ctx)
+
+
+@job_app.command("run")
+def job_run(name: Annotated[str, typer.Argument(help="The job, e.g. release-holds")]) -> None:
+    """Run one periodic job now and print what it did (a JSON object)."""
+    from roomtime.domains.jobs.registry import JOBS
+
+    if name not in JOBS:
+        typer.echo(f"unknown job {name!r}; jobs: {', '.join(JOBS)}", err=True)
+        raise typer.Exit(2)
+    settings = get_settings()
+    _require_database_url(settings)
+    _require_redis_url(settings)
+    summary = asyncio.run(_run_job(settings, name))
+    typer.echo(json.dumps({"job": name, **summary}, default=str))
+
+
 @app.command()
 def dev() -> None:
     """Everything in one process tree: embedded PostgreSQL/Redis unless URLs are set,
-    migrations, seed data and the API. Ctrl-C stops all of it."""
+    migrations, seed data, the API and the job worker. Ctrl-C stops all of it."""
     from roomtime import migrate as migrations
     from roomtime.embedded import EmbeddedUnavailableError, embedded_services
     from roomtime.main import create_app
+    from roomtime.worker import worker_subprocess
 
     settings = get_settings()
     try:
@@ -158,14 +206,16 @@ def dev() -> None:
             base = f"http://{settings.app.host}:{settings.app.port}"
             typer.echo(f"RoomTime at {base}  (Swagger: {base}/docs)")
             typer.echo(f"DATABASE_URL={database_url}\nREDIS_URL={redis_url}")
-            uvicorn.run(
-                create_app(settings),
-                host=settings.app.host,
-                port=settings.app.port,
-                log_config=None,
-                access_log=False,
-                **_uvicorn_proxy_options(settings),  # type: ignore[arg-type]
-            )
+            # Stopped after the API returns and before the embedded servers it needs.
+            with worker_subprocess():
+                uvicorn.run(
+                    create_app(settings),
+                    host=settings.app.host,
+                    port=settings.app.port,
+                    log_config=None,
+                    access_log=False,
+                    **_uvicorn_proxy_options(settings),  # type: ignore[arg-type]
+                )
     except EmbeddedUnavailableError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc

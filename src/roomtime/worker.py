@@ -1,0 +1,139 @@
+"""The job worker: arq runs the registry's periodic jobs on their JOBS_*_CRON schedules.
+
+Any number of workers may run against one Redis: arq gives each scheduled run a
+deterministic id and lets one worker enqueue and start it, and every job is idempotent
+besides, so a duplicate could change nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC
+from typing import Any
+
+import structlog
+from arq.cron import CronJob
+from arq.worker import Function, Worker, func
+
+from roomtime._embedded_bin import death_signal_preexec
+from roomtime.core import queue
+from roomtime.core.clock import Clock, utcnow
+from roomtime.core.cron import parse_schedule
+from roomtime.domains.jobs.context import close_context, open_context
+from roomtime.domains.jobs.registry import JOBS, JobFunction, run_job
+from roomtime.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+STOP_TIMEOUT_SECONDS = 20
+
+
+def _runner(name: str) -> JobFunction:
+    async def run(ctx: dict[str, Any]) -> dict[str, Any]:
+        return await run_job(name, ctx)
+
+    run.__qualname__ = f"run_{name.replace('-', '_')}"
+    return run
+
+
+async def _run_named(ctx: dict[str, Any], name: str) -> dict[str, Any]:
+    """Enqueued by hand (`enqueue_job("<prefix>:run-job", "reconcile")`): run a job now."""
+    return await run_job(name, ctx)
+
+
+def cron_jobs(settings: Settings) -> list[CronJob]:
+    prefix = settings.redis.redis_key_prefix
+    jobs = []
+    for name in JOBS:
+        schedule = parse_schedule(settings.jobs.schedule(name))
+        if schedule is not None:
+            jobs.append(
+                queue.cron_job(
+                    prefix,
+                    name,
+                    _runner(name),
+                    schedule,
+                    timeout_seconds=settings.jobs.jobs_timeout_seconds,
+                )
+            )
+    return jobs
+
+
+def create_worker(settings: Settings, clock: Clock = utcnow) -> Worker:
+    """A worker for the running event loop (arq binds its signal handlers to it)."""
+    if not settings.redis.redis_url:
+        raise RuntimeError("REDIS_URL is not set (roomtime dev starts an embedded one)")
+    prefix = settings.redis.redis_key_prefix
+    scheduled = cron_jobs(settings)
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        await open_context(ctx, settings, clock)
+        log.info("worker_started", pid=os.getpid(), jobs=[j.name for j in scheduled])
+
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        await close_context(ctx)
+        log.info("worker_stopped", pid=os.getpid())
+
+    on_demand: Function = func(_run_named, name=f"{prefix}:run-job")
+    return Worker(
+        functions=[on_demand],
+        cron_jobs=scheduled,
+        redis_settings=queue.redis_settings(
+            settings.redis.redis_url, timeout_seconds=settings.redis.redis_socket_timeout_seconds
+        ),
+        queue_name=queue.queue_name(prefix),
+        health_check_key=queue.health_check_key(prefix),
+        on_startup=startup,
+        on_shutdown=shutdown,
+        job_timeout=settings.jobs.jobs_timeout_seconds,
+        max_tries=1,
+        timezone=UTC,  # schedules are UTC whatever the machine's zone
+        handle_signals=True,
+    )
+
+
+async def serve(settings: Settings, clock: Clock = utcnow) -> None:
+    """Run until SIGINT/SIGTERM; jobs in flight are cancelled, then resources closed."""
+    worker = create_worker(settings, clock)
+    try:
+        await worker.async_run()
+    except asyncio.CancelledError:
+        pass  # arq's signal handler cancels its main task: a normal stop
+    finally:
+        await worker.close()
+
+
+def run(settings: Settings) -> None:
+    asyncio.run(serve(settings))
+
+
+@contextlib.contextmanager
+def worker_subprocess() -> Iterator[subprocess.Popen[bytes]]:
+    """`roomtime worker` as a child of `roomtime dev`, with the same environment.
+
+    Its own session keeps a terminal Ctrl-C from reaching it before the API has stopped;
+    the parent-death signal stops it even if `roomtime dev` is killed outright.
+    """
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "roomtime", "worker"],
+        env=dict(os.environ),
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=death_signal_preexec(signal.SIGTERM),
+    )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
