@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import time
 from pathlib import Path
@@ -23,6 +24,17 @@ def _env(data_dir: Path, port: int) -> dict[str, str]:
     return env
 
 
+def _worker_pid(log: Path, timeout: float = 30) -> int:
+    """The pid the job worker logged when it started its schedule."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for line in log.read_text(errors="replace").splitlines():
+            if line.startswith("{") and json.loads(line).get("event") == "worker_started":
+                return int(json.loads(line)["pid"])
+        time.sleep(0.2)
+    raise AssertionError("the job worker did not start")
+
+
 def _run_once(data_dir: Path, log: Path) -> str:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -30,8 +42,13 @@ def _run_once(data_dir: Path, log: Path) -> str:
         wait_for_http(f"{base}/health/ready", proc, timeout=120)
         assert httpx.get(f"{base}/docs").status_code == 200
         assert pids_with_arg(str(data_dir)), "embedded servers should run under DATA_DIR"
+        worker = _worker_pid(log)
+        assert Path(f"/proc/{worker}").exists()
         assert stop(proc, signal.SIGINT) == 0
-    return log.read_text()
+    assert not Path(f"/proc/{worker}").exists(), "the job worker outlived `roomtime dev`"
+    text = log.read_text()
+    assert '"worker_stopped"' in text
+    return text
 
 
 def _assert_nothing_left(data_dir: Path) -> None:
