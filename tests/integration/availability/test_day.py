@@ -72,7 +72,7 @@ async def test_slots_that_have_ended_are_not_available(
 ) -> None:
     starts, _ = await _day(session, cache, room, TODAY, clock())
     today = datetime(2030, 1, 7, tzinfo=UTC)
-    # 08:00-09:00 ended at 09:00 (now); 09:00-10:00 is under way and still bookable.
+    # 08:00-09:00 ended at 09:00 (now); 09:00-10:00 starts now and can still be held.
     assert starts == [today + timedelta(hours=h) for h in range(9, 20)]
 
 
@@ -120,7 +120,7 @@ async def test_cache_never_outlives_a_live_hold(
 async def test_cache_never_outlives_the_first_listed_slot(
     session: AsyncSession, cache: RedisCache, redis: Redis, room: Resource
 ) -> None:
-    now = datetime(2030, 1, 7, 9, 59, 30, tzinfo=UTC)  # the 09:00 slot ends in 30 s
+    now = datetime(2030, 1, 7, 9, 59, 30, tzinfo=UTC)  # the first listed slot starts in 30 s
     await _day(session, cache, room, TODAY, now)
     assert 0 < await redis.ttl(f"rt-test:avail:{room.id}:2030-01-07") <= 30
 
@@ -240,3 +240,11 @@ async def test_without_redis_the_answer_comes_from_postgresql(
     for _ in range(2):
         starts, hit = await _day(session, dead_cache, room, TOMORROW, clock())
         assert hit is False and len(starts) == 12
+
+
+async def test_a_slot_that_has_started_is_no_longer_offered(
+    session: AsyncSession, cache: RedisCache, room: Resource, clock: FrozenClock
+) -> None:
+    now = datetime(2030, 1, 7, 9, 30, tzinfo=UTC)  # inside the 09:00 slot
+    starts, _ = await _day(session, cache, room, TODAY, now)
+    assert starts[0] == datetime(2030, 1, 7, 10, 0, tzinfo=UTC)  # a hold must start later

@@ -44,7 +44,8 @@ def _ttl_seconds(found: slots_service.DayAvailability, now: datetime, configured
     if found.next_hold_expiry is not None:
         limits.append((found.next_hold_expiry - now).total_seconds())
     if found.slots:
-        limits.append((min(s.ends_at for s in found.slots) - now).total_seconds())
+        # A slot leaves the list when it starts: the cached day must not outlive that.
+        limits.append((min(s.starts_at for s in found.slots) - now).total_seconds())
     return math.floor(min(limits))
 
 

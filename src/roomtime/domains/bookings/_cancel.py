@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from roomtime.core import tx
 from roomtime.domains.audit import service as audit
@@ -27,7 +28,9 @@ from roomtime.domains.notifications import templates
 from roomtime.domains.resources import service as resources_service
 from roomtime.domains.users import service as users_service
 from roomtime.domains.users.constants import ROLE_ADMIN
-from roomtime.domains.users.models import User
+
+if TYPE_CHECKING:
+    from roomtime.domains.users.models import User
 
 
 class CancelFlows(ConfirmFlows):

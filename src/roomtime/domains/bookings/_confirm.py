@@ -8,6 +8,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 
@@ -33,7 +34,9 @@ from roomtime.domains.bookings.schemas import BookingRead
 from roomtime.domains.notifications import templates
 from roomtime.domains.resources import service as resources_service
 from roomtime.domains.slots import holds as slot_holds
-from roomtime.domains.users.models import User
+
+if TYPE_CHECKING:
+    from roomtime.domains.users.models import User
 
 SCOPE = "bookings.confirm"
 IDEMPOTENCY_TTL = timedelta(hours=24)

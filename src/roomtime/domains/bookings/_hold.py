@@ -19,10 +19,10 @@ from roomtime.domains.bookings.models import Booking
 from roomtime.domains.bookings.schemas import HoldRequest
 from roomtime.domains.resources import service as resources_service
 from roomtime.domains.slots import holds as slot_holds
-from roomtime.domains.users.models import User
 
 if TYPE_CHECKING:
     from roomtime.domains.resources.models import Resource
+    from roomtime.domains.users.models import User
 
 log = structlog.get_logger(__name__)
 

@@ -89,7 +89,7 @@ def _expired_hold(now: datetime) -> ColumnElement[bool]:
 
 
 def is_available(now: datetime) -> ColumnElement[bool]:
-    """Bookable now: not over, and free (seats left) or held by an expired hold (R-14).
+    """Bookable now: not started, and free (seats left) or held by an expired hold (R-14).
 
     Needs the booking join of `_with_booking()` in the FROM clause.
     """
@@ -100,7 +100,9 @@ def is_available(now: datetime) -> ColumnElement[bool]:
             TimeSlot.seats_taken - _expired_seats(now) < TimeSlot.capacity,
         ),
     )
-    return and_(TimeSlot.ends_at > now, or_(free, _expired_hold(now)))
+    # A slot that has started can no longer be held (a hold must start in the future), so it
+    # is not offered either.
+    return and_(TimeSlot.starts_at >= now, or_(free, _expired_hold(now)))
 
 
 def _in_day(resource_id: int, start: datetime, end: datetime) -> ColumnElement[bool]:
