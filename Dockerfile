@@ -1,0 +1,18 @@
+# RoomTime: one image for the API and the worker.
+FROM python:3.12-slim AS base
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN useradd --system --create-home --home-dir /app roomtime
+WORKDIR /app
+
+COPY requirements.lock ./
+RUN pip install --no-cache-dir -r requirements.lock
+COPY pyproject.toml README.md alembic.ini ./
+COPY src ./src
+COPY migrations ./migrations
+RUN pip install --no-cache-dir --no-deps -e . && mkdir -p /data/uploads && chown -R roomtime /data
+
+USER roomtime
+ENV HOST=0.0.0.0 PORT=8000 DATA_DIR=/data UPLOAD_DIR=/data/uploads LOG_FORMAT=json
+EXPOSE 8000
+CMD ["roomtime", "api"]
