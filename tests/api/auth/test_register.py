@@ -98,3 +98,21 @@ async def test_me_without_token_is_401_with_challenge(auth_app: AuthApp) -> None
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
     assert response.json()["code"] == "not_authenticated"
+
+
+async def test_profile_update_sets_name_and_telegram_but_never_role(
+    auth_app: AuthApp, session: AsyncSession
+) -> None:
+    await auth_app.register("ada@example.com")
+    headers = {
+        "Authorization": f"Bearer {(await auth_app.login('ada@example.com'))['access_token']}"
+    }
+    ok = await auth_app.client.patch(
+        "/me", json={"full_name": "Ada L.", "telegram_chat_id": "123456"}, headers=headers
+    )
+    assert ok.status_code == 200 and ok.json()["full_name"] == "Ada L."
+    chat = await session.scalar(text("SELECT telegram_chat_id FROM user_account"))
+    assert chat == "123456"
+    sneaky = await auth_app.client.patch("/me", json={"role": "admin"}, headers=headers)
+    assert sneaky.status_code == 422
+    assert (await session.scalar(text("SELECT role FROM user_account"))) == "user"

@@ -12,7 +12,7 @@ from roomtime.api.problems import problem_responses
 from roomtime.core.pagination import Page, PageParamsDep
 from roomtime.domains.auth.dependencies import AdminUser, AuthServiceDep, CurrentUser
 from roomtime.domains.users import service
-from roomtime.domains.users.schemas import UserAdminRead, UserRead
+from roomtime.domains.users.schemas import ProfileUpdate, UserAdminRead, UserRead
 
 router = APIRouter(tags=["users"])
 
@@ -22,6 +22,20 @@ class AccountUpdate(BaseModel):
 
     role: Literal["user", "admin"] | None = None
     is_active: bool | None = None
+
+
+@router.patch(
+    "/me",
+    response_model=UserRead,
+    summary="Change your name or Telegram chat id",
+    description="Fields left out stay as they are; `null` clears them. A Telegram chat id "
+    "makes the worker send a copy of your notifications there (when the service has a bot "
+    "token). Role and status cannot be changed here (422).",
+    responses=problem_responses(401, 422),
+)
+async def update_me(body: ProfileUpdate, user: CurrentUser, session: SessionDep) -> UserRead:
+    changes = body.model_dump(exclude_unset=True)
+    return UserRead.model_validate(await service.update_profile(session, user, changes))
 
 
 @router.get(

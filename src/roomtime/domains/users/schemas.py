@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class UserRead(BaseModel):
@@ -17,3 +17,10 @@ class UserRead(BaseModel):
 
 class UserAdminRead(UserRead):
     is_active: bool
+
+
+class ProfileUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str | None = Field(None, max_length=200)
+    telegram_chat_id: str | None = Field(None, pattern=r"^-?[0-9]{1,20}$|^@[A-Za-z0-9_]{5,32}$")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roomtime.core import tx
 from roomtime.domains.audit import service as audit
 from roomtime.domains.users import repository
 from roomtime.domains.users.constants import ROLE_USER
@@ -92,3 +93,19 @@ async def list_users(
     session: AsyncSession, *, limit: int, offset: int, role: str | None = None
 ) -> tuple[list[User], int]:
     return await repository.list_page(session, limit=limit, offset=offset, role=role)
+
+
+async def update_profile(session: AsyncSession, user: User, changes: dict[str, object]) -> User:
+    """Apply the caller's own profile changes (name, Telegram chat id), audited."""
+    async with tx.transactional(session):
+        for field, value in changes.items():
+            setattr(user, field, value)
+        await audit.record(
+            session,
+            action="user.profile_updated",
+            entity="user",
+            entity_id=user.id,
+            actor_user_id=user.id,
+            meta={"fields": sorted(changes)},
+        )
+    return user
