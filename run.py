@@ -3,6 +3,7 @@
 
     python3 run.py dev     # the service: embedded PostgreSQL + Redis, migrated, seeded
     python3 run.py test    # the whole test suite (extra arguments go to pytest)
+    python3 run.py bench   # booking throughput and latency as ratios to a baseline
 
 Creates `.venv` on first use and installs the locked dependencies (requirements.lock) into it;
 later runs reinstall only when the lock or pyproject.toml changed.
@@ -49,7 +50,7 @@ def _ensure_environment() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"dev", "test", "roomtime"}:
+    if not argv or argv[0] not in {"dev", "test", "bench", "roomtime"}:
         print(__doc__)
         return 2
     _ensure_environment()
@@ -61,6 +62,8 @@ def main(argv: list[str]) -> int:
             print("pytest collected no tests: treating that as a failure", file=sys.stderr)
             return 1
         return code
+    if command == "bench":
+        return subprocess.call([str(PYTHON), str(ROOT / "bench" / "booking_throughput.py"), *rest])
     args = ["dev"] if command == "dev" else rest
     # exec: Ctrl-C goes straight to `roomtime`, which stops what it started.
     os.execv(str(PYTHON), [str(PYTHON), "-m", "roomtime", *args])
