@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from asyncpg.exceptions import CheckViolationError, ExclusionViolationError, UniqueViolationError
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.factories import rows
@@ -149,3 +149,16 @@ async def test_email_is_stored_normalised_and_unique(session: AsyncSession, emai
                 text("INSERT INTO user_account (email, password_hash) VALUES (:e, 'x')"),
                 {"e": email},
             )
+
+
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_log SET action = 'forged'", "DELETE FROM audit_log"]
+)
+async def test_the_audit_trail_is_append_only(session: AsyncSession, statement: str) -> None:
+    await session.execute(
+        text("INSERT INTO audit_log (action, entity, entity_id) VALUES ('x.y', 'user', '1')")
+    )
+    with pytest.raises(DBAPIError, match="append-only"):
+        async with session.begin_nested():
+            await session.execute(text(statement))
+    assert await session.scalar(text("SELECT action FROM audit_log")) == "x.y"
