@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -135,18 +136,41 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+_HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every documented method of this path. Starlette's own `Allow` names only the last
+    route it tried, which is wrong when GET and PATCH of one path are two routes."""
+    table = getattr(request.app.state, "methods_by_path", None)
+    if table is None:
+        table = [
+            (
+                re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"),
+                {m.upper() for m in operations if m in _HTTP_METHODS},
+            )
+            for path, operations in request.app.openapi()["paths"].items()
+        ]
+        request.app.state.methods_by_path = table
+    methods = {m for pattern, ms in table if pattern.match(request.url.path) for m in ms}
+    return ", ".join(sorted(methods))
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _CODE_BY_STATUS.get(exc.status_code, "http_error")
     phrase = HTTPStatus(exc.status_code).phrase
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else None
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
     return problem_response(
         request,
         status=exc.status_code,
         code=code,
         title=phrase,
         detail=detail,
-        headers=dict(exc.headers or {}),
+        headers=headers,
     )
 
 

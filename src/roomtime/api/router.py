@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from roomtime.api import health
+from roomtime.api.problems import problem_responses
 from roomtime.domains.audit import router as audit_router
 from roomtime.domains.auth import pages as auth_pages
 from roomtime.domains.auth import router as auth_router
@@ -16,7 +17,9 @@ from roomtime.domains.resources import router as resources_router
 from roomtime.domains.slots import router as slots_router
 from roomtime.domains.users import router as users_router
 
-api_router = APIRouter()
+# Any request can be malformed (400: a body that is not even text), invalid (422) or meet an
+# unexpected failure (500): documented once, for every route, as problem documents.
+api_router = APIRouter(responses=problem_responses(400, 422, 500))
 api_router.include_router(health.router)
 api_router.include_router(auth_router.router)
 api_router.include_router(auth_pages.router)

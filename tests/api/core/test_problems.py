@@ -152,3 +152,21 @@ async def test_openapi_documents_problem_schema(client: httpx.AsyncClient) -> No
     assert "Problem" in schema["components"]["schemas"]
     docs = await client.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+async def test_405_lists_every_method_of_the_path(client: httpx.AsyncClient) -> None:
+    response = await client.delete("/me")  # GET /me and PATCH /me are two routes
+    assert_problem(response, 405, "method_not_allowed")
+    assert {m.strip() for m in response.headers["allow"].split(",")} >= {"GET", "PATCH"}
+
+
+async def test_a_body_that_is_not_text_is_a_documented_400(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/_test/validate",
+        content=b"\xff\xfe\x00garbage",
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code in (400, 422)
+    assert response.headers["content-type"] == "application/problem+json"
+    schema = (await client.get("/openapi.json")).json()
+    assert {"400", "422", "500"} <= set(schema["paths"]["/health/ready"]["get"]["responses"])

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from roomtime.api.deps import SessionDep
 from roomtime.api.problems import problem_responses
+from roomtime.core.ids import MAX_ID
 from roomtime.core.pagination import Page, PageParamsDep
 from roomtime.domains.audit import service
 from roomtime.domains.audit.schemas import AuditRead
@@ -28,7 +29,7 @@ async def list_audit(
     paging: PageParamsDep,
     entity: str | None = Query(None, max_length=50),
     entity_id: str | None = Query(None, max_length=100),
-    actor_user_id: int | None = None,
+    actor_user_id: int | None = Query(None, ge=1, le=MAX_ID),
     action: str | None = Query(None, max_length=100),
 ) -> Page[AuditRead]:
     rows, total = await service.list_entries(

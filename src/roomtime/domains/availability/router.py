@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query, Response
 from roomtime.api.cache import CacheDep, cached_response_doc, set_cache_header
 from roomtime.api.deps import ClockDep, SessionDep, SettingsDep
 from roomtime.api.problems import problem_responses
+from roomtime.core.dates import IsoDay
 from roomtime.domains.availability import service
-from roomtime.domains.availability.schemas import AvailabilityRead, IsoDay
+from roomtime.domains.availability.schemas import AvailabilityRead
 from roomtime.domains.resources.dependencies import VisibleResource
 
 router = APIRouter(tags=["availability"])
@@ -29,10 +30,10 @@ DayQuery = Annotated[
     "/resources/{resource_id}/availability",
     response_model=AvailabilityRead,
     summary="Available slots of one local day",
-    description="The slots of the resource's local day that can be booked now (expired holds "
-    "count as free, past slots do not). Cached for up to a minute and refreshed as soon as a "
-    "slot of that day changes; `X-Cache: HIT|MISS` says which. Days outside the slot "
-    "horizon answer an empty list.",
+    description="The slots of the resource's local day that can be held now (expired holds "
+    "count as free, slots that have started do not). Cached for up to a minute and refreshed "
+    "as soon as a slot of that day changes; `X-Cache: HIT|MISS` says which. Days outside the "
+    "slot horizon answer an empty list.",
     responses={
         **problem_responses(401, 404, 422),
         **cached_response_doc("Whether the answer came from the cache"),

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Response, status
 
 from roomtime.api.problems import problem_responses
+from roomtime.core.ids import id_path
 from roomtime.core.pagination import Page, PageParamsDep
 from roomtime.domains.auth.dependencies import AdminUser, CurrentUser
 from roomtime.domains.bookings.dependencies import BookingServiceDep
@@ -21,6 +22,8 @@ from roomtime.domains.bookings.schemas import (
 )
 
 router = APIRouter(prefix="/bookings", tags=["bookings"])
+
+BookingId = Annotated[int, id_path("Booking id")]
 
 Sort = Literal["starts_at", "-starts_at", "created_at", "-created_at"]
 
@@ -89,7 +92,7 @@ async def confirm(
     responses=problem_responses(401, 404, 409),
 )
 async def cancel(
-    booking_id: int,
+    booking_id: BookingId,
     user: CurrentUser,
     service: BookingServiceDep,
     body: CancelRequest | None = None,
@@ -149,7 +152,7 @@ async def all_bookings(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def set_status(
-    booking_id: int, body: StatusUpdate, admin: AdminUser, service: BookingServiceDep
+    booking_id: BookingId, body: StatusUpdate, admin: AdminUser, service: BookingServiceDep
 ) -> BookingRead:
     booking = await service.set_status(admin, booking_id, body.status, body.reason)
     return BookingRead.model_validate(booking)

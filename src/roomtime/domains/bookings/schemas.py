@@ -1,9 +1,12 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from roomtime.core.dates import DayOrInstant
+from roomtime.core.ids import Id
 
 BookingStatus = Literal["pending", "confirmed", "cancelled", "expired", "archived"]
 
@@ -11,7 +14,7 @@ BookingStatus = Literal["pending", "confirmed", "cancelled", "expired", "archive
 class HoldRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    resource_id: int = Field(ge=1, examples=[1])
+    resource_id: Id = Field(examples=[1])
     starts_at: AwareDatetime = Field(examples=["2030-01-07T10:00:00+01:00"])
     ends_at: AwareDatetime = Field(examples=["2030-01-07T12:00:00+01:00"])
     party_size: int = Field(1, ge=1, le=100_000)
@@ -29,7 +32,7 @@ class HoldRead(BaseModel):
 class ConfirmRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    hold_id: int = Field(ge=1)
+    hold_id: Id
 
 
 class CancelRequest(BaseModel):
@@ -64,7 +67,7 @@ class StatusUpdate(BaseModel):
 
 class BookingFilters(BaseModel):
     status: BookingStatus | None = None
-    date_from: AwareDatetime | date | None = None
-    date_to: AwareDatetime | date | None = None
-    resource_id: int | None = None
-    user_id: int | None = None
+    date_from: DayOrInstant | None = None
+    date_to: DayOrInstant | None = None
+    resource_id: Id | None = None
+    user_id: Id | None = None

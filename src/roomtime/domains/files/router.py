@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 
 from roomtime.api.deps import ClientIpDep, SessionDep
 from roomtime.api.problems import problem_responses
+from roomtime.core.ids import MAX_ID
 from roomtime.domains.auth.dependencies import AdminUser
 from roomtime.domains.files import service
 from roomtime.domains.files.dependencies import (
@@ -21,7 +22,7 @@ from roomtime.domains.files.schemas import FileRead, file_url
 
 router = APIRouter(tags=["files"])
 
-_ID = Path(ge=1, le=2**63 - 1)
+_ID = Path(ge=1, le=MAX_ID)
 _UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,

@@ -4,13 +4,15 @@ import datetime as dt
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
+from roomtime.core.dates import IsoDay
+from roomtime.core.ids import Id
 from roomtime.core.pagination import Page
 
 
 class UtilizationQuery(BaseModel):
-    date_from: dt.date | None = Field(None, description="First local day (YYYY-MM-DD)")
-    date_to: dt.date | None = Field(None, description="Last local day, inclusive")
-    resource_id: int | None = Field(None, ge=1)
+    date_from: IsoDay | None = Field(None, description="First local day (YYYY-MM-DD)")
+    date_to: IsoDay | None = Field(None, description="Last local day, inclusive")
+    resource_id: Id | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> UtilizationQuery:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends
 
 from roomtime.api.deps import SessionDep
+from roomtime.core.ids import id_path
 from roomtime.domains.auth.dependencies import OptionalUser
 from roomtime.domains.resources import service
 from roomtime.domains.resources.models import Resource
 from roomtime.domains.users.constants import ROLE_ADMIN
 
 # Ids are bigint: a larger number could never match and would fail in the driver instead.
-ResourceId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Resource id", examples=[1])]
+ResourceId = Annotated[int, id_path("Resource id")]
 
 
 def is_admin(user: object | None) -> bool:

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from roomtime.api.deps import SessionDep
 from roomtime.api.problems import problem_responses
+from roomtime.core.ids import id_path
 from roomtime.core.pagination import Page, PageParamsDep
 from roomtime.domains.auth.dependencies import AdminUser, AuthServiceDep, CurrentUser
 from roomtime.domains.users import service
 from roomtime.domains.users.schemas import ProfileUpdate, UserAdminRead, UserRead
 
 router = APIRouter(tags=["users"])
+
+UserId = Annotated[int, id_path("User id")]
 
 
 class AccountUpdate(BaseModel):
@@ -72,7 +75,7 @@ async def list_users(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def update_user(
-    user_id: int, body: AccountUpdate, admin: AdminUser, auth: AuthServiceDep
+    user_id: UserId, body: AccountUpdate, admin: AdminUser, auth: AuthServiceDep
 ) -> UserAdminRead:
     user = await auth.update_account(
         user_id, role=body.role, is_active=body.is_active, actor_user_id=admin.id
