@@ -148,7 +148,7 @@ async def test_put_replaces_the_editable_fields(
     assert response.status_code == 200
     updated = response.json()
     assert updated["name"] == "Studio B" and updated["slot_minutes"] == 30
-    assert updated["description"] == "" and updated["max_hold_slots"] == 8  # replaced
+    assert updated["description"] == "old" and updated["max_hold_slots"] == 3  # left out: kept
     assert updated["opening_hours"] == body["opening_hours"]
     assert updated["created_at"] == created["created_at"]
     assert updated["updated_at"] == "2030-01-07T09:00:00Z"
@@ -264,3 +264,23 @@ async def test_openapi_documents_the_routes_and_their_problems(client: httpx.Asy
     assert create["examples"]
     block = paths["/resources/{resource_id}/slots/block"]["post"]["requestBody"]
     assert block["content"]["application/json"]["examples"]
+
+
+
+async def test_put_accepts_a_partial_body_or_the_representation_read_back(
+    client: httpx.AsyncClient, make_resource: MakeResource, admin_headers: dict[str, str]
+) -> None:
+    created = await make_resource(timezone="Europe/Berlin", capacity=4)
+    path = f"/resources/{created['id']}"
+    renamed = await client.put(path, json={"name": "Renamed"}, headers=admin_headers)
+    assert renamed.status_code == 200
+    assert renamed.json()["name"] == "Renamed"
+    assert renamed.json()["timezone"] == "Europe/Berlin" and renamed.json()["capacity"] == 4
+    echoed = {**renamed.json(), "capacity": 6}  # the whole representation, read-only fields too
+    again = await client.put(path, json=echoed, headers=admin_headers)
+    assert again.status_code == 200 and again.json()["capacity"] == 6
+    assert again.json()["id"] == created["id"]
+    nulled = await client.put(path, json={"name": None}, headers=admin_headers)
+    assert_problem(nulled, 422, "validation_error")
+    typo = await client.put(path, json={"nmae": "x"}, headers=admin_headers)
+    assert_problem(typo, 422, "validation_error")

@@ -115,8 +115,11 @@ async def create_resource(
     "/{resource_id}",
     response_model=ResourceRead,
     summary="Replace a resource's editable fields (admin)",
-    description="A new calendar (opening hours, slot length, time zone) regenerates the "
-    "future slots that are still free; held, booked and blocked slots are kept.",
+    description="Replaces the fields the body names; fields left out keep their values, so "
+    "either the changed fields or the whole representation read back (read-only fields "
+    "ignored) may be sent. A new calendar (opening hours, slot length, time zone) "
+    "regenerates the future slots that are still free; held, booked and blocked slots are "
+    "kept.",
     responses=problem_responses(401, 403, 404, 422),
 )
 async def update_resource(

@@ -3,7 +3,7 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import (
@@ -114,14 +114,44 @@ class ResourceCreate(ResourceBase):
     capacity: int = Field(ge=1, le=100_000)
 
 
-class ResourceUpdate(ResourceCreate):
-    """The full set of editable fields (PUT replaces them all; omitted ones take defaults).
+_REQUIRED_ON_UPDATE = frozenset(
+    {"name", "location", "capacity", "description", "timezone", "slot_minutes",
+     "max_hold_slots", "booking_mode", "opening_hours", "is_active"}
+)  # fmt: skip
 
-    `is_active` is the exception: omitted, it stays as it is; `true` reactivates a
-    deactivated resource.
+
+class ResourceUpdate(ResourceBase):
+    """PUT body: the fields it names are replaced, the ones it leaves out keep their values.
+
+    So a client may send the whole representation it read (read-only fields such as `id` or
+    `created_at` are accepted and ignored) or just the fields it changes. `null` clears the
+    nullable ones (`cancel_deadline_minutes`; `hold_ttl_seconds` falls back to the default).
+    `is_active: true` reactivates a deactivated resource.
     """
 
+    name: NonBlank | None = None
+    location: NonBlank | None = None
+    capacity: int | None = Field(None, ge=1, le=100_000)
     is_active: bool | None = None
+    # Read-only fields of ResourceRead, ignored, so a read representation can be sent back.
+    id: int | None = Field(None, description="Ignored (read-only)")
+    file_url: str | None = Field(None, description="Ignored (read-only)")
+    created_at: datetime | None = Field(None, description="Ignored (read-only)")
+    updated_at: datetime | None = Field(None, description="Ignored (read-only)")
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> ResourceUpdate:
+        nulled = sorted(
+            f for f in self.model_fields_set & _REQUIRED_ON_UPDATE if getattr(self, f) is None
+        )
+        if nulled:
+            raise ValueError(f"these fields cannot be null: {', '.join(nulled)}")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """The editable fields the client sent."""
+        read_only = {"id", "file_url", "created_at", "updated_at"}
+        return {f: getattr(self, f) for f in self.model_fields_set - read_only}
 
 
 MAX_AVAILABLE_RANGE = timedelta(days=31)

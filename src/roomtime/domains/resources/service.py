@@ -127,14 +127,18 @@ async def get_resource(
 async def _apply(
     session: AsyncSession, resource: Resource, data: ResourceUpdate, default_hold_ttl: int
 ) -> list[str]:
-    """Replace the editable fields; return the names of those that changed."""
-    wanted: dict[str, Any] = data.model_dump(include=set(_SCALAR_FIELDS))
-    wanted["hold_ttl_seconds"] = data.hold_ttl_seconds or default_hold_ttl
-    if data.is_active is not None:
-        wanted["is_active"] = data.is_active
+    """Replace the fields the client sent; return the names of those that changed."""
+    sent = data.changes()
+    wanted: dict[str, Any] = {k: v for k, v in sent.items() if k in _SCALAR_FIELDS}
+    if "hold_ttl_seconds" in wanted:
+        wanted["hold_ttl_seconds"] = wanted["hold_ttl_seconds"] or default_hold_ttl
+    if "is_active" in sent:
+        wanted["is_active"] = sent["is_active"]
     changed = [name for name, value in wanted.items() if getattr(resource, name) != value]
     for name in changed:
         setattr(resource, name, wanted[name])
+    if "opening_hours" not in sent:
+        return changed
     hours = _opening_hours(data.opening_hours)
     as_tuples = {(h.weekday, h.opens_minute, h.closes_minute) for h in hours}
     if as_tuples != {(h.weekday, h.opens_minute, h.closes_minute) for h in resource.opening_hours}:
