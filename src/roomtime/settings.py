@@ -203,12 +203,18 @@ class Settings(BaseModel):
         """
         if self.auth.jwt_secret:
             return self.auth.jwt_secret
-        path = self.app.data_dir / "jwt_secret"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return path.read_text().strip()
+        return _secret_kept_in(self.app.data_dir.resolve())
+
+
+@lru_cache
+def _secret_kept_in(data_dir: Path) -> str:
+    # Cached: it is read for every token issued or checked.
+    path = data_dir / "jwt_secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 @lru_cache
