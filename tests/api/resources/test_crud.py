@@ -266,7 +266,6 @@ async def test_openapi_documents_the_routes_and_their_problems(client: httpx.Asy
     assert block["content"]["application/json"]["examples"]
 
 
-
 async def test_put_accepts_a_partial_body_or_the_representation_read_back(
     client: httpx.AsyncClient, make_resource: MakeResource, admin_headers: dict[str, str]
 ) -> None:
