@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from tests.concurrency.conftest import (
     hold_and_confirm,
 )
 from tests.services import ServiceUrls
+from tests.support.processes import closed_port
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.slow]
 
@@ -125,16 +125,10 @@ async def test_ten_concurrent_confirms_with_one_key_make_one_booking(fleet: Flee
     assert row[0] == 1
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 async def test_without_redis_the_database_guard_alone_keeps_one_winner(
     services: ServiceUrls, tmp_path: Path
 ) -> None:
-    dead_redis = f"redis://127.0.0.1:{_closed_port()}/0"
+    dead_redis = f"redis://127.0.0.1:{closed_port()}/0"
     url, resource_id, toks, env = await build_fleet(services, tmp_path, "noredis", dead_redis)
     with api_processes(2, env, tmp_path) as bases:
         fleet = Fleet(bases, url, resource_id, toks)

@@ -23,6 +23,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def closed_port() -> int:
+    """A loopback port nobody listens on: for pointing a client at a dead server."""
+    return free_port()  # bound and released again, so nothing is listening there
+
+
 def wait_for_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,16 +12,11 @@ from roomtime.main import create_app
 from roomtime.settings import RedisSettings
 from tests.conftest import make_settings
 from tests.services import ServiceUrls
+from tests.support.processes import closed_port
 
 pytestmark = pytest.mark.api
 
 PASSWORD = "correct horse battery staple"
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -30,7 +24,7 @@ async def client(
     services: ServiceUrls, tmp_path: Path, clean_db: None
 ) -> AsyncIterator[httpx.AsyncClient]:
     settings = make_settings(
-        services, tmp_path, redis=RedisSettings(redis_url=f"redis://127.0.0.1:{_closed_port()}/0")
+        services, tmp_path, redis=RedisSettings(redis_url=f"redis://127.0.0.1:{closed_port()}/0")
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-
 import httpx
 import pytest
 
@@ -11,14 +9,9 @@ from roomtime.main import create_app
 from roomtime.settings import RedisSettings, Settings
 from tests.conftest import make_settings
 from tests.services import ServiceUrls
+from tests.support.processes import closed_port
 
 pytestmark = pytest.mark.api
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]  # closed again when the block ends
 
 
 async def test_live_and_ready(app_client: httpx.AsyncClient) -> None:
@@ -35,7 +28,7 @@ async def test_ready_is_503_naming_redis_when_redis_is_unreachable(
     settings: Settings = make_settings(
         services,
         tmp_path,  # type: ignore[arg-type]
-        redis=RedisSettings(redis_url=f"redis://127.0.0.1:{_closed_port()}/0"),
+        redis=RedisSettings(redis_url=f"redis://127.0.0.1:{closed_port()}/0"),
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import httpx
@@ -14,6 +13,7 @@ from roomtime.settings import RedisSettings
 from tests.api.resources.conftest import MakeResource, assert_problem
 from tests.conftest import make_settings
 from tests.services import ServiceUrls
+from tests.support.processes import closed_port
 
 pytestmark = pytest.mark.api
 
@@ -108,12 +108,6 @@ async def test_today_starts_now(
     assert slots[0]["starts_at"] == "2030-01-07T12:00:00Z" and len(slots) == 8
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 async def test_redis_down_answers_from_postgresql(
     services: ServiceUrls,
     tmp_path: Path,
@@ -123,7 +117,7 @@ async def test_redis_down_answers_from_postgresql(
 ) -> None:
     room = await make_resource()
     settings = make_settings(
-        services, tmp_path, redis=RedisSettings(redis_url=f"redis://127.0.0.1:{_closed_port()}/0")
+        services, tmp_path, redis=RedisSettings(redis_url=f"redis://127.0.0.1:{closed_port()}/0")
     )
     app = create_app(settings, clock=frozen)
     async with app.router.lifespan_context(app):

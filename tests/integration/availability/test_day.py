@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -22,6 +21,7 @@ from roomtime.domains.slots.schemas import SlotTimeRange
 from roomtime.settings import Settings
 from tests.factories import rows
 from tests.factories.resources import make_resource, occupy
+from tests.support.processes import closed_port
 
 pytestmark = pytest.mark.integration
 
@@ -221,15 +221,9 @@ async def test_shared_slots_are_available_while_seats_are_left(
     assert seats[T + timedelta(hours=9)] == 1 and seats[T + timedelta(hours=10)] == 3
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 async def dead_cache(settings: Settings) -> AsyncIterator[RedisCache]:
-    client = Redis.from_url(f"redis://127.0.0.1:{_closed_port()}/0", socket_timeout=0.5)
+    client = Redis.from_url(f"redis://127.0.0.1:{closed_port()}/0", socket_timeout=0.5)
     yield RedisCache(client, Keys(settings.redis.redis_key_prefix))
     await client.aclose()
 

@@ -8,7 +8,6 @@ nobody") is checked as an outcome, not only as a state.
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,6 +38,7 @@ from tests.conftest import make_settings
 from tests.factories import rows
 from tests.factories.resources import make_resource
 from tests.services import ServiceUrls
+from tests.support.processes import closed_port
 
 pytestmark = pytest.mark.integration
 
@@ -77,20 +77,14 @@ class Model:
         return all(b <= x or y <= a for x, y in self.live(now))
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _service(session: AsyncSession, cfg: Settings, clock: FrozenClock, tmp: Path) -> BookingService:
-    dead = Redis.from_url(f"redis://127.0.0.1:{_closed_port()}/0", socket_connect_timeout=0.2)
+    dead = Redis.from_url(f"redis://127.0.0.1:{closed_port()}/0", socket_connect_timeout=0.2)
     notifier = Notifier(create_sessionmaker(session.bind), FileSender(tmp / "mail", "t@x"), clock)  # type: ignore[arg-type]
     return BookingService(
         session,
         cfg,
         clock,
-        limiter=RateLimiter(f"redis://127.0.0.1:{_closed_port()}/0", prefix="p"),
+        limiter=RateLimiter(f"redis://127.0.0.1:{closed_port()}/0", prefix="p"),
         locks=HoldLocks(dead),
         markers=InFlightMarkers(dead),
         cache=RedisCache(dead, Keys("p")),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import AsyncIterator
 
 import pytest
@@ -12,6 +11,7 @@ from redis.asyncio import Redis
 from roomtime.core.logging import configure_logging
 from roomtime.core.redis.cache import RedisCache
 from roomtime.core.redis.keys import Keys
+from tests.support.processes import closed_port
 
 pytestmark = pytest.mark.integration
 
@@ -24,17 +24,11 @@ def cache(redis: Redis) -> RedisCache:
     return RedisCache(redis, Keys("rt-test"))
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 async def dead_cache() -> AsyncIterator[RedisCache]:
     # Set up before the test's call phase, where pytest attaches its log capture.
     configure_logging("INFO", "json")
-    client = Redis.from_url(f"redis://127.0.0.1:{_closed_port()}/0", socket_timeout=0.5)
+    client = Redis.from_url(f"redis://127.0.0.1:{closed_port()}/0", socket_timeout=0.5)
     yield RedisCache(client, Keys("rt-test"))
     await client.aclose()
 

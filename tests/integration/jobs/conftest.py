@@ -13,8 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core.clock import FrozenClock
-from roomtime.domains.bookings.factory import build_booking_service
-from roomtime.domains.bookings.service import BookingService
+from roomtime.domains.bookings.tasks import service_from_context
 from roomtime.domains.jobs.context import job_context
 from roomtime.settings import MailSettings, Settings
 from tests.conftest import make_settings
@@ -46,16 +45,7 @@ async def ctx(
         yield found
 
 
-def booking_service(ctx: dict[str, Any], session: AsyncSession) -> BookingService:
-    return build_booking_service(
-        session,
-        ctx["settings"],
-        ctx["clock"],
-        redis=ctx["app_redis"],
-        limiter=ctx["limiter"],
-        cache=ctx["cache"],
-        notifier=ctx["notifier"],
-    )
+booking_service = service_from_context
 
 
 async def scalar(session: AsyncSession, sql: str, **params: Any) -> Any:

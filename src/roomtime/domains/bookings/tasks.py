@@ -12,7 +12,8 @@ from roomtime.domains.reports import service as reports_service
 from roomtime.settings import Settings
 
 
-def _service(ctx: dict[str, Any], session: AsyncSession) -> BookingService:
+def service_from_context(ctx: dict[str, Any], session: AsyncSession) -> BookingService:
+    """The booking service on a job context's collaborators (also used by the job tests)."""
     return build_booking_service(
         session,
         ctx["settings"],
@@ -27,21 +28,21 @@ def _service(ctx: dict[str, Any], session: AsyncSession) -> BookingService:
 async def release_holds_job(ctx: dict[str, Any]) -> dict[str, Any]:
     """`release-holds`: expired holds → expired, slots free, locks and caches cleared."""
     async with ctx["sessionmaker"]() as session:
-        expired = await _service(ctx, session).release_expired_holds()
+        expired = await service_from_context(ctx, session).release_expired_holds()
     return {"expired": expired}
 
 
 async def reconcile_job(ctx: dict[str, Any]) -> dict[str, Any]:
     """`reconcile`: slot statuses and seat counts repaired from the bookings."""
     async with ctx["sessionmaker"]() as session:
-        return await _service(ctx, session).reconcile_slots()
+        return await service_from_context(ctx, session).reconcile_slots()
 
 
 async def archive_bookings_job(ctx: dict[str, Any]) -> dict[str, Any]:
     """`archive-bookings`: ended confirmed bookings → archived; utilisation summarised."""
     settings: Settings = ctx["settings"]
     async with ctx["sessionmaker"]() as session:
-        report = await _service(ctx, session).archive_ended()
+        report = await service_from_context(ctx, session).archive_ended()
         summary = await reports_service.summarise_utilization(
             session,
             ctx["clock"](),
@@ -56,5 +57,7 @@ async def remind_upcoming_job(ctx: dict[str, Any]) -> dict[str, Any]:
     REMINDER_MINUTES."""
     settings: Settings = ctx["settings"]
     async with ctx["sessionmaker"]() as session:
-        queued = await _service(ctx, session).send_reminders(settings.mail.reminder_minutes)
+        queued = await service_from_context(ctx, session).send_reminders(
+            settings.mail.reminder_minutes
+        )
     return {"reminders_queued": queued}
