@@ -38,6 +38,12 @@ class AppSettings(_Section):
     # Peers whose X-Forwarded-For is believed; anyone else could spoof their address.
     trusted_proxies: str = ""
     metrics_enabled: bool = True
+    # /metrics restriction: client addresses or networks allowed (empty: anyone), and/or a
+    # bearer token Prometheus must send. Either one that matches lets the scrape in.
+    metrics_allow: str = ""
+    metrics_token: str | None = None
+    # Bodies of JSON requests larger than this answer 413 before more is read.
+    max_json_body_bytes: int = Field(1024 * 1024, ge=1024)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -74,6 +80,17 @@ class AuthSettings(_Section):
     admin_emails: str = ""
     seed_admin_email: str = "admin@roomtime.local"
     seed_admin_password: str | None = None
+    email_verification_ttl_seconds: int = Field(86400, ge=300, le=30 * 86400)
+    # None: on in production, off elsewhere (SPEC R-33).
+    require_verified_email: bool | None = None
+    # Per-client-IP limits of the unauthenticated endpoints (R-30), `limits` notation.
+    register_rate_limit: str = "10/hour"
+    reset_rate_limit: str = "10/hour"
+    login_ip_rate_limit: str = "30/minute"
+    verify_resend_rate_limit: str = "3/hour"
+    # Password hashes computed at once per process; the rest wait their turn, so a flood
+    # of hashing requests cannot take every thread from the requests behind it.
+    password_hash_concurrency: int = Field(2, ge=1, le=64)
 
     @property
     def admin_email_set(self) -> frozenset[str]:
@@ -85,6 +102,10 @@ class BookingSettings(_Section):
     slot_horizon_days: int = Field(30, ge=1, le=366)
     availability_cache_ttl_seconds: int = Field(60, ge=30, le=120)
     confirm_rate_limit: str = "10/minute"
+    hold_rate_limit: str = "30/minute"  # POST /bookings/hold per user (R-30)
+    max_live_holds_per_user: int = Field(5, ge=1, le=1000)
+    # Future pending or confirmed bookings one user may have on one resource; 0 = no cap.
+    max_future_bookings_per_resource: int = Field(0, ge=0, le=10_000)
     # Test-only switches for the concurrency suite's negative control: they turn off the
     # Redis lock and the conditional slot updates and widen the race window. Refused
     # outside ENVIRONMENT=test.
@@ -96,7 +117,7 @@ class FileSettings(_Section):
     upload_dir: Path | None = None
     max_upload_bytes: int = Field(5 * 1024 * 1024, ge=1)
     # cleanup-uploads leaves younger files and rows alone, so an upload in flight survives it.
-    upload_grace_seconds: int = Field(3600, ge=0)
+    upload_grace_seconds: int = Field(3600, ge=300)
     # Comma-separated; only types the upload check can verify are accepted here.
     upload_allowed_types: str = "image/png,image/jpeg,image/webp,application/pdf"
 
@@ -128,6 +149,9 @@ class MailSettings(_Section):
     # true: a process sends its messages right after the commit, the worker retries.
     # false: it only writes the outbox; the worker's send-notifications job sends them.
     notifications_immediate: bool = True
+    # Mails (and Telegram messages) one account is sent per hour; the rest are dropped and
+    # logged, so the service cannot be used to flood someone's mailbox.
+    max_mails_per_user_per_hour: int = Field(20, ge=1, le=10_000)
 
 
 class JobSettings(_Section):
@@ -191,6 +215,12 @@ class Settings(BaseModel):
         if unsafe and self.app.environment != "test":
             raise ValueError("booking guard switches are allowed only with ENVIRONMENT=test")
         return self
+
+    @property
+    def email_verification_required(self) -> bool:
+        """REQUIRE_VERIFIED_EMAIL, defaulting to on in production only (SPEC R-33)."""
+        required = self.auth.require_verified_email
+        return self.app.environment == "production" if required is None else required
 
     @property
     def upload_dir(self) -> Path:
