@@ -44,3 +44,13 @@ class AdminRequiredError(ForbiddenError):
 class TooManyAttemptsError(RateLimitedError):
     code = "rate_limited"
     title = "Too many requests"
+
+
+class InvalidVerificationTokenError(BadRequestError):
+    code = "invalid_verification_token"
+    title = "Invalid or expired email verification token"
+
+
+class EmailNotVerifiedError(ForbiddenError):
+    code = "email_not_verified"
+    title = "Email address not verified"

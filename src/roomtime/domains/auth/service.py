@@ -1,6 +1,7 @@
 """Authentication use cases (R-28..R-30): register, login, refresh rotation, logout.
 
-Password reset lives in `_password_reset.py`; both are used through `AuthService`.
+Password reset lives in `_password_reset.py` and email verification in `_verification.py`;
+all are used through `AuthService`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from roomtime.domains.audit import service as audit
 from roomtime.domains.auth import constants, repository, tokens
 from roomtime.domains.auth._password_reset import PasswordResetFlows
 from roomtime.domains.auth._sessions import issue_pair
+from roomtime.domains.auth._verification import VerificationFlows
 from roomtime.domains.auth.errors import (
     InvalidCredentialsError,
     InvalidRefreshTokenError,
@@ -41,12 +43,14 @@ def jwt_config(settings: Settings) -> JwtConfig:
     )
 
 
-class AuthService(PasswordResetFlows):
+class AuthService(PasswordResetFlows, VerificationFlows):
     """Every auth use case; one instance per request (see dependencies.auth_service)."""
 
     async def register(self, data: RegisterRequest, *, ip: str | None) -> User:
         email = users_service.normalise_email(data.email)
-        role = ROLE_ADMIN if email in self.settings.auth.admin_email_set else ROLE_USER
+        # Always the user role: an ADMIN_EMAILS address becomes admin only once its mailbox
+        # proves it (verify_email), so registering someone else's address gains nothing.
+        role = ROLE_USER
         password_hash = await asyncio.to_thread(hash_password, data.password)
         async with tx.transactional(self.session):
             user = await users_service.create_user(
@@ -65,6 +69,7 @@ class AuthService(PasswordResetFlows):
                 meta={"role": role},
                 ip=ip,
             )
+            await self.send_verification(user)
         return user
 
     async def login(
