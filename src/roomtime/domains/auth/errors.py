@@ -1,5 +1,6 @@
 from roomtime.core.errors import (
     BadRequestError,
+    ConflictError,
     ForbiddenError,
     RateLimitedError,
     UnauthorizedError,
@@ -54,3 +55,10 @@ class InvalidVerificationTokenError(BadRequestError):
 class EmailNotVerifiedError(ForbiddenError):
     code = "email_not_verified"
     title = "Email address not verified"
+
+
+class ExistingAccountError(ConflictError):
+    """create-admin on an address that already has a non-admin account, without --promote."""
+
+    code = "account_exists"
+    title = "An account with this email already exists"

@@ -1,7 +1,7 @@
 """Authentication use cases (R-28..R-30): register, login, refresh rotation, logout.
 
 Password reset lives in `_password_reset.py` and email verification in `_verification.py`;
-all are used through `AuthService`.
+all are used through `AuthService`. The first admins come from `_admin.py`.
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core import tx
 from roomtime.domains.audit import service as audit
 from roomtime.domains.auth import constants, repository, tokens
+from roomtime.domains.auth._admin import AdminOutcome, ensure_admin
 from roomtime.domains.auth._password_reset import PasswordResetFlows
 from roomtime.domains.auth._sessions import issue_pair
 from roomtime.domains.auth._verification import VerificationFlows
@@ -27,11 +27,13 @@ from roomtime.domains.auth.passwords import hash_password, verify_password
 from roomtime.domains.auth.schemas import RegisterRequest, TokenPair
 from roomtime.domains.auth.tokens import JwtConfig
 from roomtime.domains.users import service as users_service
-from roomtime.domains.users.constants import ROLE_ADMIN, ROLE_USER
+from roomtime.domains.users.constants import ROLE_USER
 from roomtime.domains.users.models import User
 from roomtime.settings import Settings
 
 log = structlog.get_logger(__name__)
+
+__all__ = ["AdminOutcome", "AuthService", "ensure_admin", "jwt_config"]
 
 
 def jwt_config(settings: Settings) -> JwtConfig:
@@ -186,29 +188,3 @@ class AuthService(PasswordResetFlows, VerificationFlows):
                 if changed and not is_active:
                     await repository.revoke_all_for_user(self.session, user.id, self.clock())
         return user
-
-
-async def ensure_admin(
-    session: AsyncSession, *, email: str, password: str | None, actor_user_id: int | None = None
-) -> tuple[User, bool]:
-    """Create the admin account, or promote an existing account; returns (user, created)."""
-    async with tx.transactional(session):
-        user = await users_service.find_by_email(session, email)
-        if user is None:
-            if not password:
-                raise ValueError("a password is needed to create the admin account")
-            user = await users_service.create_user(
-                session, email=email, password_hash=hash_password(password), role=ROLE_ADMIN
-            )
-            await audit.record(
-                session,
-                action="user.created",
-                entity="user",
-                entity_id=user.id,
-                actor_user_id=actor_user_id,
-                meta={"role": ROLE_ADMIN, "via": "cli"},
-            )
-            return user, True
-        if user.role != ROLE_ADMIN:
-            await users_service.change_role(session, user, ROLE_ADMIN, actor_user_id=actor_user_id)
-        return user, False
