@@ -6,7 +6,7 @@ import asyncio
 import json
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 import uvicorn
@@ -38,12 +38,17 @@ def _uvicorn_proxy_options(settings: Settings) -> dict[str, object]:
 
 
 async def _seed(settings: Settings) -> None:
+    from roomtime.domains.auth.errors import ExistingAccountError
     from roomtime.seed import seed
 
     engine = create_engine(settings)
     try:
         async with create_sessionmaker(engine)() as session:
             report = await seed(session, settings, utcnow)
+    except ExistingAccountError as exc:
+        # Someone registered the seed's admin address first: never hand them the role.
+        typer.echo(f"refused: {exc.detail} (SEED_ADMIN_EMAIL)", err=True)
+        raise typer.Exit(1) from exc
     finally:
         await engine.dispose()
     created = "created" if report.admin_created else "exists"
@@ -76,16 +81,31 @@ def seed() -> None:
     asyncio.run(_seed(settings))
 
 
-async def _create_admin(settings: Settings, email: str, password: str | None) -> bool:
+async def _account_exists(settings: Settings, email: str) -> bool:
+    from roomtime.domains.users import service as users_service
+
+    engine = create_engine(settings)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            return await users_service.find_by_email(session, email) is not None
+    finally:
+        await engine.dispose()
+
+
+async def _create_admin(
+    settings: Settings, email: str, password: str | None, *, promote: bool
+) -> str:
     from roomtime.domains.auth.service import ensure_admin
 
     engine = create_engine(settings)
     try:
         async with create_sessionmaker(engine)() as session:
-            _, created = await ensure_admin(session, email=email, password=password)
+            _, outcome = await ensure_admin(
+                session, email=email, password=password, now=utcnow(), promote=promote
+            )
     finally:
         await engine.dispose()
-    return created
+    return outcome.value
 
 
 def _read_password() -> str:
@@ -94,27 +114,55 @@ def _read_password() -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-@app.command("create-admin")
-def create_admin(email: Annotated[str, typer.Argument(help="Email of the admin account")]) -> None:
-    """Create an admin account, or give an existing account the admin role.
+def _refuse(message: str, code: int) -> NoReturn:
+    typer.echo(f"refused: {message}", err=True)
+    raise typer.Exit(code)
 
-    The password is prompted for, or read from the first line of standard input.
+
+@app.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Argument(help="Email of the admin account")],
+    promote: Annotated[
+        bool,
+        typer.Option(
+            "--promote",
+            help="Make an existing account admin: marks its email verified, signs out all its "
+            "sessions, keeps its password. Only for an account you know belongs to the owner "
+            "of the address.",
+        ),
+    ] = False,
+) -> None:
+    """Create an admin account (email counted as verified), or with --promote make an
+    existing account an admin.
+
+    For a new account the password is prompted for, or read from the first line of standard
+    input. An existing account's password is never asked for nor changed; an existing
+    non-admin account is refused (exit 1) unless --promote is given.
     """
     from pydantic import TypeAdapter, ValidationError
 
+    from roomtime.domains.auth.errors import ExistingAccountError
     from roomtime.domains.auth.schemas import NewPassword
 
     settings = get_settings()
     _require_database_url(settings)
-    password = _read_password()
     try:
-        TypeAdapter(NewPassword).validate_python(password)  # the API's password policy
         TypeAdapter(EmailStr).validate_python(email)
     except ValidationError as exc:
-        typer.echo(f"refused: {exc.errors()[0]['msg']}", err=True)
-        raise typer.Exit(2) from exc
-    created = asyncio.run(_create_admin(settings, email, password))
-    typer.echo(f"admin {email.strip().lower()} {'created' if created else 'promoted'}")
+        _refuse(exc.errors()[0]["msg"], 2)
+    email = email.strip().lower()
+    password = None
+    if not asyncio.run(_account_exists(settings, email)):
+        password = _read_password()
+        try:
+            TypeAdapter(NewPassword).validate_python(password)  # the API's password policy
+        except ValidationError as exc:
+            _refuse(exc.errors()[0]["msg"], 2)
+    try:
+        outcome = asyncio.run(_create_admin(settings, email, password, promote=promote))
+    except ExistingAccountError as exc:
+        _refuse(exc.detail, 1)
+    typer.echo(f"admin {email} {outcome}")
 
 
 @app.command()

@@ -84,9 +84,11 @@ async def seed(session: AsyncSession, settings: Settings, clock: Clock) -> SeedR
         if settings.app.environment == "production":
             raise ValueError("set SEED_ADMIN_PASSWORD to seed a production database")
         password = DEV_ADMIN_PASSWORD
-    admin, created = await auth_service.ensure_admin(
-        session, email=settings.auth.seed_admin_email, password=password
+    # Never promotes an account someone registered at this address first (that raises).
+    admin, outcome = await auth_service.ensure_admin(
+        session, email=settings.auth.seed_admin_email, password=password, now=clock(), via="seed"
     )
+    created = outcome is auth_service.AdminOutcome.CREATED
     made: list[str] = []
     for data in STARTER_RESOURCES:
         if await resources_service.find_by_name(session, data.name) is not None:

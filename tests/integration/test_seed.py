@@ -27,10 +27,12 @@ async def test_seed_twice_creates_everything_once(
     assert await session.scalar(text("SELECT count(*) FROM resource")) == len(STARTER_RESOURCES)
     assert await session.scalar(text("SELECT count(*) FROM time_slot")) == slots_after_first
     assert slots_after_first and slots_after_first > 0
-    role, password_hash = (
-        await session.execute(text("SELECT role, password_hash FROM user_account"))
+    role, password_hash, verified_at = (
+        await session.execute(
+            text("SELECT role, password_hash, email_verified_at FROM user_account")
+        )
     ).one()
-    assert role == "admin"
+    assert role == "admin" and verified_at == clock()  # the seed's admin counts as verified
     assert password_hash.startswith("$argon2id$")
     assert verify_password(DEV_ADMIN_PASSWORD, password_hash)
     actions = (await session.execute(text("SELECT action FROM audit_log"))).scalars().all()

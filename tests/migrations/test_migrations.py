@@ -23,6 +23,7 @@ EXPECTED_TABLES = {
     "user_account",
     "refresh_token",
     "password_reset",
+    "email_verification",
     "resource",
     "resource_opening_hours",
     "time_slot",

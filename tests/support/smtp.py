@@ -40,6 +40,19 @@ class Inbox:
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]
 
+    async def take(self, to: str, subject: str, within: float = 10.0) -> EmailMessage:
+        """Wait for the message to `to` whose subject contains `subject`, and remove it, so
+        counts of the messages a test is about stay exact."""
+        deadline = asyncio.get_running_loop().time() + within
+        while True:
+            for message in self.messages:
+                if message["To"] == to and subject in str(message["Subject"]):
+                    self.messages.remove(message)
+                    return message
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"no message to {to} about {subject!r}")
+            await asyncio.sleep(0.05)
+
 
 def body_of(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain",))
@@ -50,6 +63,13 @@ def body_of(message: EmailMessage) -> str:
 def reset_token_from(message: EmailMessage) -> tuple[str, str]:
     """(link, token) of a password-reset message."""
     match = re.search(r"(https?://\S+/reset\?token=([A-Za-z0-9_\-]+))", body_of(message))
+    assert match, body_of(message)
+    return match.group(1), match.group(2)
+
+
+def verification_token_from(message: EmailMessage) -> tuple[str, str]:
+    """(link, token) of an email-verification message."""
+    match = re.search(r"(https?://\S+/verify\?token=([A-Za-z0-9_\-]+))", body_of(message))
     assert match, body_of(message)
     return match.group(1), match.group(2)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,10 +16,11 @@ from roomtime.main import create_app
 from roomtime.settings import AppSettings, MailSettings, Settings
 from tests.conftest import make_settings
 from tests.services import ServiceUrls
-from tests.support.smtp import Inbox, smtp_server
+from tests.support.smtp import Inbox, smtp_server, verification_token_from
 
 PUBLIC_BASE_URL = "https://rooms.example.test"
 PASSWORD = "correct horse battery staple"
+VERIFICATION_SUBJECT = "Confirm your email address"
 
 
 @dataclass
@@ -29,6 +30,8 @@ class AuthApp:
     clock: FrozenClock
     inbox: Inbox
     settings: Settings
+    # Email → the token of the verification link its registration mailed.
+    verification_tokens: dict[str, str] = field(default_factory=dict)
 
     def client_from(self, ip: str) -> httpx.AsyncClient:
         transport = httpx.ASGITransport(app=self.app, client=(ip, 40000))
@@ -39,7 +42,18 @@ class AuthApp:
             "/auth/register", json={"email": email, "password": password}
         )
         assert response.status_code == 201, response.text
-        return response.json()
+        # Registration mails a verification link; keep it aside, so the inbox holds only the
+        # mail the test itself is about.
+        user = response.json()
+        mail = await self.inbox.take(user["email"], VERIFICATION_SUBJECT)
+        self.verification_tokens[user["email"]] = verification_token_from(mail)[1]
+        return user
+
+    async def verify(self, email: str) -> None:
+        """Open the verification link that registration mailed to `email`."""
+        token = self.verification_tokens[email]
+        response = await self.client.post("/auth/verify", json={"token": token})
+        assert response.status_code == 204, response.text
 
     async def login(self, email: str, password: str = PASSWORD) -> dict[str, str]:
         response = await self.client.post(

@@ -16,7 +16,8 @@ def _auth(pair: dict[str, str]) -> dict[str, str]:
 
 
 async def _admin_and_user(auth_app: AuthApp) -> tuple[dict[str, str], dict[str, str], int]:
-    await auth_app.register("boss@example.com")  # in ADMIN_EMAILS
+    await auth_app.register("boss@example.com")  # in ADMIN_EMAILS: admin once verified
+    await auth_app.verify("boss@example.com")
     user = await auth_app.register("ada@example.com")
     return (
         await auth_app.login("boss@example.com"),
@@ -80,7 +81,11 @@ async def test_demoted_admin_loses_access_immediately(
     changes = (
         (
             await session.execute(
-                text("SELECT meta FROM audit_log WHERE action = 'user.role_changed' ORDER BY id")
+                text(
+                    "SELECT meta FROM audit_log WHERE action = 'user.role_changed' "
+                    "AND entity_id = :u ORDER BY id"
+                ),
+                {"u": str(user_id)},
             )
         )
         .scalars()

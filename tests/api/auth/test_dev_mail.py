@@ -1,4 +1,4 @@
-"""Without SMTP settings (development), mail goes to DATA_DIR/mail and the log."""
+"""Without SMTP settings (development), mail goes to DATA_DIR/mail and the log: the\nregistration's verification link as well as the reset link."""
 
 from __future__ import annotations
 
@@ -32,12 +32,14 @@ async def test_reset_mail_is_written_to_the_data_dir(
             ).status_code == 202
             for _ in range(100):
                 files = list((tmp_path / "mail").glob("*.eml"))
-                if files:
+                if len(files) == 2:
                     break
                 await asyncio.sleep(0.05)
             page = await client.get("/reset", params={"token": "abc"})
-    [eml] = files
-    message = message_from_bytes(eml.read_bytes(), policy=policy.default)
-    assert message["To"] == "ada@example.com"
-    assert "/reset?token=" in message.get_body().get_content()  # type: ignore[union-attr]
+    messages = [message_from_bytes(f.read_bytes(), policy=policy.default) for f in files]
+    bodies = [m.get_body().get_content() for m in messages]  # type: ignore[union-attr]
+    assert [m["To"] for m in messages] == ["ada@example.com"] * 2
+    # The registration's verification mail and the reset mail, one each.
+    assert sum("/verify?token=" in b for b in bodies) == 1
+    assert sum("/reset?token=" in b for b in bodies) == 1
     assert page.status_code == 200 and "auth/reset" in page.text

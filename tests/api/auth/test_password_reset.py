@@ -115,7 +115,11 @@ async def test_token_is_stored_hashed(auth_app: AuthApp, session: AsyncSession) 
     ).scalar_one()
     assert token not in stored
     await asyncio.sleep(0.2)
-    outbox = (await session.execute(text("SELECT body, sent_at FROM notification_outbox"))).one()
+    outbox = (
+        await session.execute(
+            text("SELECT body, sent_at FROM notification_outbox WHERE kind = 'password_reset'")
+        )
+    ).one()
     assert outbox.sent_at is not None and token not in outbox.body  # erased once delivered
 
 

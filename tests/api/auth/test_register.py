@@ -18,8 +18,9 @@ async def test_register_returns_the_user_and_me_shows_it(auth_app: AuthApp) -> N
     )
     assert response.status_code == 201
     user = response.json()
-    assert set(user) == {"id", "email", "role", "full_name", "created_at"}
+    assert set(user) == {"id", "email", "role", "full_name", "created_at", "email_verified"}
     assert user["email"] == "ada@example.com" and user["role"] == "user"
+    assert user["email_verified"] is False
 
     tokens = await auth_app.login("ADA@example.com")
     me = await auth_app.client.get(
@@ -56,9 +57,15 @@ async def test_role_and_status_fields_are_ignored(auth_app: AuthApp, session: As
     assert tuple(row) == ("user", True)
 
 
-async def test_admin_emails_get_the_admin_role(auth_app: AuthApp) -> None:
+async def test_admin_emails_get_the_admin_role_once_verified(auth_app: AuthApp) -> None:
     user = await auth_app.register("Boss@Example.com")  # ADMIN_EMAILS=boss@example.com
-    assert user["role"] == "admin"
+    assert user["role"] == "user"  # not yet: nobody has shown they own the mailbox
+    await auth_app.verify("boss@example.com")
+    tokens = await auth_app.login("boss@example.com")
+    me = await auth_app.client.get(
+        "/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
+    assert me.json()["role"] == "admin" and me.json()["email_verified"] is True
 
 
 @pytest.mark.parametrize(

@@ -48,6 +48,7 @@ async def test_a_full_session_leaves_no_secret_behind(
         rotated["access_token"],
         rotated["refresh_token"],
         reset_token,
+        auth_app.verification_tokens["ada@example.com"],
     ]
     captured = capsys.readouterr()
     logs = captured.out + captured.err + caplog.text

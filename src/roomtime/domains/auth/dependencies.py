@@ -16,6 +16,7 @@ from roomtime.api.deps import ClockDep, RateLimiterDep, SessionDep, SettingsDep
 from roomtime.domains.auth import tokens
 from roomtime.domains.auth.errors import (
     AdminRequiredError,
+    EmailNotVerifiedError,
     InvalidTokenError,
     NotAuthenticatedError,
 )
@@ -66,9 +67,23 @@ async def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
     return user
 
 
+async def verified_user(
+    user: Annotated[User, Depends(current_user)], settings: SettingsDep
+) -> User:
+    """The caller, who must have proven their address when REQUIRE_VERIFIED_EMAIL is on
+    (SPEC R-33): booking is refused to accounts nobody has shown to be reachable."""
+    if settings.email_verification_required and not user.email_verified:
+        raise EmailNotVerifiedError(
+            "Confirm your email address first: open the link we mailed you, or ask for a "
+            "new one with POST /auth/verify/resend"
+        )
+    return user
+
+
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 CurrentUser = Annotated[User, Depends(current_user)]
 AdminUser = Annotated[User, Depends(admin_user)]
+VerifiedUser = Annotated[User, Depends(verified_user)]
 
 
 def auth_service(

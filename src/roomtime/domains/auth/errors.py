@@ -1,5 +1,6 @@
 from roomtime.core.errors import (
     BadRequestError,
+    ConflictError,
     ForbiddenError,
     RateLimitedError,
     UnauthorizedError,
@@ -44,3 +45,20 @@ class AdminRequiredError(ForbiddenError):
 class TooManyAttemptsError(RateLimitedError):
     code = "rate_limited"
     title = "Too many requests"
+
+
+class InvalidVerificationTokenError(BadRequestError):
+    code = "invalid_verification_token"
+    title = "Invalid or expired email verification token"
+
+
+class EmailNotVerifiedError(ForbiddenError):
+    code = "email_not_verified"
+    title = "Email address not verified"
+
+
+class ExistingAccountError(ConflictError):
+    """create-admin on an address that already has a non-admin account, without --promote."""
+
+    code = "account_exists"
+    title = "An account with this email already exists"

@@ -1,4 +1,4 @@
-"""SQL for refresh tokens and password-reset tokens."""
+"""SQL for refresh tokens, password-reset tokens and email-verification tokens."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roomtime.domains.auth.models import PasswordReset, RefreshToken
+from roomtime.domains.auth.models import EmailVerification, PasswordReset, RefreshToken
 
 
 async def add_refresh(session: AsyncSession, token: RefreshToken) -> RefreshToken:
@@ -85,5 +85,35 @@ async def claim_reset(session: AsyncSession, token_hash: str, now: datetime) -> 
         )
         .values(used_at=now)
         .returning(PasswordReset.user_id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def add_verification(session: AsyncSession, verification: EmailVerification) -> None:
+    session.add(verification)
+    await session.flush()
+
+
+async def retire_verifications(session: AsyncSession, user_id: int, now: datetime) -> None:
+    """Invalidate every outstanding verification link of the user."""
+    await session.execute(
+        update(EmailVerification)
+        .where(EmailVerification.user_id == user_id, EmailVerification.used_at.is_(None))
+        .values(used_at=now)
+    )
+
+
+async def claim_verification(session: AsyncSession, token_hash: str, now: datetime) -> int | None:
+    """Use a live verification token once; returns its user id. A single conditional UPDATE, so
+    of two concurrent uses of one link exactly one gets the row."""
+    stmt = (
+        update(EmailVerification)
+        .where(
+            EmailVerification.token_hash == token_hash,
+            EmailVerification.used_at.is_(None),
+            EmailVerification.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(EmailVerification.user_id)
     )
     return (await session.execute(stmt)).scalar_one_or_none()

@@ -1,4 +1,4 @@
-"""/auth/*: register, login, refresh, logout, forgot, reset (SPEC §4)."""
+"""/auth/*: register, login, refresh, logout, forgot, reset (SPEC §4), verify (R-33)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response, status
 
 from roomtime.api.deps import ClientIpDep
 from roomtime.api.problems import problem_responses
-from roomtime.domains.auth.dependencies import AuthServiceDep
+from roomtime.domains.auth.dependencies import AuthServiceDep, CurrentUser
 from roomtime.domains.auth.schemas import (
     Accepted,
     ForgotRequest,
@@ -15,6 +15,8 @@ from roomtime.domains.auth.schemas import (
     RegisterRequest,
     ResetRequest,
     TokenPair,
+    VerificationAccepted,
+    VerifyRequest,
 )
 from roomtime.domains.users.schemas import UserRead
 
@@ -27,7 +29,9 @@ router = APIRouter(prefix="/auth", tags=["auth"])
     response_model=UserRead,
     summary="Create an account",
     description="Emails are case-insensitive. Fields other than email, password and "
-    "full_name (such as role) are ignored. An email listed in ADMIN_EMAILS gets the admin role.",
+    "full_name (such as role) are ignored. The account starts with the user role and an "
+    "unconfirmed address: a link to `PUBLIC_BASE_URL/verify?token=…` is mailed to it. An "
+    "email listed in ADMIN_EMAILS becomes admin only once that link is used.",
     responses=problem_responses(409, 422),
 )
 async def register(body: RegisterRequest, service: AuthServiceDep, ip: ClientIpDep) -> UserRead:
@@ -100,3 +104,34 @@ async def forgot(body: ForgotRequest, service: AuthServiceDep, ip: ClientIpDep) 
 async def reset(body: ResetRequest, service: AuthServiceDep, ip: ClientIpDep) -> Response:
     await service.reset_password(body.token, body.new_password, ip=ip)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/verify",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Confirm an email address with the token of its verification link",
+    description="The token works once and for EMAIL_VERIFICATION_TTL_SECONDS (24 hours). An "
+    "address listed in ADMIN_EMAILS makes its account an admin now. An invalid, used or "
+    "expired token is 400 `invalid_verification_token`.",
+    responses=problem_responses(400, 422),
+)
+async def verify(body: VerifyRequest, service: AuthServiceDep, ip: ClientIpDep) -> Response:
+    await service.verify_email(body.token, ip=ip)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/verify/resend",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=VerificationAccepted,
+    summary="Mail a new verification link to the signed-in account",
+    description="The new link replaces the earlier ones. An account whose address is already "
+    "confirmed gets 202 and no mail. Limited per account (VERIFY_RESEND_RATE_LIMIT, default "
+    "3 an hour); over it, 429 with Retry-After.",
+    responses=problem_responses(401, 429),
+)
+async def resend_verification(
+    user: CurrentUser, service: AuthServiceDep, ip: ClientIpDep
+) -> VerificationAccepted:
+    await service.resend_verification(user, ip=ip)
+    return VerificationAccepted()

@@ -53,6 +53,10 @@ class ResetRequest(BaseModel):
     new_password: NewPassword
 
 
+class VerifyRequest(BaseModel):
+    token: str = Field(max_length=200, description="The `token` of the link in the mail")
+
+
 class TokenPair(BaseModel):
     access_token: str
     refresh_token: str
@@ -62,3 +66,7 @@ class TokenPair(BaseModel):
 
 class Accepted(BaseModel):
     detail: str = "If that address belongs to an account, a reset link has been sent to it."
+
+
+class VerificationAccepted(BaseModel):
+    detail: str = "Unless your address is already confirmed, a new link has been sent to it."

@@ -1,6 +1,7 @@
 """Authentication use cases (R-28..R-30): register, login, refresh rotation, logout.
 
-Password reset lives in `_password_reset.py`; both are used through `AuthService`.
+Password reset lives in `_password_reset.py` and email verification in `_verification.py`;
+all are used through `AuthService`. The first admins come from `_admin.py`.
 """
 
 from __future__ import annotations
@@ -8,13 +9,14 @@ from __future__ import annotations
 import asyncio
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core import tx
 from roomtime.domains.audit import service as audit
 from roomtime.domains.auth import constants, repository, tokens
+from roomtime.domains.auth._admin import AdminOutcome, ensure_admin
 from roomtime.domains.auth._password_reset import PasswordResetFlows
 from roomtime.domains.auth._sessions import issue_pair
+from roomtime.domains.auth._verification import VerificationFlows
 from roomtime.domains.auth.errors import (
     InvalidCredentialsError,
     InvalidRefreshTokenError,
@@ -25,11 +27,13 @@ from roomtime.domains.auth.passwords import hash_password, verify_password
 from roomtime.domains.auth.schemas import RegisterRequest, TokenPair
 from roomtime.domains.auth.tokens import JwtConfig
 from roomtime.domains.users import service as users_service
-from roomtime.domains.users.constants import ROLE_ADMIN, ROLE_USER
+from roomtime.domains.users.constants import ROLE_USER
 from roomtime.domains.users.models import User
 from roomtime.settings import Settings
 
 log = structlog.get_logger(__name__)
+
+__all__ = ["AdminOutcome", "AuthService", "ensure_admin", "jwt_config"]
 
 
 def jwt_config(settings: Settings) -> JwtConfig:
@@ -41,12 +45,14 @@ def jwt_config(settings: Settings) -> JwtConfig:
     )
 
 
-class AuthService(PasswordResetFlows):
+class AuthService(PasswordResetFlows, VerificationFlows):
     """Every auth use case; one instance per request (see dependencies.auth_service)."""
 
     async def register(self, data: RegisterRequest, *, ip: str | None) -> User:
         email = users_service.normalise_email(data.email)
-        role = ROLE_ADMIN if email in self.settings.auth.admin_email_set else ROLE_USER
+        # Always the user role: an ADMIN_EMAILS address becomes admin only once its mailbox
+        # proves it (verify_email), so registering someone else's address gains nothing.
+        role = ROLE_USER
         password_hash = await asyncio.to_thread(hash_password, data.password)
         async with tx.transactional(self.session):
             user = await users_service.create_user(
@@ -65,6 +71,7 @@ class AuthService(PasswordResetFlows):
                 meta={"role": role},
                 ip=ip,
             )
+            await self.send_verification(user)
         return user
 
     async def login(
@@ -181,29 +188,3 @@ class AuthService(PasswordResetFlows):
                 if changed and not is_active:
                     await repository.revoke_all_for_user(self.session, user.id, self.clock())
         return user
-
-
-async def ensure_admin(
-    session: AsyncSession, *, email: str, password: str | None, actor_user_id: int | None = None
-) -> tuple[User, bool]:
-    """Create the admin account, or promote an existing account; returns (user, created)."""
-    async with tx.transactional(session):
-        user = await users_service.find_by_email(session, email)
-        if user is None:
-            if not password:
-                raise ValueError("a password is needed to create the admin account")
-            user = await users_service.create_user(
-                session, email=email, password_hash=hash_password(password), role=ROLE_ADMIN
-            )
-            await audit.record(
-                session,
-                action="user.created",
-                entity="user",
-                entity_id=user.id,
-                actor_user_id=actor_user_id,
-                meta={"role": ROLE_ADMIN, "via": "cli"},
-            )
-            return user, True
-        if user.role != ROLE_ADMIN:
-            await users_service.change_role(session, user, ROLE_ADMIN, actor_user_id=actor_user_id)
-        return user, False

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 from roomtime.api.problems import problem_responses
 from roomtime.core.ids import id_path
 from roomtime.core.pagination import Page, PageParamsDep
-from roomtime.domains.auth.dependencies import AdminUser, CurrentUser
+from roomtime.domains.auth.dependencies import AdminUser, CurrentUser, VerifiedUser
 from roomtime.domains.bookings.dependencies import BookingServiceDep
 from roomtime.domains.bookings.schemas import (
     BookingFilters,
@@ -43,9 +43,9 @@ IDEMPOTENCY_DOC = (
     description="The range must be in the future, on slot boundaries, contiguous, within "
     "opening hours and at most `max_hold_slots` long. The hold expires after the resource's "
     "`hold_ttl_seconds`; an overlapping hold meanwhile gets 409 `slots_unavailable`.",
-    responses=problem_responses(401, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
-async def hold(body: HoldRequest, user: CurrentUser, service: BookingServiceDep) -> HoldRead:
+async def hold(body: HoldRequest, user: VerifiedUser, service: BookingServiceDep) -> HoldRead:
     booking = await service.hold(user, body)
     return HoldRead(
         hold_id=booking.id,
@@ -64,11 +64,11 @@ async def hold(body: HoldRequest, user: CurrentUser, service: BookingServiceDep)
     summary="Confirm your hold",
     description="Confirming an already confirmed hold returns that booking. "
     "Limited to 10 a minute per user (replays count).",
-    responses=problem_responses(400, 401, 404, 409, 422, 429),
+    responses=problem_responses(400, 401, 403, 404, 409, 422, 429),
 )
 async def confirm(
     body: ConfirmRequest,
-    user: CurrentUser,
+    user: VerifiedUser,
     service: BookingServiceDep,
     idempotency_key: Annotated[str | None, Header(description=IDEMPOTENCY_DOC)] = None,
 ) -> Response:

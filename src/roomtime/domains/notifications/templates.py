@@ -38,6 +38,35 @@ def password_changed() -> Message:
     )
 
 
+def _duration(seconds: int) -> str:
+    if seconds >= 3600 and seconds % 3600 == 0:
+        hours = seconds // 3600
+        return "1 hour" if hours == 1 else f"{hours} hours"
+    return f"{max(1, seconds // 60)} minutes"
+
+
+def email_verification(link: str, valid_seconds: int, *, grants_admin: bool = False) -> Message:
+    within = _duration(valid_seconds)
+    # The registrant chose the password; the mailbox owner must know what a click would give.
+    admin = (
+        "Confirming also makes this account an administrator of RoomTime. If you did not "
+        "create the account yourself, do not open the link: reset its password first.\n\n"
+        if grants_admin
+        else ""
+    )
+    return Message(
+        kind="email_verification",
+        subject="Confirm your email address for RoomTime",
+        body=(
+            "Someone created a RoomTime account with this email address.\n\n"
+            f"To confirm that it is yours, open this link within {within}:\n{link}\n\n"
+            f"{admin}"
+            "If it was not you, ignore this message: the address stays unconfirmed.\n"
+        ),
+        sensitive=True,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class BookingFacts:
     booking_id: int

@@ -24,4 +24,11 @@ class User(CreatedAtMixin, Base):
     full_name: Mapped[str | None] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(server_default="true")
     telegram_chat_id: Mapped[str | None] = mapped_column(String(64))
+    # Set once the owner of the address proves it (SPEC R-33): a link from the mailbox, or an
+    # operator creating the account from the command line.
+    email_verified_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None

@@ -13,6 +13,9 @@ class UserRead(BaseModel):
     role: str
     full_name: str | None
     created_at: datetime
+    email_verified: bool = Field(
+        description="Whether the owner of the address has proven it (SPEC R-33)"
+    )
 
 
 class UserAdminRead(UserRead):

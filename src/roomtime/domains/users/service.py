@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,9 +58,14 @@ async def find_active(session: AsyncSession, user_id: int) -> User | None:
 
 
 async def change_role(
-    session: AsyncSession, user: User, role: str, *, actor_user_id: int | None
+    session: AsyncSession,
+    user: User,
+    role: str,
+    *,
+    actor_user_id: int | None,
+    meta: dict[str, object] | None = None,
 ) -> None:
-    """Change a role inside the caller's transaction, with its audit row."""
+    """Change a role inside the caller's transaction, with its audit row (plus `meta`)."""
     if user.role == role:
         return
     previous, user.role = user.role, role
@@ -68,8 +75,33 @@ async def change_role(
         entity="user",
         entity_id=user.id,
         actor_user_id=actor_user_id,
-        meta={"from": previous, "to": role},
+        meta={"from": previous, "to": role, **(meta or {})},
     )
+
+
+async def mark_email_verified(
+    session: AsyncSession,
+    user: User,
+    *,
+    now: datetime,
+    actor_user_id: int | None,
+    via: str,
+    ip: str | None = None,
+) -> bool:
+    """Record that the address is proven, inside the caller's transaction; True if it changed."""
+    if user.email_verified_at is not None:
+        return False
+    user.email_verified_at = now
+    await audit.record(
+        session,
+        action="user.email_verified",
+        entity="user",
+        entity_id=user.id,
+        actor_user_id=actor_user_id,
+        meta={"via": via},
+        ip=ip,
+    )
+    return True
 
 
 async def set_active(
