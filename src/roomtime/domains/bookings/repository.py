@@ -32,9 +32,20 @@ async def get(session: AsyncSession, booking_id: int) -> Booking | None:
     return await session.get(Booking, booking_id)
 
 
-async def get_for_update(session: AsyncSession, booking_id: int) -> Booking | None:
-    stmt = select(Booking).where(Booking.id == booking_id).with_for_update()
-    return (await session.execute(stmt)).scalar_one_or_none()
+async def get_for_update(
+    session: AsyncSession, booking_id: int, *, owner_id: int | None
+) -> Booking | None:
+    """Lock and return the booking; with `owner_id`, only if it is that user's.
+
+    The owner is part of the locking statement, not checked after it: PostgreSQL neither
+    locks nor waits for a row the WHERE clause rules out, so a request for someone else's
+    booking cannot stall its owner (nor learn from a delay that it exists). `None` (admins,
+    jobs) locks any booking.
+    """
+    stmt = select(Booking).where(Booking.id == booking_id)
+    if owner_id is not None:
+        stmt = stmt.where(Booking.user_id == owner_id)
+    return (await session.execute(stmt.with_for_update())).scalar_one_or_none()
 
 
 async def expire_overlapping(
