@@ -87,9 +87,15 @@ class CancelFlows(ConfirmFlows):
             meta={"from": was, "by_admin": by_admin, "reason": reason},
         )
         if was == CONFIRMED:
+            # The owner's own reason stays in the booking and the audit row, never in mail.
+            message = templates.booking_cancelled(
+                facts(booking, resource),
+                by_admin=by_admin,
+                admin_reason=reason if by_admin else None,
+            )
             await self.notify_owner(
                 booking,
-                templates.booking_cancelled(facts(booking, resource), by_admin, reason),
+                message,
                 dedupe_key=f"booking_cancelled:{booking.id}",
             )
         self.after_commit_invalidate(booking, resource)
