@@ -135,8 +135,10 @@ def fleet_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]
         "LOG_LEVEL": "WARNING",
         "DB_POOL_SIZE": "20",
         "REDIS_KEY_PREFIX": f"rt-race-{os.getpid()}",
-        # The same users confirm across many rounds here; the limit has tests of its own.
+        # The same users hold and confirm across many rounds and fleets here (one key
+        # prefix per run); the limits have tests of their own.
         "CONFIRM_RATE_LIMIT": "10000/minute",
+        "HOLD_RATE_LIMIT": "10000/minute",
         **extra,
     }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import count
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core.clock import FrozenClock
 from roomtime.main import create_app
-from roomtime.settings import Settings
+from roomtime.settings import MailSettings, Settings
 from tests.conftest import make_settings
 from tests.factories import rows
 from tests.factories.auth import Caller, bearer
@@ -88,15 +89,23 @@ class BookingApp:
         return confirmed.json()
 
 
-@pytest.fixture
-async def booking_app(
-    services: ServiceUrls, tmp_path: Path, session: AsyncSession, redis: object
+@asynccontextmanager
+async def open_booking_app(
+    services: ServiceUrls,
+    tmp_path: Path,
+    session: AsyncSession,
+    *,
+    mail: dict[str, Any] | None = None,
+    **sections: object,
 ) -> AsyncIterator[BookingApp]:
-    from roomtime.settings import MailSettings
-
+    """A booking app on its own SMTP stand-in; `mail` adds mail settings, `sections`
+    replace whole settings sections (`booking=BookingSettings(...)`)."""
     with smtp_server() as inbox:
         settings = make_settings(
-            services, tmp_path, mail=MailSettings(smtp_host=inbox.host, smtp_port=inbox.port)
+            services,
+            tmp_path,
+            mail=MailSettings(smtp_host=inbox.host, smtp_port=inbox.port, **(mail or {})),
+            **sections,
         )
         clock = FrozenClock(NOW)
         app = create_app(settings, clock=clock)
@@ -104,3 +113,11 @@ async def booking_app(
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
                 yield BookingApp(client, app, clock, settings, session, inbox)
+
+
+@pytest.fixture
+async def booking_app(
+    services: ServiceUrls, tmp_path: Path, session: AsyncSession, redis: object
+) -> AsyncIterator[BookingApp]:
+    async with open_booking_app(services, tmp_path, session) as found:
+        yield found

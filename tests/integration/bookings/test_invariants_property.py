@@ -170,8 +170,16 @@ async def test_random_histories_keep_the_invariants(
     tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
     async with engine.begin() as conn:
         await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    # The per-user caps have tests of their own; here they would refuse holds the model
+    # (which knows only about overlaps) predicts to succeed.
     cfg = make_settings(
-        services, tmp_path, booking=BookingSettings(confirm_rate_limit="10000/minute")
+        services,
+        tmp_path,
+        booking=BookingSettings(
+            confirm_rate_limit="10000/minute",
+            hold_rate_limit="10000/minute",
+            max_live_holds_per_user=1000,
+        ),
     )
     clock = FrozenClock(START)
     async with create_sessionmaker(engine)() as session:

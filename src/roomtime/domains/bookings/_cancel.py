@@ -26,7 +26,6 @@ from roomtime.domains.bookings.errors import (
 from roomtime.domains.bookings.models import Booking
 from roomtime.domains.notifications import templates
 from roomtime.domains.resources import service as resources_service
-from roomtime.domains.users import service as users_service
 from roomtime.domains.users.constants import ROLE_ADMIN
 
 if TYPE_CHECKING:
@@ -41,9 +40,11 @@ class CancelFlows(ConfirmFlows):
         async with tx.transactional(self.session):
             with database_guard():
                 await repository.set_lock_timeout(self.session)
-                booking = await repository.get_for_update(self.session, booking_id)
+                booking = await repository.get_for_update(
+                    self.session, booking_id, owner_id=None if is_admin else actor.id
+                )
                 # Someone else's booking answers 404, never revealing that it exists.
-                if booking is None or not (is_admin or booking.user_id == actor.id):
+                if booking is None:
                     raise BookingNotFoundError(f"Booking {booking_id} does not exist")
                 if booking.status == CANCELLED:
                     return booking
@@ -86,9 +87,15 @@ class CancelFlows(ConfirmFlows):
             meta={"from": was, "by_admin": by_admin, "reason": reason},
         )
         if was == CONFIRMED:
+            # The owner's own reason stays in the booking and the audit row, never in mail.
+            message = templates.booking_cancelled(
+                facts(booking, resource),
+                by_admin=by_admin,
+                admin_reason=reason if by_admin else None,
+            )
             await self.notify_owner(
                 booking,
-                templates.booking_cancelled(facts(booking, resource), by_admin, reason),
+                message,
                 dedupe_key=f"booking_cancelled:{booking.id}",
             )
         self.after_commit_invalidate(booking, resource)
@@ -101,16 +108,16 @@ class CancelFlows(ConfirmFlows):
         if status == CANCELLED:
             return await self.cancel(admin, booking_id, reason)
         if status == CONFIRMED:
-            booking = await self._admin_booking(booking_id)
-            owner = await users_service.get_user(self.session, booking.user_id)
-            await self._confirm_in_transaction(owner, booking_id, None)
+            await self._admin_booking(booking_id)
+            # Audited as the admin who did it; the owner is in the audit row's meta.
+            await self._confirm_in_transaction(admin, booking_id, None, any_owner=True)
             return await self._reloaded(booking_id)
         return await self._archive(admin, booking_id)
 
     async def _archive(self, admin: User, booking_id: int) -> Booking:
         now = self.clock()
         async with tx.transactional(self.session):
-            booking = await repository.get_for_update(self.session, booking_id)
+            booking = await repository.get_for_update(self.session, booking_id, owner_id=None)
             if booking is None:
                 raise BookingNotFoundError(f"Booking {booking_id} does not exist")
             if booking.status == ARCHIVED:

@@ -99,15 +99,18 @@ class ConfirmFlows(HoldFlows):
         return ConfirmOutcome(record.status_code, record.response, replayed=True)
 
     async def _confirm_in_transaction(
-        self, user: User, hold_id: int, key: str | None
+        self, user: User, hold_id: int, key: str | None, *, any_owner: bool = False
     ) -> ConfirmOutcome:
+        """Confirm `user`'s hold; with `any_owner` (an admin) anyone's, audited as `user`."""
         now = self.clock()
         expired = False
         async with tx.transactional(self.session):
             with database_guard():
                 await repository.set_lock_timeout(self.session)
-                booking = await repository.get_for_update(self.session, hold_id)
-                if booking is None or booking.user_id != user.id:
+                booking = await repository.get_for_update(
+                    self.session, hold_id, owner_id=None if any_owner else user.id
+                )
+                if booking is None:
                     raise BookingNotFoundError(f"Hold {hold_id} does not exist")
                 if key is not None:
                     # A duplicate that waited for our row lock sees the first one's record.
@@ -163,7 +166,11 @@ class ConfirmFlows(HoldFlows):
             entity="booking",
             entity_id=booking.id,
             actor_user_id=user.id,
-            meta={"idempotency_key_used": key is not None},
+            meta={
+                "idempotency_key_used": key is not None,
+                "owner_user_id": booking.user_id,
+                "by_admin": user.id != booking.user_id,
+            },
         )
         await self.notify_owner(
             booking,

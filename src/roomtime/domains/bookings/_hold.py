@@ -1,8 +1,12 @@
-"""Hold (R-23): validate, take the Redis fast-path lock, then let PostgreSQL decide."""
+"""Hold (R-23): validate, take the Redis fast-path lock, then let PostgreSQL decide.
+
+Per-user caps (R-30) keep one account from hoarding the calendar: holds per minute (Redis
+rate limit), live holds, and optionally future bookings per resource (both counted in
+PostgreSQL, under a per-user advisory lock, inside the hold's transaction)."""
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import structlog
@@ -14,7 +18,12 @@ from roomtime.domains.bookings import repository, rules
 from roomtime.domains.bookings._base import database_guard
 from roomtime.domains.bookings._expiry import ExpiryFlows
 from roomtime.domains.bookings.constants import PENDING
-from roomtime.domains.bookings.errors import SlotsUnavailableError
+from roomtime.domains.bookings.errors import (
+    BookingLimitReachedError,
+    HoldRateLimitedError,
+    SlotsUnavailableError,
+    TooManyHoldsError,
+)
 from roomtime.domains.bookings.models import Booking
 from roomtime.domains.bookings.schemas import HoldRequest
 from roomtime.domains.resources import service as resources_service
@@ -29,6 +38,7 @@ log = structlog.get_logger(__name__)
 
 class HoldFlows(ExpiryFlows):
     async def hold(self, user: User, data: HoldRequest) -> Booking:
+        await self._count_attempt(user)
         now = self.clock()
         starts, ends = data.starts_at.astimezone(UTC), data.ends_at.astimezone(UTC)
         resource = await resources_service.get_resource(self.session, data.resource_id)
@@ -48,6 +58,43 @@ class HoldFlows(ExpiryFlows):
         except BaseException:
             await self.locks.release(lock)
             raise
+
+    async def _count_attempt(self, user: User) -> None:
+        # Every attempt counts, refused ones too: the limit protects the server, and a
+        # refused hold costs it as much as a granted one.
+        decision = await self.limiter.hit(
+            self.settings.booking.hold_rate_limit, "hold", str(user.id)
+        )
+        if not decision.allowed:
+            raise HoldRateLimitedError(
+                "Too many holds; retry later", retry_after=decision.retry_after
+            )
+
+    async def _check_caps(self, user: User, resource_id: int, now: datetime) -> None:
+        """Refuse a hold over the user's caps. Counted in this transaction after taking the
+        user's advisory lock: two parallel holds of one user are decided one after the
+        other, so neither can slip past a cap the other just reached."""
+        limits = self.settings.booking
+        if self.guards_on:
+            await repository.lock_user_holds(self.session, user.id)
+        live = await repository.count_live_holds(self.session, user.id, now)
+        if live >= limits.max_live_holds_per_user:
+            raise TooManyHoldsError(
+                f"You already have {live} live holds; the limit is "
+                f"{limits.max_live_holds_per_user} live holds per user. Confirm or cancel "
+                "one, or wait until one expires.",
+                limit=limits.max_live_holds_per_user,
+            )
+        cap = limits.max_future_bookings_per_resource
+        if not cap:
+            return
+        future = await repository.count_future_bookings(self.session, user.id, resource_id, now)
+        if future >= cap:
+            raise BookingLimitReachedError(
+                f"You already have {future} upcoming bookings or holds on this resource; the "
+                f"limit is {cap} per user and resource.",
+                limit=cap,
+            )
 
     async def _lock(self, resource: Resource, data: HoldRequest) -> Lock:
         key = self.keys.hold_lock(
@@ -73,6 +120,7 @@ class HoldFlows(ExpiryFlows):
         async with tx.transactional(self.session):
             with database_guard():
                 await repository.set_lock_timeout(self.session)
+                await self._check_caps(user, resource.id, now)
                 stale = await repository.expire_overlapping(
                     self.session, resource.id, starts, ends, now
                 )

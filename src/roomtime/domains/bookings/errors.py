@@ -63,6 +63,22 @@ class ConfirmRateLimitedError(RateLimitedError):
     title = "Too many requests"
 
 
+class HoldRateLimitedError(RateLimitedError):
+    code = "rate_limited"
+    title = "Too many requests"
+
+
+# Per-user caps on holding, so one account cannot hoard the calendar.
+class TooManyHoldsError(ConflictError):
+    code = "too_many_holds"
+    title = "Too many live holds"
+
+
+class BookingLimitReachedError(ConflictError):
+    code = "booking_limit_reached"
+    title = "Booking limit for this resource reached"
+
+
 class BookingBusyError(BusyError):
     code = "busy"
     title = "The resource is busy; retry shortly"

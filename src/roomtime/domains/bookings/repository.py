@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, text, update
+from sqlalchemy import Select, and_, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,9 +32,63 @@ async def get(session: AsyncSession, booking_id: int) -> Booking | None:
     return await session.get(Booking, booking_id)
 
 
-async def get_for_update(session: AsyncSession, booking_id: int) -> Booking | None:
-    stmt = select(Booking).where(Booking.id == booking_id).with_for_update()
-    return (await session.execute(stmt)).scalar_one_or_none()
+async def get_for_update(
+    session: AsyncSession, booking_id: int, *, owner_id: int | None
+) -> Booking | None:
+    """Lock and return the booking; with `owner_id`, only if it is that user's.
+
+    The owner is part of the locking statement, not checked after it: PostgreSQL neither
+    locks nor waits for a row the WHERE clause rules out, so a request for someone else's
+    booking cannot stall its owner (nor learn from a delay that it exists). `None` (admins,
+    jobs) locks any booking.
+    """
+    stmt = select(Booking).where(Booking.id == booking_id)
+    if owner_id is not None:
+        stmt = stmt.where(Booking.user_id == owner_id)
+    return (await session.execute(stmt.with_for_update())).scalar_one_or_none()
+
+
+# The advisory-lock key space of per-user hold caps ("Hold" in ASCII), apart from any other.
+_USER_HOLDS_LOCK_SPACE = 0x486F6C64
+
+
+async def lock_user_holds(session: AsyncSession, user_id: int) -> None:
+    """Serialise one user's holds until this transaction ends, so counting their holds and
+    adding one cannot interleave with another hold of theirs (it waits, under lock_timeout)."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:space, (CAST(:user_id AS bigint) % 2147483647)::int)"),
+        {"space": _USER_HOLDS_LOCK_SPACE, "user_id": user_id},
+    )
+
+
+async def count_live_holds(session: AsyncSession, user_id: int, now: datetime) -> int:
+    """The user's pending bookings that have not expired (an unswept expired one is gone)."""
+    stmt = (
+        select(func.count())
+        .select_from(Booking)
+        .where(Booking.user_id == user_id, Booking.status == PENDING, Booking.expires_at > now)
+    )
+    return int(await session.scalar(stmt) or 0)
+
+
+async def count_future_bookings(
+    session: AsyncSession, user_id: int, resource_id: int, now: datetime
+) -> int:
+    """The user's live holds and confirmed bookings of the resource that have not ended."""
+    active = or_(
+        Booking.status == CONFIRMED, and_(Booking.status == PENDING, Booking.expires_at > now)
+    )
+    stmt = (
+        select(func.count())
+        .select_from(Booking)
+        .where(
+            Booking.user_id == user_id,
+            Booking.resource_id == resource_id,
+            Booking.ends_at > now,
+            active,
+        )
+    )
+    return int(await session.scalar(stmt) or 0)
 
 
 async def expire_overlapping(

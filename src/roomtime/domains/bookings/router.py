@@ -42,8 +42,11 @@ IDEMPOTENCY_DOC = (
     summary="Hold a range of slots for a few minutes",
     description="The range must be in the future, on slot boundaries, contiguous, within "
     "opening hours and at most `max_hold_slots` long. The hold expires after the resource's "
-    "`hold_ttl_seconds`; an overlapping hold meanwhile gets 409 `slots_unavailable`.",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    "`hold_ttl_seconds`; an overlapping hold meanwhile gets 409 `slots_unavailable`. "
+    "Per user (defaults): 30 holds a minute (429 `rate_limited`), 5 live holds (409 "
+    "`too_many_holds`) and, where configured, a number of upcoming bookings per resource "
+    "(409 `booking_limit_reached`).",
+    responses=problem_responses(401, 403, 404, 409, 422, 429),
 )
 async def hold(body: HoldRequest, user: VerifiedUser, service: BookingServiceDep) -> HoldRead:
     booking = await service.hold(user, body)

@@ -33,6 +33,8 @@ class OutboxMessage(CreatedAtMixin, Base):
             "available_at",
             postgresql_where=text("sent_at IS NULL"),
         ),
+        # The hourly per-account cap counts a user's recent messages on every enqueue.
+        Index("ix_notification_outbox_user_created", "user_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

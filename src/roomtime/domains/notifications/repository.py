@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +18,20 @@ async def add(session: AsyncSession, values: dict[str, object]) -> int | None:
     if values.get("dedupe_key"):
         stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def count_emails_since(session: AsyncSession, user_id: int, since: datetime) -> int:
+    """Mail messages queued for the user after `since` (their Telegram copies not counted)."""
+    stmt = (
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            OutboxMessage.user_id == user_id,
+            OutboxMessage.channel == "email",
+            OutboxMessage.created_at > since,
+        )
+    )
+    return int(await session.scalar(stmt) or 0)
 
 
 async def claim(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -30,6 +30,8 @@ log = structlog.get_logger(__name__)
 LEASE = timedelta(minutes=2)
 MAX_BACKOFF = timedelta(hours=1)
 DEFAULT_RETRY_BASE = timedelta(seconds=30)
+CAP_WINDOW = timedelta(hours=1)
+DEFAULT_MAX_PER_USER_PER_HOUR = 20
 
 
 def backoff(attempts: int, base: timedelta = DEFAULT_RETRY_BASE) -> timedelta:
@@ -57,6 +59,7 @@ class Notifier:
         telegram: TelegramSender | None = None,
         retry_base: timedelta = DEFAULT_RETRY_BASE,
         immediate: bool = True,
+        max_per_user_per_hour: int = DEFAULT_MAX_PER_USER_PER_HOUR,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._sender = sender
@@ -64,6 +67,7 @@ class Notifier:
         self._telegram = telegram
         self._retry_base = retry_base
         self._immediate = immediate
+        self._max_per_user_per_hour = max_per_user_per_hour
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def enqueue_email(
@@ -75,7 +79,14 @@ class Notifier:
         user_id: int | None = None,
         dedupe_key: str | None = None,
     ) -> int | None:
-        """Add the message to the caller's transaction; try to deliver it once it commits."""
+        """Add the message to the caller's transaction; try to deliver it once it commits.
+
+        None when nothing was queued: the dedupe key was used before, or the account has
+        had its hourly share of messages (the caller's use case goes on regardless).
+        """
+        now = self._clock()
+        if user_id is not None and await self._over_cap(session, user_id, message, now):
+            return None
         message_id = await repository.add(
             session,
             {
@@ -87,14 +98,37 @@ class Notifier:
                 "sensitive": message.sensitive,
                 "user_id": user_id,
                 "dedupe_key": dedupe_key,
-                # The application clock, not the database's: due-ness is judged by it.
-                "available_at": self._clock(),
+                # The application clock, not the database's: due-ness and the hourly cap
+                # are judged by it.
+                "created_at": now,
+                "available_at": now,
             },
         )
         if message_id is not None:
             tx.on_commit(session, lambda: self._kick(message_id))
             await self._enqueue_telegram(session, message, user_id, dedupe_key)
         return message_id
+
+    async def _over_cap(
+        self, session: AsyncSession, user_id: int, message: Message, now: datetime
+    ) -> bool:
+        """True when the account had MAX_MAILS_PER_USER_PER_HOUR messages in the last hour.
+
+        Counted in the outbox, in the caller's transaction: the database is the record of
+        what was sent, across every API process and worker. Mail rows only, so a message's
+        Telegram copy counts with it as one.
+        """
+        recent = await repository.count_emails_since(session, user_id, now - CAP_WINDOW)
+        if recent < self._max_per_user_per_hour:
+            return False
+        # Never the body or subject: they are the account's private business.
+        log.warning(
+            "notification_dropped_over_cap",
+            user_id=user_id,
+            kind=message.kind,
+            limit=self._max_per_user_per_hour,
+        )
+        return True
 
     async def _enqueue_telegram(
         self, session: AsyncSession, message: Message, user_id: int | None, dedupe_key: str | None
@@ -119,6 +153,7 @@ class Notifier:
                 "body": message.body,
                 "user_id": user_id,
                 "dedupe_key": f"{dedupe_key}:telegram" if dedupe_key else None,
+                "created_at": self._clock(),
                 "available_at": self._clock(),
             },
         )
@@ -198,4 +233,5 @@ def build_notifier(
         telegram=telegram_sender(settings),
         retry_base=timedelta(seconds=settings.mail.notification_retry_base_seconds),
         immediate=settings.mail.notifications_immediate,
+        max_per_user_per_hour=settings.mail.max_mails_per_user_per_hour,
     )

@@ -1,4 +1,10 @@
-"""Message texts. Plain text on purpose: every mail client shows it, and links stay visible."""
+"""Message texts. Plain text on purpose: every mail client shows it, and links stay visible.
+
+Only text the service or an administrator wrote goes into a message: resource names, times,
+ids, links built from PUBLIC_BASE_URL, and an administrator's cancel reason. Nothing a user
+typed (their name, their own cancel reason) is ever sent, or anyone could register someone
+else's address and use the service to deliver arbitrary text to it.
+"""
 
 from __future__ import annotations
 
@@ -87,9 +93,12 @@ def booking_confirmed(facts: BookingFacts) -> Message:
     )
 
 
-def booking_cancelled(facts: BookingFacts, by_admin: bool, reason: str | None) -> Message:
+def booking_cancelled(
+    facts: BookingFacts, *, by_admin: bool, admin_reason: str | None = None
+) -> Message:
+    """`admin_reason` is staff-written and audited; a user's own reason never comes here."""
     who = "an administrator" if by_admin else "you"
-    why = f"\nReason: {reason}\n" if reason else ""
+    why = f"\nReason given by the administrator: {admin_reason}\n" if admin_reason else ""
     return Message(
         kind="booking_cancelled",
         subject=f"Booking #{facts.booking_id} cancelled: {facts.resource_name}",
