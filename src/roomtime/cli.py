@@ -27,7 +27,9 @@ def _configure(ctx: typer.Context) -> None:
     if ctx.invoked_subcommand == "dev":
         os.environ.setdefault("LOG_FORMAT", "console")
     settings = get_settings()
-    configure_logging(settings.app.log_level, settings.app.log_format)
+    configure_logging(
+        settings.app.log_level, settings.app.log_format, secrets=settings.secret_values()
+    )
 
 
 def _uvicorn_proxy_options(settings: Settings) -> dict[str, object]:

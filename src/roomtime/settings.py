@@ -222,6 +222,16 @@ class Settings(BaseModel):
         required = self.auth.require_verified_email
         return self.app.environment == "production" if required is None else required
 
+    def secret_values(self) -> list[str]:
+        """The configured secrets, which the logging pipeline scrubs from every line."""
+        candidates = (
+            self.auth.jwt_secret,
+            self.mail.smtp_password,
+            self.mail.telegram_bot_token,
+            self.app.metrics_token,
+        )
+        return [secret for secret in candidates if secret]
+
     @property
     def upload_dir(self) -> Path:
         return self.files.upload_dir or self.app.data_dir / "uploads"
