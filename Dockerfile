@@ -13,6 +13,8 @@ COPY migrations ./migrations
 RUN pip install --no-cache-dir --no-deps -e . && mkdir -p /data/uploads && chown -R roomtime /data
 
 USER roomtime
-ENV HOST=0.0.0.0 PORT=8000 DATA_DIR=/data UPLOAD_DIR=/data/uploads LOG_FORMAT=json
+# Production is opt-in everywhere else; the image opts in, so a container refuses to start
+# without JWT_SECRET, PUBLIC_BASE_URL and SMTP_HOST (see README "Production").
+ENV ENVIRONMENT=production HOST=0.0.0.0 PORT=8000 DATA_DIR=/data UPLOAD_DIR=/data/uploads LOG_FORMAT=json
 EXPOSE 8000
 CMD ["roomtime", "api"]

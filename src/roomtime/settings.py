@@ -15,11 +15,11 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from roomtime.core.cron import parse_schedule
+from roomtime.production import production_problems
 
 _ENV = SettingsConfigDict(
     env_file=".env", extra="ignore", case_sensitive=False, env_ignore_empty=True
 )
-_WEAK_SECRETS = {"", "changeme", "change-me", "secret", "jwt-secret"}
 _VERIFIABLE_UPLOAD_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "application/pdf"})
 
 
@@ -202,14 +202,14 @@ class Settings(BaseModel):
     jobs: JobSettings = Field(default_factory=JobSettings)
 
     @model_validator(mode="after")
-    def _refuse_weak_secret_in_production(self) -> Settings:
-        secret = self.auth.jwt_secret
-        if self.app.environment == "production" and (
-            secret is None or secret.lower() in _WEAK_SECRETS or len(secret) < 32
-        ):
-            raise ValueError(
-                "JWT_SECRET must be set to at least 32 random characters in production"
-            )
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.app.environment == "production":
+            problems = production_problems(self.app, self.auth, self.mail)
+            if problems:
+                raise ValueError(
+                    "ENVIRONMENT=production refuses these settings:\n"
+                    + "\n".join(f"- {problem}" for problem in problems)
+                )
         booking = self.booking
         unsafe = booking.unsafe_disable_booking_guards or booking.booking_race_delay_ms
         if unsafe and self.app.environment != "test":
