@@ -6,7 +6,6 @@ grouped in sections in code; each section reads the same environment (and `.env`
 
 from __future__ import annotations
 
-import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -15,6 +14,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from roomtime.core.cron import parse_schedule
+from roomtime.dev_secret import secret_kept_in
 from roomtime.production import production_problems
 
 _ENV = SettingsConfigDict(
@@ -243,18 +243,7 @@ class Settings(BaseModel):
         """
         if self.auth.jwt_secret:
             return self.auth.jwt_secret
-        return _secret_kept_in(self.app.data_dir.resolve())
-
-
-@lru_cache
-def _secret_kept_in(data_dir: Path) -> str:
-    # Cached: it is read for every token issued or checked.
-    path = data_dir / "jwt_secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+        return secret_kept_in(self.app.data_dir.resolve())
 
 
 @lru_cache
