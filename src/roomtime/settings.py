@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -229,6 +230,8 @@ class Settings(BaseModel):
             self.mail.smtp_password,
             self.mail.telegram_bot_token,
             self.app.metrics_token,
+            _url_password(self.database.database_url),
+            _url_password(self.redis.redis_url),
         )
         return [secret for secret in candidates if secret]
 
@@ -244,6 +247,13 @@ class Settings(BaseModel):
         if self.auth.jwt_secret:
             return self.auth.jwt_secret
         return secret_kept_in(self.app.data_dir.resolve())
+
+
+def _url_password(url: str | None) -> str | None:
+    try:
+        return urlsplit(url).password if url else None
+    except ValueError:  # a malformed URL fails where it is used, with a clearer message
+        return None
 
 
 @lru_cache

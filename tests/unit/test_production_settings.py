@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from roomtime.settings import AppSettings, AuthSettings, MailSettings, Settings
+from roomtime.settings import (
+    AppSettings,
+    AuthSettings,
+    DatabaseSettings,
+    MailSettings,
+    RedisSettings,
+    Settings,
+)
 from roomtime.startup import describe_settings_error
 
 pytestmark = pytest.mark.unit
@@ -80,3 +87,21 @@ def test_development_keeps_its_defaults() -> None:
     )
     assert settings.app.public_base_url == "http://127.0.0.1:8000"
     assert settings.auth.seed_admin_password == "roomtime-admin"
+
+
+def test_every_configured_secret_is_handed_to_the_log_scrubber() -> None:
+    settings = Settings(
+        auth=AuthSettings(jwt_secret=SECRET),
+        mail=MailSettings(smtp_password="smtp-pass", telegram_bot_token="1:bot-token"),
+        app=AppSettings(metrics_token="scrape-token"),
+        database=DatabaseSettings(database_url="postgresql://rt:db-pass@db:5432/rt"),
+        redis=RedisSettings(redis_url="redis://:redis-pass@cache:6379/0"),
+    )
+    assert set(settings.secret_values()) == {
+        SECRET,
+        "smtp-pass",
+        "1:bot-token",
+        "scrape-token",
+        "db-pass",
+        "redis-pass",
+    }
