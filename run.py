@@ -5,8 +5,10 @@
     python3 run.py test    # the whole test suite (extra arguments go to pytest)
     python3 run.py bench   # booking throughput and latency as ratios to a baseline
 
-Creates `.venv` on first use and installs the locked dependencies (requirements.lock) into it;
-later runs reinstall only when the lock or pyproject.toml changed.
+Creates `.venv` on first use and installs the locked dependencies into it: the runtime lock
+(requirements.lock, all that production installs) and the dev lock (requirements-dev.lock,
+the test and lint tools, pinned consistently with it). Later runs reinstall only when a lock
+or pyproject.toml changed.
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 STAMP = VENV / ".roomtime-installed"
 NO_TESTS_COLLECTED = 5
+LOCKS = ("requirements.lock", "requirements-dev.lock")
 
 
 def _fingerprint() -> str:
     digest = hashlib.sha256()
-    for name in ("requirements.lock", "pyproject.toml"):
+    for name in (*LOCKS, "pyproject.toml"):
         digest.update((ROOT / name).read_bytes())
     return digest.hexdigest()
 
@@ -44,7 +47,8 @@ def _ensure_environment() -> None:
         return
     print("installing locked dependencies", flush=True)
     pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "-r", str(ROOT / "requirements.lock")], check=True)
+    locks = [arg for name in LOCKS for arg in ("-r", str(ROOT / name))]
+    subprocess.run([*pip, *locks], check=True)
     subprocess.run([*pip, "--no-deps", "-e", str(ROOT)], check=True)
     STAMP.write_text(fingerprint)
 

@@ -1,3 +1,4 @@
 from roomtime.cli import app
 
-app(prog_name="roomtime")
+if __name__ == "__main__":  # importing the module (e.g. to check a build) runs nothing
+    app(prog_name="roomtime")

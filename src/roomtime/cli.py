@@ -16,6 +16,7 @@ from roomtime.core.clock import utcnow
 from roomtime.core.db import create_engine, create_sessionmaker
 from roomtime.core.logging import configure_logging
 from roomtime.settings import Settings, get_settings
+from roomtime.startup import settings_or_exit, warn_development_defaults
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="RoomTime booking service")
 job_app = typer.Typer(no_args_is_help=True, help="Run a periodic job now")
@@ -26,8 +27,10 @@ app.add_typer(job_app, name="job")
 def _configure(ctx: typer.Context) -> None:
     if ctx.invoked_subcommand == "dev":
         os.environ.setdefault("LOG_FORMAT", "console")
-    settings = get_settings()
-    configure_logging(settings.app.log_level, settings.app.log_format)
+    settings = settings_or_exit()  # a refused configuration stops here, explained
+    configure_logging(
+        settings.app.log_level, settings.app.log_format, secrets=settings.secret_values()
+    )
 
 
 def _uvicorn_proxy_options(settings: Settings) -> dict[str, object]:
@@ -173,6 +176,7 @@ def api(
 ) -> None:
     """Run the HTTP API only (for production and for many instances)."""
     settings = get_settings()
+    warn_development_defaults(settings, "api")  # here, not per uvicorn worker: said once
     uvicorn.run(
         "roomtime.main:app_from_env",
         factory=True,
@@ -203,6 +207,7 @@ def worker() -> None:
     settings = get_settings()
     _require_database_url(settings)
     _require_redis_url(settings)
+    warn_development_defaults(settings, "worker")
     job_worker.run(settings)
 
 

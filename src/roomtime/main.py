@@ -29,7 +29,9 @@ with a stable `code` and the `request_id` to quote when reporting them.
 
 def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> FastAPI:
     settings = settings or get_settings()
-    configure_logging(settings.app.log_level, settings.app.log_format)
+    configure_logging(
+        settings.app.log_level, settings.app.log_format, secrets=settings.secret_values()
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

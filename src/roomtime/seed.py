@@ -11,11 +11,10 @@ from roomtime.core.clock import Clock
 from roomtime.domains.auth import service as auth_service
 from roomtime.domains.resources import service as resources_service
 from roomtime.domains.resources.schemas import OpeningHoursItem, ResourceCreate
+from roomtime.production import DEV_ADMIN_PASSWORD
 from roomtime.settings import Settings
 
 log = structlog.get_logger(__name__)
-
-DEV_ADMIN_PASSWORD = "roomtime-admin"  # noqa: S105 (documented development default only)
 
 
 def _weekdays(opens: str, closes: str) -> list[OpeningHoursItem]:

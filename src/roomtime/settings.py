@@ -6,20 +6,21 @@ grouped in sections in code; each section reads the same environment (and `.env`
 
 from __future__ import annotations
 
-import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from roomtime.core.cron import parse_schedule
+from roomtime.dev_secret import secret_kept_in
+from roomtime.production import production_problems
 
 _ENV = SettingsConfigDict(
     env_file=".env", extra="ignore", case_sensitive=False, env_ignore_empty=True
 )
-_WEAK_SECRETS = {"", "changeme", "change-me", "secret", "jwt-secret"}
 _VERIFIABLE_UPLOAD_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "application/pdf"})
 
 
@@ -202,14 +203,14 @@ class Settings(BaseModel):
     jobs: JobSettings = Field(default_factory=JobSettings)
 
     @model_validator(mode="after")
-    def _refuse_weak_secret_in_production(self) -> Settings:
-        secret = self.auth.jwt_secret
-        if self.app.environment == "production" and (
-            secret is None or secret.lower() in _WEAK_SECRETS or len(secret) < 32
-        ):
-            raise ValueError(
-                "JWT_SECRET must be set to at least 32 random characters in production"
-            )
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.app.environment == "production":
+            problems = production_problems(self.app, self.auth, self.mail)
+            if problems:
+                raise ValueError(
+                    "ENVIRONMENT=production refuses these settings:\n"
+                    + "\n".join(f"- {problem}" for problem in problems)
+                )
         booking = self.booking
         unsafe = booking.unsafe_disable_booking_guards or booking.booking_race_delay_ms
         if unsafe and self.app.environment != "test":
@@ -222,6 +223,18 @@ class Settings(BaseModel):
         required = self.auth.require_verified_email
         return self.app.environment == "production" if required is None else required
 
+    def secret_values(self) -> list[str]:
+        """The configured secrets, which the logging pipeline scrubs from every line."""
+        candidates = (
+            self.auth.jwt_secret,
+            self.mail.smtp_password,
+            self.mail.telegram_bot_token,
+            self.app.metrics_token,
+            _url_password(self.database.database_url),
+            _url_password(self.redis.redis_url),
+        )
+        return [secret for secret in candidates if secret]
+
     @property
     def upload_dir(self) -> Path:
         return self.files.upload_dir or self.app.data_dir / "uploads"
@@ -233,18 +246,14 @@ class Settings(BaseModel):
         """
         if self.auth.jwt_secret:
             return self.auth.jwt_secret
-        return _secret_kept_in(self.app.data_dir.resolve())
+        return secret_kept_in(self.app.data_dir.resolve())
 
 
-@lru_cache
-def _secret_kept_in(data_dir: Path) -> str:
-    # Cached: it is read for every token issued or checked.
-    path = data_dir / "jwt_secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+def _url_password(url: str | None) -> str | None:
+    try:
+        return urlsplit(url).password if url else None
+    except ValueError:  # a malformed URL fails where it is used, with a clearer message
+        return None
 
 
 @lru_cache

@@ -23,6 +23,8 @@ def test_api_process_serves_health_docs_and_problems(services: ServiceUrls, tmp_
         "DATA_DIR": str(tmp_path),
         "PORT": str(port),
         "ENVIRONMENT": "production",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "SMTP_HOST": "127.0.0.1",
     }
     base = f"http://127.0.0.1:{port}"
     with roomtime_process("api", env=env, log_path=tmp_path / "api.log") as proc:
@@ -38,6 +40,7 @@ def test_api_process_serves_health_docs_and_problems(services: ServiceUrls, tmp_
         assert stop(proc) == 0
     log = (tmp_path / "api.log").read_text()
     assert '"request_id": "e2e-1"' in log  # JSON access log with the request id
+    assert "development_defaults_in_use" not in log
 
 
 def test_api_refuses_to_start_in_production_without_a_secret(

@@ -1,35 +1,39 @@
 """structlog setup: JSON lines in production, a readable console format in development.
 
-Standard-library loggers (uvicorn, sqlalchemy, arq) are routed through the same processors
-so one log stream carries one format, with the request id bound by the middleware.
+Standard-library loggers (uvicorn, sqlalchemy, arq, httpx) are routed through the same
+processors so one log stream carries one format, with the request id bound by the
+middleware, and every line passes the same secret scrubbing (core/redaction.py).
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from collections.abc import Iterable
 
 import structlog
 
-_SECRET_KEYS = ("password", "token", "secret", "authorization")
+from roomtime.core.redaction import Redactor
+
+# httpx logs every request URL at INFO, and the Telegram Bot API has its token in the URL;
+# httpcore logs connection details at DEBUG. Their warnings and errors still come through.
+_QUIETED_LOGGERS = ("httpx", "httpcore")
+
+_redactor = Redactor()
 
 
-def _redact(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
-    # A last line of defence: a field whose name says it holds a secret is never written.
-    for key in list(event):
-        if any(word in key.lower() for word in _SECRET_KEYS) and key != "event":
-            event[key] = "[redacted]"
-    return event
-
-
-def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
+def configure_logging(
+    level: str = "INFO", fmt: str = "json", *, secrets: Iterable[str | None] = ()
+) -> None:
+    """Route every logger to stdout in one format; `secrets` (the configured JWT secret,
+    SMTP password, metrics token, bot token) are scrubbed from every line."""
+    _redactor.set_secrets(secrets)
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
-        _redact,
+        _redactor,
     ]
     renderer: structlog.types.Processor = (
         structlog.dev.ConsoleRenderer() if fmt == "console" else structlog.processors.JSONRenderer()
@@ -45,6 +49,7 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
+            _redactor,  # again, now that tracebacks are text
             renderer,
         ],
     )
@@ -59,3 +64,5 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     # The middleware writes one access line per request with more context than uvicorn's.
     logging.getLogger("uvicorn.access").handlers[:] = []
     logging.getLogger("uvicorn.access").propagate = False
+    for name in _QUIETED_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -59,19 +59,23 @@ class SmtpSender:
 
 
 class FileSender:
-    """Development mail: written to DATA_DIR/mail/*.eml and echoed to the log."""
+    """Mail without an SMTP server: written to DATA_DIR/mail/*.eml, and in development also
+    echoed to the log with its text."""
 
-    def __init__(self, directory: Path, sender: str) -> None:
+    def __init__(self, directory: Path, sender: str, *, log_body: bool = False) -> None:
         self._directory = directory
         self._sender = sender
+        self._log_body = log_body
 
     async def send(self, to: str, subject: str, body: str) -> None:
         self._directory.mkdir(parents=True, exist_ok=True)
         path = self._directory / f"{uuid.uuid4().hex}.eml"
         path.write_bytes(bytes(build_email(self._sender, to, subject, body)))
-        # Deliberately shows the body (it may hold a reset link): this sink exists only where
-        # no SMTP server is configured, so that a developer can follow the link.
-        log.warning("dev_mail_written", to=to, subject=subject, file=str(path), text=body)
+        # The body may hold a reset or verification link, which is as good as the password:
+        # only on a developer's machine is it shown, so that they can follow it. Elsewhere
+        # (tests, staging) logs are shared, and the .eml file is there to read.
+        text = {"text": body} if self._log_body else {}
+        log.warning("dev_mail_written", to=to, subject=subject, file=str(path), **text)
 
 
 class TelegramSender:
@@ -109,4 +113,8 @@ def telegram_sender(settings: Settings) -> TelegramSender | None:
 def email_sender(settings: Settings) -> EmailSender:
     if settings.mail.smtp_host:
         return SmtpSender(settings.mail)
-    return FileSender(settings.app.data_dir / "mail", settings.mail.smtp_from)
+    return FileSender(
+        settings.app.data_dir / "mail",
+        settings.mail.smtp_from,
+        log_body=settings.app.environment == "development",
+    )
