@@ -16,6 +16,7 @@ from roomtime.core import tx
 from roomtime.domains.audit import service as audit
 from roomtime.domains.auth import constants, repository, tokens
 from roomtime.domains.auth._base import AuthBase
+from roomtime.domains.auth._sessions import revoke_user_sessions
 from roomtime.domains.auth.errors import InvalidResetTokenError, TooManyAttemptsError
 from roomtime.domains.auth.models import PasswordReset
 from roomtime.domains.auth.passwords import hash_password
@@ -68,11 +69,11 @@ class PasswordResetFlows(AuthBase):
             user_id = await repository.claim_reset(self.session, tokens.token_hash(token), now)
             user = None
             if user_id is not None:
-                user = await users_service.find_active(self.session, user_id)
-            if user is None:
+                user = await users_service.lock_user(self.session, user_id)
+            if user is None or not user.is_active:
                 raise InvalidResetTokenError("The reset link is invalid, used or expired")
             user.password_hash = password_hash
-            revoked = await repository.revoke_all_for_user(self.session, user.id, now)
+            revoked = await revoke_user_sessions(self.session, user.id, now)
             await audit.record(
                 self.session,
                 action="user.password_reset",

@@ -37,6 +37,12 @@ async def claim_refresh(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def refresh_owner(session: AsyncSession, token_hash: str) -> int | None:
+    """The user id of a refresh token, whatever its state (a plain read, no lock)."""
+    stmt = select(RefreshToken.user_id).where(RefreshToken.token_hash == token_hash)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
 async def get_refresh_by_hash(session: AsyncSession, token_hash: str) -> RefreshToken | None:
     stmt = select(RefreshToken).where(RefreshToken.token_hash == token_hash)
     return (await session.execute(stmt)).scalar_one_or_none()

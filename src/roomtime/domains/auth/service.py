@@ -14,7 +14,7 @@ from roomtime.core import tx
 from roomtime.domains.audit import service as audit
 from roomtime.domains.auth import constants, repository, tokens
 from roomtime.domains.auth._password_reset import PasswordResetFlows
-from roomtime.domains.auth._sessions import issue_pair
+from roomtime.domains.auth._sessions import issue_pair, revoke_session, revoke_user_sessions
 from roomtime.domains.auth.errors import (
     InvalidCredentialsError,
     InvalidRefreshTokenError,
@@ -74,19 +74,23 @@ class AuthService(PasswordResetFlows):
         # Limits come first: a throttled guess never reaches the (expensive) password hash.
         await self._enforce_login_limits(email, ip)
         user = await users_service.find_by_email(self.session, email)
+        checked_hash = user.password_hash if user else None
         # End the read before hashing (~0.1 s of CPU), so the connection goes back to the
         # pool instead of idling in a transaction; the row stays usable (no expiry on commit).
         await self.session.commit()
-        ok = await asyncio.to_thread(
-            verify_password, password, user.password_hash if user else None
-        )
+        ok = await asyncio.to_thread(verify_password, password, checked_hash)
         if user is None or not ok or not user.is_active:
             await self.limiter.hit(constants.ACCOUNT_FAILURE_BUDGET, "account", email)
             log.info("login_failed", reason="credentials", known=user is not None, ip=ip)
             raise InvalidCredentialsError("Invalid email or password")
         async with tx.transactional(self.session):
+            # Under the account lock, so a reset or deactivation committed since the check
+            # wins: the old password or a closed account issues no session.
+            current = await users_service.lock_user(self.session, user.id)
+            if current is None or not current.is_active or current.password_hash != checked_hash:
+                raise InvalidCredentialsError("Invalid email or password")
             pair = await issue_pair(
-                self.session, self.settings, user, now=self.clock(), ip=ip, user_agent=user_agent
+                self.session, self.settings, current, now=self.clock(), ip=ip, user_agent=user_agent
             )
         log.info("login_succeeded", user_id=user.id, ip=ip)
         return pair
@@ -106,26 +110,33 @@ class AuthService(PasswordResetFlows):
     async def refresh(self, token: str, *, ip: str, user_agent: str | None) -> TokenPair:
         now = self.clock()
         digest = tokens.token_hash(token)
+        reused = False
         async with tx.transactional(self.session):
-            claimed = await repository.claim_refresh(self.session, digest, now)
-            if claimed is None:
-                reused = await self._detect_reuse(digest, ip)
-            else:
-                user = await users_service.find_active(self.session, claimed.user_id)
-                if user is not None:
-                    return await issue_pair(
-                        self.session,
-                        self.settings,
-                        user,
-                        now=now,
-                        family_id=claimed.family_id,
-                        family_expires_at=claimed.family_expires_at,
-                        parent=claimed,
-                        ip=ip,
-                        user_agent=user_agent,
-                    )
+            owner_id = await repository.refresh_owner(self.session, digest)
+            # The owner's row lock first (see _sessions.py): a logout, reset or deactivation
+            # either committed before this claim or waits until its successor is visible.
+            user = (
+                None if owner_id is None else await users_service.lock_user(self.session, owner_id)
+            )
+            claimed = None
+            if user is not None:
+                claimed = await repository.claim_refresh(self.session, digest, now)
+                if claimed is None:
+                    reused = await self._detect_reuse(digest, ip)
+            if claimed is not None and user is not None and user.is_active:
+                return await issue_pair(
+                    self.session,
+                    self.settings,
+                    user,
+                    now=now,
+                    family_id=claimed.family_id,
+                    family_expires_at=claimed.family_expires_at,
+                    parent=claimed,
+                    ip=ip,
+                    user_agent=user_agent,
+                )
+            if claimed is not None:
                 await repository.revoke_family(self.session, claimed.family_id, now)
-                reused = False
         # The revocation above is committed before the error goes out.
         if reused:
             raise RefreshTokenReusedError("This refresh token was already used; sign in again")
@@ -162,7 +173,7 @@ class AuthService(PasswordResetFlows):
         known = await repository.get_refresh_by_hash(self.session, tokens.token_hash(token))
         async with tx.transactional(self.session):
             if known is not None:
-                await repository.revoke_family(self.session, known.family_id, self.clock())
+                await revoke_session(self.session, known.user_id, known.family_id, self.clock())
 
     async def update_account(
         self, user_id: int, *, role: str | None, is_active: bool | None, actor_user_id: int
@@ -179,7 +190,7 @@ class AuthService(PasswordResetFlows):
                     self.session, user, is_active, actor_user_id=actor_user_id
                 )
                 if changed and not is_active:
-                    await repository.revoke_all_for_user(self.session, user.id, self.clock())
+                    await revoke_user_sessions(self.session, user.id, self.clock())
         return user
 
 
