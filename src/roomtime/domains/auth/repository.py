@@ -80,6 +80,16 @@ async def retire_resets(session: AsyncSession, user_id: int, now: datetime) -> N
     )
 
 
+async def live_reset_owner(session: AsyncSession, token_hash: str, now: datetime) -> int | None:
+    """The user id of an unused, unexpired reset token (a plain read: claim_reset decides)."""
+    stmt = select(PasswordReset.user_id).where(
+        PasswordReset.token_hash == token_hash,
+        PasswordReset.used_at.is_(None),
+        PasswordReset.expires_at > now,
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
 async def claim_reset(session: AsyncSession, token_hash: str, now: datetime) -> int | None:
     """Use a live reset token once; returns its user id."""
     stmt = (

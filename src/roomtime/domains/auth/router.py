@@ -27,8 +27,9 @@ router = APIRouter(prefix="/auth", tags=["auth"])
     response_model=UserRead,
     summary="Create an account",
     description="Emails are case-insensitive. Fields other than email, password and "
-    "full_name (such as role) are ignored. An email listed in ADMIN_EMAILS gets the admin role.",
-    responses=problem_responses(409, 422),
+    "full_name (such as role) are ignored. An email listed in ADMIN_EMAILS gets the admin role. "
+    "REGISTER_RATE_LIMIT (10 an hour) per client IP (IPv6: per /64); 429 carries Retry-After.",
+    responses=problem_responses(409, 422, 429),
 )
 async def register(body: RegisterRequest, service: AuthServiceDep, ip: ClientIpDep) -> UserRead:
     return UserRead.model_validate(await service.register(body, ip=ip))
@@ -38,8 +39,9 @@ async def register(body: RegisterRequest, service: AuthServiceDep, ip: ClientIpD
     "/login",
     response_model=TokenPair,
     summary="Exchange email and password for a token pair",
-    description="5 attempts a minute per client IP and email; after 100 failures in an hour "
-    "an account is slowed to 2 attempts a minute (never locked). 429 carries Retry-After.",
+    description="Limits per client IP (IPv6: per /64): LOGIN_IP_RATE_LIMIT (30 a minute) "
+    "across emails, and 5 a minute per email. After 100 failures in an hour an account is "
+    "slowed to 2 attempts a minute (never locked). 429 carries Retry-After.",
     responses=problem_responses(401, 422, 429),
 )
 async def login(
@@ -81,7 +83,8 @@ async def logout(body: RefreshRequest, service: AuthServiceDep) -> Response:
     response_model=Accepted,
     summary="Email a password-reset link",
     description="Always 202, whether or not the address has an account. 3 requests a minute "
-    "per client IP. A new request invalidates the previous link; links live 30 minutes.",
+    "per client IP (IPv6: per /64). A new request invalidates the previous link; links live "
+    "30 minutes.",
     responses=problem_responses(422, 429),
 )
 async def forgot(body: ForgotRequest, service: AuthServiceDep, ip: ClientIpDep) -> Accepted:
@@ -94,8 +97,9 @@ async def forgot(body: ForgotRequest, service: AuthServiceDep, ip: ClientIpDep) 
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Set a new password with a reset token",
     description="The token works once. A reset signs out every session of the account and "
-    "does not sign in: log in with the new password.",
-    responses=problem_responses(400, 422),
+    "does not sign in: log in with the new password. RESET_RATE_LIMIT (10 an hour) per "
+    "client IP (IPv6: per /64); 429 carries Retry-After.",
+    responses=problem_responses(400, 422, 429),
 )
 async def reset(body: ResetRequest, service: AuthServiceDep, ip: ClientIpDep) -> Response:
     await service.reset_password(body.token, body.new_password, ip=ip)

@@ -5,8 +5,6 @@ Password reset lives in `_password_reset.py`; both are used through `AuthService
 
 from __future__ import annotations
 
-import asyncio
-
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +19,7 @@ from roomtime.domains.auth.errors import (
     RefreshTokenReusedError,
     TooManyAttemptsError,
 )
-from roomtime.domains.auth.passwords import hash_password, verify_password
+from roomtime.domains.auth.passwords import check_password, hash_new_password, hash_password
 from roomtime.domains.auth.schemas import RegisterRequest, TokenPair
 from roomtime.domains.auth.tokens import JwtConfig
 from roomtime.domains.users import service as users_service
@@ -45,9 +43,15 @@ class AuthService(PasswordResetFlows):
     """Every auth use case; one instance per request (see dependencies.auth_service)."""
 
     async def register(self, data: RegisterRequest, *, ip: str | None) -> User:
+        await self.limit_client(
+            self.settings.auth.register_rate_limit,
+            "register",
+            ip or "unknown",
+            message="Too many sign-ups",
+        )
         email = users_service.normalise_email(data.email)
         role = ROLE_ADMIN if email in self.settings.auth.admin_email_set else ROLE_USER
-        password_hash = await asyncio.to_thread(hash_password, data.password)
+        password_hash = await hash_new_password(data.password, concurrency=self.hash_concurrency)
         async with tx.transactional(self.session):
             user = await users_service.create_user(
                 self.session,
@@ -78,7 +82,7 @@ class AuthService(PasswordResetFlows):
         # End the read before hashing (~0.1 s of CPU), so the connection goes back to the
         # pool instead of idling in a transaction; the row stays usable (no expiry on commit).
         await self.session.commit()
-        ok = await asyncio.to_thread(verify_password, password, checked_hash)
+        ok = await check_password(password, checked_hash, concurrency=self.hash_concurrency)
         if user is None or not ok or not user.is_active:
             await self.limiter.hit(constants.ACCOUNT_FAILURE_BUDGET, "account", email)
             log.info("login_failed", reason="credentials", known=user is not None, ip=ip)
@@ -96,16 +100,17 @@ class AuthService(PasswordResetFlows):
         return pair
 
     async def _enforce_login_limits(self, email: str, ip: str) -> None:
-        decision = await self.limiter.hit(constants.LOGIN_LIMIT, "login", ip, email)
-        if decision.allowed and await self.limiter.exhausted(
-            constants.ACCOUNT_FAILURE_BUDGET, "account", email
-        ):
+        message = "Too many login attempts"
+        auth = self.settings.auth
+        await self.limit_client(auth.login_ip_rate_limit, "login-ip", ip, message=message)
+        await self.limit_client(constants.LOGIN_LIMIT, "login", ip, email, message=message)
+        if await self.limiter.exhausted(constants.ACCOUNT_FAILURE_BUDGET, "account", email):
             decision = await self.limiter.hit(constants.ACCOUNT_SLOWED_LIMIT, "slowed", email)
-        if not decision.allowed:
-            log.warning("login_rate_limited", ip=ip)
-            raise TooManyAttemptsError(
-                "Too many login attempts; retry later", retry_after=decision.retry_after
-            )
+            if not decision.allowed:
+                log.warning("login_rate_limited", ip=ip)
+                raise TooManyAttemptsError(
+                    f"{message}; retry later", retry_after=decision.retry_after
+                )
 
     async def refresh(self, token: str, *, ip: str, user_agent: str | None) -> TokenPair:
         now = self.clock()
