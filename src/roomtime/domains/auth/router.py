@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, Request, Response, status
 
 from roomtime.api.deps import ClientIpDep
 from roomtime.api.problems import problem_responses
+from roomtime.domains.auth import devices
 from roomtime.domains.auth.dependencies import AuthServiceDep
 from roomtime.domains.auth.schemas import (
     Accepted,
@@ -19,6 +22,34 @@ from roomtime.domains.auth.schemas import (
 from roomtime.domains.users.schemas import UserRead
 
 router = APIRouter(prefix="/auth", tags=["auth"])
+
+DeviceCookieDep = Annotated[
+    str | None,
+    Cookie(
+        alias=devices.COOKIE_NAME,
+        description="The device cookie a previous login on this device set; anything "
+        "invalid counts as absent.",
+    ),
+]
+_SET_DEVICE_COOKIE = {
+    "Set-Cookie": {
+        "description": f"`{devices.COOKIE_NAME}`: a signed device cookie (HttpOnly, "
+        f"SameSite=Strict, Path={devices.COOKIE_PATH}, Secure over HTTPS, one year).",
+        "schema": {"type": "string"},
+    }
+}
+
+
+def _set_device_cookie(response: Response, cookie: devices.DeviceCookie) -> None:
+    response.set_cookie(
+        devices.COOKIE_NAME,
+        cookie.value,
+        max_age=cookie.max_age,
+        path=devices.COOKIE_PATH,
+        secure=cookie.secure,
+        httponly=True,
+        samesite="strict",
+    )
 
 
 @router.post(
@@ -41,14 +72,32 @@ async def register(body: RegisterRequest, service: AuthServiceDep, ip: ClientIpD
     summary="Exchange email and password for a token pair",
     description="Limits per client IP (IPv6: per /64): LOGIN_IP_RATE_LIMIT (30 a minute) "
     "across emails, and 5 a minute per email. After 100 failures in an hour an account is "
-    "slowed to 2 attempts a minute (never locked). 429 carries Retry-After.",
-    responses=problem_responses(401, 422, 429),
+    "slowed to 2 attempts a minute per client IP (never locked). A successful login sets a "
+    "device cookie; a later login for the same email presenting it is never slowed with the "
+    "account, but that device is locked out after 10 failures in an hour. 429 carries "
+    "Retry-After.",
+    responses={
+        200: {"headers": _SET_DEVICE_COOKIE},
+        **problem_responses(401, 422, 429),
+    },
 )
 async def login(
-    body: LoginRequest, service: AuthServiceDep, ip: ClientIpDep, request: Request
+    body: LoginRequest,
+    service: AuthServiceDep,
+    ip: ClientIpDep,
+    request: Request,
+    response: Response,
+    device: DeviceCookieDep = None,
 ) -> TokenPair:
-    user_agent = request.headers.get("user-agent")
-    return await service.login(body.email, body.password, ip=ip, user_agent=user_agent)
+    result = await service.login(
+        body.email,
+        body.password,
+        ip=ip,
+        user_agent=request.headers.get("user-agent"),
+        device_cookie=device,
+    )
+    _set_device_cookie(response, result.device)
+    return result.tokens
 
 
 @router.post(

@@ -1,6 +1,7 @@
 """Authentication use cases (R-28..R-30): register, login, refresh rotation, logout.
 
-Password reset lives in `_password_reset.py`; both are used through `AuthService`.
+Login lives in `_login.py` and password reset in `_password_reset.py`; all are used
+through `AuthService`.
 """
 
 from __future__ import annotations
@@ -10,16 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core import tx
 from roomtime.domains.audit import service as audit
-from roomtime.domains.auth import constants, repository, tokens
+from roomtime.domains.auth import repository, tokens
+from roomtime.domains.auth._login import LoginFlows
 from roomtime.domains.auth._password_reset import PasswordResetFlows
 from roomtime.domains.auth._sessions import issue_pair, revoke_session, revoke_user_sessions
-from roomtime.domains.auth.errors import (
-    InvalidCredentialsError,
-    InvalidRefreshTokenError,
-    RefreshTokenReusedError,
-    TooManyAttemptsError,
-)
-from roomtime.domains.auth.passwords import check_password, hash_new_password, hash_password
+from roomtime.domains.auth.errors import InvalidRefreshTokenError, RefreshTokenReusedError
+from roomtime.domains.auth.passwords import hash_new_password, hash_password
 from roomtime.domains.auth.schemas import RegisterRequest, TokenPair
 from roomtime.domains.auth.tokens import JwtConfig
 from roomtime.domains.users import service as users_service
@@ -39,7 +36,7 @@ def jwt_config(settings: Settings) -> JwtConfig:
     )
 
 
-class AuthService(PasswordResetFlows):
+class AuthService(LoginFlows, PasswordResetFlows):
     """Every auth use case; one instance per request (see dependencies.auth_service)."""
 
     async def register(self, data: RegisterRequest, *, ip: str | None) -> User:
@@ -70,47 +67,6 @@ class AuthService(PasswordResetFlows):
                 ip=ip,
             )
         return user
-
-    async def login(
-        self, email: str, password: str, *, ip: str, user_agent: str | None
-    ) -> TokenPair:
-        email = users_service.normalise_email(email)
-        # Limits come first: a throttled guess never reaches the (expensive) password hash.
-        await self._enforce_login_limits(email, ip)
-        user = await users_service.find_by_email(self.session, email)
-        checked_hash = user.password_hash if user else None
-        # End the read before hashing (~0.1 s of CPU), so the connection goes back to the
-        # pool instead of idling in a transaction; the row stays usable (no expiry on commit).
-        await self.session.commit()
-        ok = await check_password(password, checked_hash, concurrency=self.hash_concurrency)
-        if user is None or not ok or not user.is_active:
-            await self.limiter.hit(constants.ACCOUNT_FAILURE_BUDGET, "account", email)
-            log.info("login_failed", reason="credentials", known=user is not None, ip=ip)
-            raise InvalidCredentialsError("Invalid email or password")
-        async with tx.transactional(self.session):
-            # Under the account lock, so a reset or deactivation committed since the check
-            # wins: the old password or a closed account issues no session.
-            current = await users_service.lock_user(self.session, user.id)
-            if current is None or not current.is_active or current.password_hash != checked_hash:
-                raise InvalidCredentialsError("Invalid email or password")
-            pair = await issue_pair(
-                self.session, self.settings, current, now=self.clock(), ip=ip, user_agent=user_agent
-            )
-        log.info("login_succeeded", user_id=user.id, ip=ip)
-        return pair
-
-    async def _enforce_login_limits(self, email: str, ip: str) -> None:
-        message = "Too many login attempts"
-        auth = self.settings.auth
-        await self.limit_client(auth.login_ip_rate_limit, "login-ip", ip, message=message)
-        await self.limit_client(constants.LOGIN_LIMIT, "login", ip, email, message=message)
-        if await self.limiter.exhausted(constants.ACCOUNT_FAILURE_BUDGET, "account", email):
-            decision = await self.limiter.hit(constants.ACCOUNT_SLOWED_LIMIT, "slowed", email)
-            if not decision.allowed:
-                log.warning("login_rate_limited", ip=ip)
-                raise TooManyAttemptsError(
-                    f"{message}; retry later", retry_after=decision.retry_after
-                )
 
     async def refresh(self, token: str, *, ip: str, user_agent: str | None) -> TokenPair:
         now = self.clock()
