@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -79,13 +80,29 @@ def auth_settings(services: ServiceUrls, tmp_path: Path, inbox: Inbox) -> Settin
     )
 
 
+@contextlib.asynccontextmanager
+async def _running(settings: Settings, inbox: Inbox) -> AsyncIterator[AuthApp]:
+    clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
+    app = create_app(settings, clock=clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield AuthApp(client, app, clock, inbox, settings)
+
+
 @pytest.fixture
 async def auth_app(
     auth_settings: Settings, inbox: Inbox, clean_db: None, redis: object
 ) -> AsyncIterator[AuthApp]:
-    clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
-    app = create_app(auth_settings, clock=clock)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield AuthApp(client, app, clock, inbox, auth_settings)
+    async with _running(auth_settings, inbox) as found:
+        yield found
+
+
+@pytest.fixture
+async def two_mails_an_hour(
+    auth_settings: Settings, inbox: Inbox, clean_db: None, redis: object
+) -> AsyncIterator[AuthApp]:
+    """The app with MAX_MAILS_PER_USER_PER_HOUR at 2: registration's mail and one more."""
+    mail = auth_settings.mail.model_copy(update={"max_mails_per_user_per_hour": 2})
+    async with _running(auth_settings.model_copy(update={"mail": mail}), inbox) as found:
+        yield found

@@ -170,3 +170,17 @@ async def test_the_verify_page_posts_the_token_under_a_strict_policy(auth_app: A
     assert "default-src 'none'" in policy and "script-src 'sha256-" in policy
     assert "connect-src 'self'" in policy and "unsafe-inline" not in policy
     assert "abc" not in page.text  # the token is read by the script, never echoed
+
+
+async def test_a_resend_dropped_by_the_mail_cap_keeps_the_previous_link_valid(
+    two_mails_an_hour: AuthApp,
+) -> None:
+    app = two_mails_an_hour
+    await app.register("ada@example.com")  # the hour's first mail
+    pair = await app.login("ada@example.com")
+    assert (await app.client.post("/auth/verify/resend", headers=_auth(pair))).status_code == 202
+    mail = await app.inbox.take("ada@example.com", VERIFICATION_SUBJECT)  # the second
+    _, token = verification_token_from(mail)
+    # Over the cap: no mail goes out, so the link the owner holds must not be retired.
+    assert (await app.client.post("/auth/verify/resend", headers=_auth(pair))).status_code == 202
+    assert await _verify(app, token) == 204

@@ -136,25 +136,3 @@ async def test_forwarded_for_counts_from_a_trusted_proxy(auth_app: AuthApp) -> N
         )
     assert blocked.status_code == 429
     assert other_client.status_code == 200
-
-
-@pytest.mark.slow
-async def test_account_budget_slows_a_distributed_attack_without_locking_out(
-    auth_app: AuthApp,
-) -> None:
-    await auth_app.register("ada@example.com")
-    for i in range(100):
-        async with auth_app.client_from(f"198.18.{i // 200}.{i % 200 + 1}") as c:
-            r = await c.post("/auth/login", json={"email": "ada@example.com", "password": WRONG})
-            assert r.status_code == 401
-    async with auth_app.client_from("198.19.0.1") as fresh:
-        owner = await fresh.post(
-            "/auth/login", json={"email": "ada@example.com", "password": PASSWORD}
-        )
-    assert owner.status_code == 200  # slowed, not locked: the owner still gets in
-    statuses = []
-    for i in range(3):
-        async with auth_app.client_from(f"198.19.1.{i + 1}") as c:
-            r = await c.post("/auth/login", json={"email": "ada@example.com", "password": WRONG})
-            statuses.append(r.status_code)
-    assert statuses[-1] == 429  # ...while guesses beyond the slowed rate are refused

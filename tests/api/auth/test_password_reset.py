@@ -141,3 +141,19 @@ async def test_weak_new_password_is_422(auth_app: AuthApp) -> None:
 
 async def test_unknown_token_is_400(auth_app: AuthApp) -> None:
     assert await _reset(auth_app, "definitely-not-issued") == 400
+
+
+async def test_a_reset_mail_dropped_by_the_mail_cap_keeps_the_previous_link_valid(
+    two_mails_an_hour: AuthApp, session: AsyncSession
+) -> None:
+    app = two_mails_an_hour
+    await app.register("ada@example.com")  # the verification mail: the hour's first
+    await _forgot(app, "ada@example.com")  # the reset mail: the hour's second
+    [message] = await app.inbox.wait_for(1)
+    _, token = reset_token_from(message)
+    await _forgot(app, "ada@example.com")  # over the cap: no mail, and nothing retired
+    queued = await session.scalar(
+        text("SELECT count(*) FROM notification_outbox WHERE kind = 'password_reset'")
+    )
+    assert queued == 1
+    assert await _reset(app, token) == 204

@@ -62,6 +62,19 @@ class RateLimiter:
             return Decision(True)
         return Decision(False, max(1, math.ceil(stats.reset_time - time.time())))
 
+    async def check(self, rule: str | RateLimitItem, *key: str) -> Decision:
+        """Whether one more request under `rule` for `key` would be allowed (counts nothing)."""
+        item = parse(rule) if isinstance(rule, str) else rule
+        limiter = await self._pick()
+        try:
+            stats = await limiter.get_window_stats(item, *key)
+        except _FAILURES as exc:
+            self._redis_failed(exc)
+            stats = await self._memory.get_window_stats(item, *key)
+        if stats.remaining > 0:
+            return Decision(True)
+        return Decision(False, max(1, math.ceil(stats.reset_time - time.time())))
+
     async def exhausted(self, rule: str | RateLimitItem, *key: str) -> bool:
         """True when `key` has no requests left under `rule` (counts nothing)."""
         item = parse(rule) if isinstance(rule, str) else rule

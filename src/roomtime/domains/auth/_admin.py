@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core import tx
 from roomtime.domains.audit import service as audit
-from roomtime.domains.auth import repository
+from roomtime.domains.auth._sessions import revoke_user_sessions
 from roomtime.domains.auth.errors import ExistingAccountError
 from roomtime.domains.auth.passwords import hash_password
 from roomtime.domains.users import service as users_service
@@ -56,7 +56,7 @@ async def ensure_admin(
                 f"{user.email} already has an account that is not an admin; "
                 "use --promote to make that account an admin (it keeps its password)"
             )
-        revoked = await repository.revoke_all_for_user(session, user.id, now)
+        revoked = await revoke_user_sessions(session, user.id, now)
         await users_service.mark_email_verified(session, user, now=now, actor_user_id=None, via=via)
         await users_service.change_role(
             session,

@@ -1,4 +1,13 @@
-"""Issuing and rotating token pairs: one refresh-token family per login (RFC 9700 §4.14.2)."""
+"""Issuing, rotating and revoking token pairs: one refresh-token family per login (RFC 9700
+§4.14.2).
+
+Every write to a user's refresh tokens (issue, rotate, revoke) runs after taking that user's
+row lock (users_service.lock_user), always before touching token rows. Under READ COMMITTED a
+plain `UPDATE … SET revoked_at` does not see a successor token that a concurrent rotation has
+inserted but not yet committed, so without the lock that successor would outlive a logout or
+a password reset. With it, the two run one after the other, and the single lock order (user
+row, then tokens) cannot deadlock.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from roomtime.domains.auth import repository, tokens
 from roomtime.domains.auth.models import RefreshToken
 from roomtime.domains.auth.schemas import TokenPair
+from roomtime.domains.users import service as users_service
 from roomtime.domains.users.models import User
 from roomtime.settings import Settings
 
@@ -56,3 +66,17 @@ async def issue_pair(
     return TokenPair(
         access_token=access, refresh_token=raw, expires_in=auth.access_token_ttl_seconds
     )
+
+
+async def revoke_user_sessions(session: AsyncSession, user_id: int, now: datetime) -> int:
+    """Revoke every refresh token of the user, inside the caller's transaction."""
+    await users_service.lock_user(session, user_id)
+    return await repository.revoke_all_for_user(session, user_id, now)
+
+
+async def revoke_session(
+    session: AsyncSession, user_id: int, family_id: uuid.UUID, now: datetime
+) -> int:
+    """Revoke one refresh-token family of the user, inside the caller's transaction."""
+    await users_service.lock_user(session, user_id)
+    return await repository.revoke_family(session, family_id, now)

@@ -34,6 +34,21 @@ class VerificationFlows(AuthBase):
         now = self.clock()
         raw = tokens.new_opaque_token()
         ttl = self.settings.auth.email_verification_ttl_seconds
+        base = self.settings.app.public_base_url.rstrip("/")
+        link = f"{base}/verify?{urlencode({'token': raw})}"
+        # The mail first: when the account's hourly mail cap drops it, the link the owner
+        # already holds must stay valid, so nothing else changes.
+        queued = await self.notifier.enqueue_email(
+            self.session,
+            to=user.email,
+            message=templates.email_verification(
+                link, ttl, grants_admin=user.email in self.settings.auth.admin_email_set
+            ),
+            user_id=user.id,
+        )
+        if queued is None:
+            log.warning("verification_not_sent", user_id=user.id, reason="mail_cap")
+            return
         await repository.retire_verifications(self.session, user.id, now)
         await repository.add_verification(
             self.session,
@@ -42,16 +57,6 @@ class VerificationFlows(AuthBase):
                 token_hash=tokens.token_hash(raw),
                 expires_at=now + timedelta(seconds=ttl),
             ),
-        )
-        base = self.settings.app.public_base_url.rstrip("/")
-        link = f"{base}/verify?{urlencode({'token': raw})}"
-        await self.notifier.enqueue_email(
-            self.session,
-            to=user.email,
-            message=templates.email_verification(
-                link, ttl, grants_admin=user.email in self.settings.auth.admin_email_set
-            ),
-            user_id=user.id,
         )
 
     async def verify_email(self, token: str, *, ip: str) -> None:

@@ -2,10 +2,14 @@
 
 LOGIN_LIMIT = "5/minute"  # per client IP + email
 FORGOT_LIMIT = "3/minute"  # per client IP
-# Per account, across all IPs: after 100 failures in an hour, attempts on that account are
-# slowed to 2 a minute instead of locked out, so an attacker cannot lock the owner out.
+# Per account, across all IPs: after 100 failures in an hour from clients without a device
+# cookie, such logins are slowed to 2 a minute per client network (address, or /64 for
+# IPv6), never locked out: the attacker's addresses stay slowed, the owner elsewhere is not.
 ACCOUNT_FAILURE_BUDGET = "100/hour"
 ACCOUNT_SLOWED_LIMIT = "2/minute"
+# A device that has signed in to the account before (device cookie, see devices.py) is
+# never slowed with the account; it is locked out itself after 10 failures in an hour.
+DEVICE_FAILURE_BUDGET = "10/hour"
 
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 128

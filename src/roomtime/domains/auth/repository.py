@@ -37,6 +37,12 @@ async def claim_refresh(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def refresh_owner(session: AsyncSession, token_hash: str) -> int | None:
+    """The user id of a refresh token, whatever its state (a plain read, no lock)."""
+    stmt = select(RefreshToken.user_id).where(RefreshToken.token_hash == token_hash)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
 async def get_refresh_by_hash(session: AsyncSession, token_hash: str) -> RefreshToken | None:
     stmt = select(RefreshToken).where(RefreshToken.token_hash == token_hash)
     return (await session.execute(stmt)).scalar_one_or_none()
@@ -72,6 +78,16 @@ async def retire_resets(session: AsyncSession, user_id: int, now: datetime) -> N
         .where(PasswordReset.user_id == user_id, PasswordReset.used_at.is_(None))
         .values(used_at=now)
     )
+
+
+async def live_reset_owner(session: AsyncSession, token_hash: str, now: datetime) -> int | None:
+    """The user id of an unused, unexpired reset token (a plain read: claim_reset decides)."""
+    stmt = select(PasswordReset.user_id).where(
+        PasswordReset.token_hash == token_hash,
+        PasswordReset.used_at.is_(None),
+        PasswordReset.expires_at > now,
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def claim_reset(session: AsyncSession, token_hash: str, now: datetime) -> int | None:

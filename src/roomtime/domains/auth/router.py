@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, Request, Response, status
 
 from roomtime.api.deps import ClientIpDep
 from roomtime.api.problems import problem_responses
+from roomtime.domains.auth import devices
 from roomtime.domains.auth.dependencies import AuthServiceDep, CurrentUser
 from roomtime.domains.auth.schemas import (
     Accepted,
@@ -22,6 +25,34 @@ from roomtime.domains.users.schemas import UserRead
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
+DeviceCookieDep = Annotated[
+    str | None,
+    Cookie(
+        alias=devices.COOKIE_NAME,
+        description="The device cookie a previous login on this device set; anything "
+        "invalid counts as absent.",
+    ),
+]
+_SET_DEVICE_COOKIE = {
+    "Set-Cookie": {
+        "description": f"`{devices.COOKIE_NAME}`: a signed device cookie (HttpOnly, "
+        f"SameSite=Strict, Path={devices.COOKIE_PATH}, Secure over HTTPS, one year).",
+        "schema": {"type": "string"},
+    }
+}
+
+
+def _set_device_cookie(response: Response, cookie: devices.DeviceCookie) -> None:
+    response.set_cookie(
+        devices.COOKIE_NAME,
+        cookie.value,
+        max_age=cookie.max_age,
+        path=devices.COOKIE_PATH,
+        secure=cookie.secure,
+        httponly=True,
+        samesite="strict",
+    )
+
 
 @router.post(
     "/register",
@@ -31,8 +62,9 @@ router = APIRouter(prefix="/auth", tags=["auth"])
     description="Emails are case-insensitive. Fields other than email, password and "
     "full_name (such as role) are ignored. The account starts with the user role and an "
     "unconfirmed address: a link to `PUBLIC_BASE_URL/verify?token=…` is mailed to it. An "
-    "email listed in ADMIN_EMAILS becomes admin only once that link is used.",
-    responses=problem_responses(409, 422),
+    "email listed in ADMIN_EMAILS becomes admin only once that link is used. "
+    "REGISTER_RATE_LIMIT (10 an hour) per client IP (IPv6: per /64); 429 carries Retry-After.",
+    responses=problem_responses(409, 422, 429),
 )
 async def register(body: RegisterRequest, service: AuthServiceDep, ip: ClientIpDep) -> UserRead:
     return UserRead.model_validate(await service.register(body, ip=ip))
@@ -42,15 +74,34 @@ async def register(body: RegisterRequest, service: AuthServiceDep, ip: ClientIpD
     "/login",
     response_model=TokenPair,
     summary="Exchange email and password for a token pair",
-    description="5 attempts a minute per client IP and email; after 100 failures in an hour "
-    "an account is slowed to 2 attempts a minute (never locked). 429 carries Retry-After.",
-    responses=problem_responses(401, 422, 429),
+    description="Limits per client IP (IPv6: per /64): LOGIN_IP_RATE_LIMIT (30 a minute) "
+    "across emails, and 5 a minute per email. After 100 failures in an hour an account is "
+    "slowed to 2 attempts a minute per client IP (never locked). A successful login sets a "
+    "device cookie; a later login for the same email presenting it is never slowed with the "
+    "account, but that device is locked out after 10 failures in an hour. 429 carries "
+    "Retry-After.",
+    responses={
+        200: {"headers": _SET_DEVICE_COOKIE},
+        **problem_responses(401, 422, 429),
+    },
 )
 async def login(
-    body: LoginRequest, service: AuthServiceDep, ip: ClientIpDep, request: Request
+    body: LoginRequest,
+    service: AuthServiceDep,
+    ip: ClientIpDep,
+    request: Request,
+    response: Response,
+    device: DeviceCookieDep = None,
 ) -> TokenPair:
-    user_agent = request.headers.get("user-agent")
-    return await service.login(body.email, body.password, ip=ip, user_agent=user_agent)
+    result = await service.login(
+        body.email,
+        body.password,
+        ip=ip,
+        user_agent=request.headers.get("user-agent"),
+        device_cookie=device,
+    )
+    _set_device_cookie(response, result.device)
+    return result.tokens
 
 
 @router.post(
@@ -85,7 +136,8 @@ async def logout(body: RefreshRequest, service: AuthServiceDep) -> Response:
     response_model=Accepted,
     summary="Email a password-reset link",
     description="Always 202, whether or not the address has an account. 3 requests a minute "
-    "per client IP. A new request invalidates the previous link; links live 30 minutes.",
+    "per client IP (IPv6: per /64). A new request invalidates the previous link; links live "
+    "30 minutes.",
     responses=problem_responses(422, 429),
 )
 async def forgot(body: ForgotRequest, service: AuthServiceDep, ip: ClientIpDep) -> Accepted:
@@ -98,8 +150,9 @@ async def forgot(body: ForgotRequest, service: AuthServiceDep, ip: ClientIpDep) 
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Set a new password with a reset token",
     description="The token works once. A reset signs out every session of the account and "
-    "does not sign in: log in with the new password.",
-    responses=problem_responses(400, 422),
+    "does not sign in: log in with the new password. RESET_RATE_LIMIT (10 an hour) per "
+    "client IP (IPv6: per /64); 429 carries Retry-After.",
+    responses=problem_responses(400, 422, 429),
 )
 async def reset(body: ResetRequest, service: AuthServiceDep, ip: ClientIpDep) -> Response:
     await service.reset_password(body.token, body.new_password, ip=ip)

@@ -1,29 +1,24 @@
 """Authentication use cases (R-28..R-30): register, login, refresh rotation, logout.
 
-Password reset lives in `_password_reset.py` and email verification in `_verification.py`;
-all are used through `AuthService`. The first admins come from `_admin.py`.
+Login lives in `_login.py`, password reset in `_password_reset.py` and email verification
+in `_verification.py`; all are used through `AuthService`. The first admins come from
+`_admin.py`.
 """
 
 from __future__ import annotations
-
-import asyncio
 
 import structlog
 
 from roomtime.core import tx
 from roomtime.domains.audit import service as audit
-from roomtime.domains.auth import constants, repository, tokens
+from roomtime.domains.auth import repository, tokens
 from roomtime.domains.auth._admin import AdminOutcome, ensure_admin
+from roomtime.domains.auth._login import LoginFlows
 from roomtime.domains.auth._password_reset import PasswordResetFlows
-from roomtime.domains.auth._sessions import issue_pair
+from roomtime.domains.auth._sessions import issue_pair, revoke_session, revoke_user_sessions
 from roomtime.domains.auth._verification import VerificationFlows
-from roomtime.domains.auth.errors import (
-    InvalidCredentialsError,
-    InvalidRefreshTokenError,
-    RefreshTokenReusedError,
-    TooManyAttemptsError,
-)
-from roomtime.domains.auth.passwords import hash_password, verify_password
+from roomtime.domains.auth.errors import InvalidRefreshTokenError, RefreshTokenReusedError
+from roomtime.domains.auth.passwords import hash_new_password
 from roomtime.domains.auth.schemas import RegisterRequest, TokenPair
 from roomtime.domains.auth.tokens import JwtConfig
 from roomtime.domains.users import service as users_service
@@ -45,15 +40,21 @@ def jwt_config(settings: Settings) -> JwtConfig:
     )
 
 
-class AuthService(PasswordResetFlows, VerificationFlows):
+class AuthService(LoginFlows, PasswordResetFlows, VerificationFlows):
     """Every auth use case; one instance per request (see dependencies.auth_service)."""
 
     async def register(self, data: RegisterRequest, *, ip: str | None) -> User:
+        await self.limit_client(
+            self.settings.auth.register_rate_limit,
+            "register",
+            ip or "unknown",
+            message="Too many sign-ups",
+        )
         email = users_service.normalise_email(data.email)
         # Always the user role: an ADMIN_EMAILS address becomes admin only once its mailbox
         # proves it (verify_email), so registering someone else's address gains nothing.
         role = ROLE_USER
-        password_hash = await asyncio.to_thread(hash_password, data.password)
+        password_hash = await hash_new_password(data.password, concurrency=self.hash_concurrency)
         async with tx.transactional(self.session):
             user = await users_service.create_user(
                 self.session,
@@ -74,65 +75,36 @@ class AuthService(PasswordResetFlows, VerificationFlows):
             await self.send_verification(user)
         return user
 
-    async def login(
-        self, email: str, password: str, *, ip: str, user_agent: str | None
-    ) -> TokenPair:
-        email = users_service.normalise_email(email)
-        # Limits come first: a throttled guess never reaches the (expensive) password hash.
-        await self._enforce_login_limits(email, ip)
-        user = await users_service.find_by_email(self.session, email)
-        # End the read before hashing (~0.1 s of CPU), so the connection goes back to the
-        # pool instead of idling in a transaction; the row stays usable (no expiry on commit).
-        await self.session.commit()
-        ok = await asyncio.to_thread(
-            verify_password, password, user.password_hash if user else None
-        )
-        if user is None or not ok or not user.is_active:
-            await self.limiter.hit(constants.ACCOUNT_FAILURE_BUDGET, "account", email)
-            log.info("login_failed", reason="credentials", known=user is not None, ip=ip)
-            raise InvalidCredentialsError("Invalid email or password")
-        async with tx.transactional(self.session):
-            pair = await issue_pair(
-                self.session, self.settings, user, now=self.clock(), ip=ip, user_agent=user_agent
-            )
-        log.info("login_succeeded", user_id=user.id, ip=ip)
-        return pair
-
-    async def _enforce_login_limits(self, email: str, ip: str) -> None:
-        decision = await self.limiter.hit(constants.LOGIN_LIMIT, "login", ip, email)
-        if decision.allowed and await self.limiter.exhausted(
-            constants.ACCOUNT_FAILURE_BUDGET, "account", email
-        ):
-            decision = await self.limiter.hit(constants.ACCOUNT_SLOWED_LIMIT, "slowed", email)
-        if not decision.allowed:
-            log.warning("login_rate_limited", ip=ip)
-            raise TooManyAttemptsError(
-                "Too many login attempts; retry later", retry_after=decision.retry_after
-            )
-
     async def refresh(self, token: str, *, ip: str, user_agent: str | None) -> TokenPair:
         now = self.clock()
         digest = tokens.token_hash(token)
+        reused = False
         async with tx.transactional(self.session):
-            claimed = await repository.claim_refresh(self.session, digest, now)
-            if claimed is None:
-                reused = await self._detect_reuse(digest, ip)
-            else:
-                user = await users_service.find_active(self.session, claimed.user_id)
-                if user is not None:
-                    return await issue_pair(
-                        self.session,
-                        self.settings,
-                        user,
-                        now=now,
-                        family_id=claimed.family_id,
-                        family_expires_at=claimed.family_expires_at,
-                        parent=claimed,
-                        ip=ip,
-                        user_agent=user_agent,
-                    )
+            owner_id = await repository.refresh_owner(self.session, digest)
+            # The owner's row lock first (see _sessions.py): a logout, reset or deactivation
+            # either committed before this claim or waits until its successor is visible.
+            user = (
+                None if owner_id is None else await users_service.lock_user(self.session, owner_id)
+            )
+            claimed = None
+            if user is not None:
+                claimed = await repository.claim_refresh(self.session, digest, now)
+                if claimed is None:
+                    reused = await self._detect_reuse(digest, ip)
+            if claimed is not None and user is not None and user.is_active:
+                return await issue_pair(
+                    self.session,
+                    self.settings,
+                    user,
+                    now=now,
+                    family_id=claimed.family_id,
+                    family_expires_at=claimed.family_expires_at,
+                    parent=claimed,
+                    ip=ip,
+                    user_agent=user_agent,
+                )
+            if claimed is not None:
                 await repository.revoke_family(self.session, claimed.family_id, now)
-                reused = False
         # The revocation above is committed before the error goes out.
         if reused:
             raise RefreshTokenReusedError("This refresh token was already used; sign in again")
@@ -169,7 +141,7 @@ class AuthService(PasswordResetFlows, VerificationFlows):
         known = await repository.get_refresh_by_hash(self.session, tokens.token_hash(token))
         async with tx.transactional(self.session):
             if known is not None:
-                await repository.revoke_family(self.session, known.family_id, self.clock())
+                await revoke_session(self.session, known.user_id, known.family_id, self.clock())
 
     async def update_account(
         self, user_id: int, *, role: str | None, is_active: bool | None, actor_user_id: int
@@ -186,5 +158,5 @@ class AuthService(PasswordResetFlows, VerificationFlows):
                     self.session, user, is_active, actor_user_id=actor_user_id
                 )
                 if changed and not is_active:
-                    await repository.revoke_all_for_user(self.session, user.id, self.clock())
+                    await revoke_user_sessions(self.session, user.id, self.clock())
         return user

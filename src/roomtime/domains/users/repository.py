@@ -12,6 +12,21 @@ async def get(session: AsyncSession, user_id: int) -> User | None:
     return await session.get(User, user_id)
 
 
+async def get_for_update(session: AsyncSession, user_id: int) -> User | None:
+    """The user row, locked until the transaction ends and re-read (not from the identity map).
+
+    Pending changes are flushed first: the re-read would otherwise overwrite them.
+    """
+    await session.flush()
+    stmt = (
+        select(User)
+        .where(User.id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
 async def get_by_email(session: AsyncSession, email: str) -> User | None:
     stmt = select(User).where(func.lower(User.email) == email.lower())
     return (await session.execute(stmt)).scalar_one_or_none()

@@ -26,6 +26,15 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
     return user
 
 
+async def lock_user(session: AsyncSession, user_id: int) -> User | None:
+    """Lock the account row for the rest of the caller's transaction and return it fresh.
+
+    The auth domain takes this lock before it issues, rotates or revokes a user's refresh
+    tokens, so a revocation and a concurrent rotation run one after the other.
+    """
+    return await repository.get_for_update(session, user_id)
+
+
 async def find_by_email(session: AsyncSession, email: str) -> User | None:
     return await repository.get_by_email(session, normalise_email(email))
 
