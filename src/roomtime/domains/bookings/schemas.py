@@ -3,9 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from roomtime.core.dates import DayOrInstant
+from roomtime.core.dates import DayOrInstant, Instant
 from roomtime.core.ids import Id
 
 BookingStatus = Literal["pending", "confirmed", "cancelled", "expired", "archived"]
@@ -15,8 +15,8 @@ class HoldRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     resource_id: Id = Field(examples=[1])
-    starts_at: AwareDatetime = Field(examples=["2030-01-07T10:00:00+01:00"])
-    ends_at: AwareDatetime = Field(examples=["2030-01-07T12:00:00+01:00"])
+    starts_at: Instant = Field(examples=["2030-01-07T10:00:00+01:00"])
+    ends_at: Instant = Field(examples=["2030-01-07T12:00:00+01:00"])
     party_size: int = Field(1, ge=1, le=100_000)
 
 

@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -15,6 +14,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from roomtime.core.dates import Instant
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
 
@@ -136,8 +137,8 @@ class ResourceUpdate(ResourceBase):
     # Read-only fields of ResourceRead, ignored, so a read representation can be sent back.
     id: int | None = Field(None, description="Ignored (read-only)")
     file_url: str | None = Field(None, description="Ignored (read-only)")
-    created_at: datetime | None = Field(None, description="Ignored (read-only)")
-    updated_at: datetime | None = Field(None, description="Ignored (read-only)")
+    created_at: Instant | None = Field(None, description="Ignored (read-only)")
+    updated_at: Instant | None = Field(None, description="Ignored (read-only)")
 
     @model_validator(mode="after")
     def _no_null_for_required(self) -> ResourceUpdate:
@@ -170,13 +171,13 @@ class ResourceListQuery(BaseModel):
     min_capacity: int | None = Field(
         None, ge=1, le=100_000, description="At least this capacity, e.g. a party size"
     )
-    available_from: AwareDatetime | None = Field(
+    available_from: Instant | None = Field(
         None,
         description="With available_to: only resources whose every slot of the range is "
         "available (the range must be covered by slots without a gap)",
         examples=["2030-01-08T12:00:00+01:00"],
     )
-    available_to: AwareDatetime | None = Field(None, examples=["2030-01-08T14:00:00+01:00"])
+    available_to: Instant | None = Field(None, examples=["2030-01-08T14:00:00+01:00"])
     include_inactive: bool = Field(False, description="Admins only: list deactivated ones too")
 
     @field_validator("q", "location", mode="before")
