@@ -1,4 +1,4 @@
-"""Request id, access log, metrics, and the last-resort 500 as a problem document.
+"""Request id, nosniff, access log, metrics, and the last-resort 500 as a problem document.
 
 A plain ASGI middleware (not BaseHTTPMiddleware) so it adds no task or buffering per request.
 """
@@ -62,6 +62,9 @@ class RequestContextMiddleware:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
+                if not any(name.lower() == b"x-content-type-options" for name, _ in headers):
+                    # No response may be sniffed into another type (an error page as HTML).
+                    headers.append((b"x-content-type-options", b"nosniff"))
                 message["headers"] = headers
             await send(message)
 
