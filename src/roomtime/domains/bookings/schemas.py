@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from roomtime.core.dates import DayOrInstant, Instant
 from roomtime.core.ids import Id
+from roomtime.core.text import Text
 
 BookingStatus = Literal["pending", "confirmed", "cancelled", "expired", "archived"]
 
@@ -38,7 +39,7 @@ class ConfirmRequest(BaseModel):
 class CancelRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str | None = Field(None, max_length=500)
+    reason: Text | None = Field(None, max_length=500)
 
 
 class BookingRead(BaseModel):
@@ -62,7 +63,7 @@ class StatusUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["confirmed", "cancelled", "archived"]
-    reason: str | None = Field(None, max_length=500)
+    reason: Text | None = Field(None, max_length=500)
 
 
 class BookingFilters(BaseModel):
