@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from roomtime import __version__
-from roomtime.api.metrics import HttpMetrics
+from roomtime.api.body_limit import BodyLimitMiddleware
+from roomtime.api.metrics import HttpMetrics, MetricsAccess
 from roomtime.api.middleware import RequestContextMiddleware
 from roomtime.api.problems import install_problem_handlers
 from roomtime.api.router import api_router
@@ -17,6 +18,7 @@ from roomtime.core.db import create_engine, create_sessionmaker
 from roomtime.core.logging import configure_logging
 from roomtime.core.redis.client import create_redis
 from roomtime.core.redis.ratelimit import RateLimiter
+from roomtime.domains.files.router import UPLOAD_PATH
 from roomtime.domains.notifications.service import build_notifier
 from roomtime.settings import Settings, get_settings
 
@@ -63,8 +65,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> Fa
     app.state.settings = settings
     app.state.clock = clock
     app.state.metrics = HttpMetrics()
+    app.state.metrics_access = MetricsAccess(
+        settings.app.metrics_allow_networks, settings.app.metrics_token
+    )
     install_problem_handlers(app)
     app.include_router(api_router)
+    # Added first, so it runs inside the request context: its 413 has the request id.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.app.max_json_body_bytes,
+        streamed_routes=[("POST", UPLOAD_PATH)],
+    )
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     return app
 

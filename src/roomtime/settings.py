@@ -7,6 +7,7 @@ grouped in sections in code; each section reads the same environment (and `.env`
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -54,6 +55,21 @@ class AppSettings(_Section):
     @property
     def trusted_proxy_list(self) -> list[str]:
         return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _valid_networks(cls, value: str) -> str:
+        _networks(value)  # raises ValueError naming the bad entry, so a typo stops startup
+        return value
+
+    @property
+    def metrics_allow_networks(self) -> list[IPv4Network | IPv6Network]:
+        return _networks(self.metrics_allow)
+
+
+def _networks(text: str) -> list[IPv4Network | IPv6Network]:
+    """Comma-separated addresses or CIDR networks; a bare address is a network of one."""
+    return [ip_network(entry.strip(), strict=False) for entry in text.split(",") if entry.strip()]
 
 
 class DatabaseSettings(_Section):

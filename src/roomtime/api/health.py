@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 
 import structlog
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from roomtime.api.deps import ClientIpDep
 from roomtime.api.problems import problem_response, problem_responses
+from roomtime.core.errors import ForbiddenError, NotFoundError
 from roomtime.core.redis.client import ping
 
 log = structlog.get_logger(__name__)
@@ -73,9 +75,28 @@ async def ready(request: Request) -> HealthRead | JSONResponse:
     return HealthRead(status="ok", checks=checks)
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-async def metrics(request: Request) -> Response:
+def _metrics_access(request: Request, ip: ClientIpDep) -> None:
     if not request.app.state.settings.app.metrics_enabled:
-        return problem_response(request, status=404, code="not_found", title="Not Found")
+        raise NotFoundError("Metrics are disabled")
+    if not request.app.state.metrics_access.permits(ip, request.headers.get("authorization")):
+        raise ForbiddenError(
+            "Metrics are restricted: scrape from an allowed address or with the token"
+        )
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    description="Prometheus text format. Open to anyone unless `METRICS_ALLOW` (client "
+    "addresses or networks) or `METRICS_TOKEN` (`Authorization: Bearer <token>`) is set; then "
+    "a scrape matching neither is 403. `METRICS_ENABLED=false`: 404.",
+    response_class=Response,
+    dependencies=[Depends(_metrics_access)],
+    responses={
+        200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+        **problem_responses(403, 404),
+    },
+)
+async def metrics(request: Request) -> Response:
     body = generate_latest(request.app.state.metrics.registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -1,11 +1,10 @@
-"""Request id, access log, metrics, and the last-resort 500 as a problem document.
+"""Request id, nosniff, access log, metrics, and the last-resort 500 as a problem document.
 
 A plain ASGI middleware (not BaseHTTPMiddleware) so it adds no task or buffering per request.
 """
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 
@@ -15,10 +14,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from roomtime.api.metrics import HttpMetrics
 from roomtime.api.problems import internal_error
+from roomtime.core.request_ids import REQUEST_ID_PATTERN
 
 log = structlog.get_logger("roomtime.access")
 
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 UNMATCHED_ROUTE = "<unmatched>"
 
 
@@ -26,7 +25,7 @@ def _incoming_request_id(scope: Scope) -> str | None:
     for name, value in scope.get("headers", ()):
         if name == b"x-request-id":
             text = value.decode("latin-1")
-            return text if _VALID_REQUEST_ID.match(text) else None
+            return text if REQUEST_ID_PATTERN.match(text) else None
     return None
 
 
@@ -63,6 +62,9 @@ class RequestContextMiddleware:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
+                if not any(name.lower() == b"x-content-type-options" for name, _ in headers):
+                    # No response may be sniffed into another type (an error page as HTML).
+                    headers.append((b"x-content-type-options", b"nosniff"))
                 message["headers"] = headers
             await send(message)
 

@@ -131,9 +131,18 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         status=422,
         code="validation_error",
         title="Validation failed",
-        detail="The request is not valid; see details",
+        detail=_validation_summary(details),
         details=details,
     )
+
+
+def _validation_summary(details: list[dict[str, str]]) -> str:
+    # The first problem in words, so a client that shows only `detail` still names the field.
+    if not details:
+        return "The request is not valid"
+    first = details[0]
+    more = f" (and {len(details) - 1} more; see details)" if len(details) > 1 else ""
+    return f"Invalid {first['field'] or 'request'}: {first['message']}{more}"
 
 
 _HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}

@@ -17,9 +17,10 @@ from roomtime.domains.resources import router as resources_router
 from roomtime.domains.slots import router as slots_router
 from roomtime.domains.users import router as users_router
 
-# Any request can be malformed (400: a body that is not even text), invalid (422) or meet an
-# unexpected failure (500): documented once, for every route, as problem documents.
-api_router = APIRouter(responses=problem_responses(400, 422, 500))
+# Any request can be malformed (400: a body that is not even text), too large (413: over
+# MAX_JSON_BODY_BYTES), invalid (422) or meet an unexpected failure (500): documented once,
+# for every route, as problem documents.
+api_router = APIRouter(responses=problem_responses(400, 413, 422, 500))
 api_router.include_router(health.router)
 api_router.include_router(auth_router.router)
 api_router.include_router(auth_pages.router)

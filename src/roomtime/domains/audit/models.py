@@ -8,6 +8,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from roomtime.core.db import Base
+from roomtime.core.request_ids import REQUEST_ID_MAX_LENGTH
 
 
 class AuditLog(Base):
@@ -27,6 +28,6 @@ class AuditLog(Base):
     entity: Mapped[str] = mapped_column(String(50))
     entity_id: Mapped[str | None] = mapped_column(String(100))
     meta: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
-    request_id: Mapped[str | None] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(REQUEST_ID_MAX_LENGTH))
     ip: Mapped[str | None] = mapped_column(String(64))
     ts: Mapped[datetime] = mapped_column(server_default=func.now())

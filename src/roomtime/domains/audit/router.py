@@ -8,6 +8,7 @@ from roomtime.api.deps import SessionDep
 from roomtime.api.problems import problem_responses
 from roomtime.core.ids import MAX_ID
 from roomtime.core.pagination import Page, PageParamsDep
+from roomtime.core.text import Text
 from roomtime.domains.audit import service
 from roomtime.domains.audit.schemas import AuditRead
 from roomtime.domains.auth.dependencies import AdminUser
@@ -27,10 +28,10 @@ async def list_audit(
     _: AdminUser,
     session: SessionDep,
     paging: PageParamsDep,
-    entity: str | None = Query(None, max_length=50),
-    entity_id: str | None = Query(None, max_length=100),
+    entity: Text | None = Query(None, max_length=50),
+    entity_id: Text | None = Query(None, max_length=100),
     actor_user_id: int | None = Query(None, ge=1, le=MAX_ID),
-    action: str | None = Query(None, max_length=100),
+    action: Text | None = Query(None, max_length=100),
 ) -> Page[AuditRead]:
     rows, total = await service.list_entries(
         session,

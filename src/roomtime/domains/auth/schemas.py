@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from roomtime.core.text import StorableText, Text
 from roomtime.domains.auth.constants import (
     COMMON_PASSWORDS,
     PASSWORD_MAX_LENGTH,
@@ -22,6 +23,7 @@ def _check_password(value: str) -> str:
 NewPassword = Annotated[
     str,
     StringConstraints(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH),
+    StorableText,
     AfterValidator(_check_password),
 ]
 
@@ -32,16 +34,18 @@ class RegisterRequest(BaseModel):
 
     email: EmailStr = Field(examples=["ada@example.com"])
     password: NewPassword = Field(examples=["correct horse battery staple"])
-    full_name: str | None = Field(None, max_length=200, examples=["Ada Lovelace"])
+    full_name: Text | None = Field(None, max_length=200, examples=["Ada Lovelace"])
 
 
 class LoginRequest(BaseModel):
     email: EmailStr = Field(examples=["ada@example.com"])
-    password: str = Field(max_length=PASSWORD_MAX_LENGTH, examples=["correct horse battery staple"])
+    password: Text = Field(
+        max_length=PASSWORD_MAX_LENGTH, examples=["correct horse battery staple"]
+    )
 
 
 class RefreshRequest(BaseModel):
-    refresh_token: str = Field(max_length=200)
+    refresh_token: Text = Field(max_length=200)
 
 
 class ForgotRequest(BaseModel):
@@ -49,7 +53,7 @@ class ForgotRequest(BaseModel):
 
 
 class ResetRequest(BaseModel):
-    token: str = Field(max_length=200)
+    token: Text = Field(max_length=200)
     new_password: NewPassword
 
 

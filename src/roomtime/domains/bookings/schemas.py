@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from roomtime.core.dates import DayOrInstant
+from roomtime.core.dates import DayOrInstant, Instant
 from roomtime.core.ids import Id
+from roomtime.core.text import Text
 
 BookingStatus = Literal["pending", "confirmed", "cancelled", "expired", "archived"]
 
@@ -15,8 +16,8 @@ class HoldRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     resource_id: Id = Field(examples=[1])
-    starts_at: AwareDatetime = Field(examples=["2030-01-07T10:00:00+01:00"])
-    ends_at: AwareDatetime = Field(examples=["2030-01-07T12:00:00+01:00"])
+    starts_at: Instant = Field(examples=["2030-01-07T10:00:00+01:00"])
+    ends_at: Instant = Field(examples=["2030-01-07T12:00:00+01:00"])
     party_size: int = Field(1, ge=1, le=100_000)
 
 
@@ -38,7 +39,7 @@ class ConfirmRequest(BaseModel):
 class CancelRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str | None = Field(None, max_length=500)
+    reason: Text | None = Field(None, max_length=500)
 
 
 class BookingRead(BaseModel):
@@ -62,7 +63,7 @@ class StatusUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["confirmed", "cancelled", "archived"]
-    reason: str | None = Field(None, max_length=500)
+    reason: Text | None = Field(None, max_length=500)
 
 
 class BookingFilters(BaseModel):

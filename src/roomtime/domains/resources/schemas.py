@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -16,9 +15,15 @@ from pydantic import (
     model_validator,
 )
 
+from roomtime.core.dates import Instant
+from roomtime.core.text import StorableText, Text
+
+MAX_CANCEL_DEADLINE_MINUTES = 366 * 24 * 60
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
 
-NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+NonBlank = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), StorableText
+]
 
 
 def minute_of_day(text: str) -> int:
@@ -55,12 +60,14 @@ def default_opening_hours() -> list[OpeningHoursItem]:
 
 
 def _check_timezone(value: str) -> str:
+    # The list first: ZoneInfo() opens a file named by the key, so an arbitrary key can fail
+    # with OSError (a name too long, an unencodable character) instead of "not found".
+    if value not in available_timezones() and value != "UTC":
+        raise ValueError(f"unknown IANA time zone: {value[:100]!r}")
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"unknown IANA time zone: {value!r}") from exc
-    if value not in available_timezones() and value != "UTC":
-        raise ValueError(f"unknown IANA time zone: {value!r}")
     return value
 
 
@@ -81,13 +88,14 @@ def _check_hours(items: list[OpeningHoursItem]) -> list[OpeningHoursItem]:
 class ResourceBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    description: str = Field("", max_length=5000)
+    description: Text = Field("", max_length=5000)
     timezone: str = Field("UTC", examples=["Europe/Berlin"])
     slot_minutes: int = Field(60, ge=5, le=1440)
     hold_ttl_seconds: int | None = Field(None, ge=1, le=86400)
     max_hold_slots: int = Field(8, ge=1, le=1000)
     booking_mode: Literal["exclusive", "shared"] = "exclusive"
-    cancel_deadline_minutes: int | None = Field(None, ge=0)
+    # At most a year: the column is a 32-bit integer, and a longer deadline means nothing.
+    cancel_deadline_minutes: int | None = Field(None, ge=0, le=MAX_CANCEL_DEADLINE_MINUTES)
     opening_hours: list[OpeningHoursItem] = Field(default_factory=default_opening_hours)
 
     @field_validator("timezone")
@@ -136,8 +144,8 @@ class ResourceUpdate(ResourceBase):
     # Read-only fields of ResourceRead, ignored, so a read representation can be sent back.
     id: int | None = Field(None, description="Ignored (read-only)")
     file_url: str | None = Field(None, description="Ignored (read-only)")
-    created_at: datetime | None = Field(None, description="Ignored (read-only)")
-    updated_at: datetime | None = Field(None, description="Ignored (read-only)")
+    created_at: Instant | None = Field(None, description="Ignored (read-only)")
+    updated_at: Instant | None = Field(None, description="Ignored (read-only)")
 
     @model_validator(mode="after")
     def _no_null_for_required(self) -> ResourceUpdate:
@@ -155,7 +163,9 @@ class ResourceUpdate(ResourceBase):
 
 
 MAX_AVAILABLE_RANGE = timedelta(days=31)
-SearchText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+SearchText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), StorableText
+]
 
 
 class ResourceListQuery(BaseModel):
@@ -170,13 +180,13 @@ class ResourceListQuery(BaseModel):
     min_capacity: int | None = Field(
         None, ge=1, le=100_000, description="At least this capacity, e.g. a party size"
     )
-    available_from: AwareDatetime | None = Field(
+    available_from: Instant | None = Field(
         None,
         description="With available_to: only resources whose every slot of the range is "
         "available (the range must be covered by slots without a gap)",
         examples=["2030-01-08T12:00:00+01:00"],
     )
-    available_to: AwareDatetime | None = Field(None, examples=["2030-01-08T14:00:00+01:00"])
+    available_to: Instant | None = Field(None, examples=["2030-01-08T14:00:00+01:00"])
     include_inactive: bool = Field(False, description="Admins only: list deactivated ones too")
 
     @field_validator("q", "location", mode="before")

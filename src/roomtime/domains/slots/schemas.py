@@ -3,8 +3,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from roomtime.core.dates import Instant, IsoDay
 from roomtime.domains.slots.calendar import OpenInterval
 
 MAX_RANGE_DAYS = 366
@@ -44,8 +45,8 @@ class SlotDateRange(BaseModel):
         json_schema_extra={"examples": [{"date_from": "2030-01-07", "date_to": "2030-01-13"}]},
     )
 
-    date_from: date
-    date_to: date
+    date_from: IsoDay
+    date_to: IsoDay
 
     @model_validator(mode="after")
     def _ordered(self) -> SlotDateRange:
@@ -68,8 +69,8 @@ class SlotTimeRange(BaseModel):
         },
     )
 
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Instant
+    ends_at: Instant
 
     @model_validator(mode="after")
     def _ordered(self) -> SlotTimeRange:

@@ -4,6 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from roomtime.core.text import Text
+
 
 class UserRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -25,5 +27,5 @@ class UserAdminRead(UserRead):
 class ProfileUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    full_name: str | None = Field(None, max_length=200)
+    full_name: Text | None = Field(None, max_length=200)
     telegram_chat_id: str | None = Field(None, pattern=r"^-?[0-9]{1,20}$|^@[A-Za-z0-9_]{5,32}$")
