@@ -3,6 +3,7 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -59,10 +60,17 @@ def default_opening_hours() -> list[OpeningHoursItem]:
     return [OpeningHoursItem(weekday=d, opens="08:00", closes="20:00") for d in range(7)]
 
 
+@lru_cache(maxsize=1)
+def _known_timezones() -> frozenset[str]:
+    # available_timezones() walks the zone directories on every call; the set does not
+    # change while the process runs.
+    return frozenset(available_timezones()) | {"UTC"}
+
+
 def _check_timezone(value: str) -> str:
     # The list first: ZoneInfo() opens a file named by the key, so an arbitrary key can fail
     # with OSError (a name too long, an unencodable character) instead of "not found".
-    if value not in available_timezones() and value != "UTC":
+    if value not in _known_timezones():
         raise ValueError(f"unknown IANA time zone: {value[:100]!r}")
     try:
         ZoneInfo(value)
