@@ -53,6 +53,16 @@ class AppSettings(_Section):
         return value.upper() if isinstance(value, str) else value
 
     @property
+    def link_base_url(self) -> str:
+        """Where links in mail point: PUBLIC_BASE_URL, or where this process serves when it
+        is unset (development; production refuses to start without it)."""
+        if "public_base_url" in self.model_fields_set:
+            return self.public_base_url.rstrip("/")
+        host = "127.0.0.1" if self.host in {"0.0.0.0", "::", ""} else self.host  # noqa: S104
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}"
+
+    @property
     def trusted_proxy_list(self) -> list[str]:
         return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 

@@ -39,7 +39,7 @@ class PasswordResetFlows(AuthBase):
         now = self.clock()
         raw = tokens.new_opaque_token()
         ttl = self.settings.auth.password_reset_ttl_seconds
-        base = self.settings.app.public_base_url.rstrip("/")
+        base = self.settings.app.link_base_url
         link = f"{base}/reset?{urlencode({'token': raw})}"
         async with tx.transactional(self.session):
             # The mail first: when the account's hourly mail cap drops it, the link the owner

@@ -34,7 +34,7 @@ class VerificationFlows(AuthBase):
         now = self.clock()
         raw = tokens.new_opaque_token()
         ttl = self.settings.auth.email_verification_ttl_seconds
-        base = self.settings.app.public_base_url.rstrip("/")
+        base = self.settings.app.link_base_url
         link = f"{base}/verify?{urlencode({'token': raw})}"
         # The mail first: when the account's hourly mail cap drops it, the link the owner
         # already holds must stay valid, so nothing else changes.

@@ -45,7 +45,7 @@ def _key(settings: Settings) -> bytes:
 def secure_cookie(settings: Settings) -> bool:
     """Secure (HTTPS only) wherever the service is reached over HTTPS, and in production."""
     app = settings.app
-    return app.environment == "production" or app.public_base_url.lower().startswith("https://")
+    return app.environment == "production" or app.link_base_url.lower().startswith("https://")
 
 
 def issue(settings: Settings, *, email: str, now: datetime) -> DeviceCookie:
