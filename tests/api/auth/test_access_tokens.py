@@ -118,7 +118,7 @@ async def test_token_of_a_deactivated_user_stops_working_at_once(auth_app: AuthA
     from sqlalchemy import text
 
     _, pair = await _signed_in(auth_app)
-    async with auth_app.app.state.sessionmaker() as s:
+    async with auth_app.app.state.infra.sessionmaker() as s:
         await s.execute(text("UPDATE user_account SET is_active = false"))
         await s.commit()
     status, body, _ = await _me(auth_app, pair["access_token"])
