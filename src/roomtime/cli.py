@@ -98,13 +98,13 @@ async def _account_exists(settings: Settings, email: str) -> bool:
 async def _create_admin(
     settings: Settings, email: str, password: str | None, *, promote: bool
 ) -> str:
-    from roomtime.domains.auth.service import ensure_admin
+    from roomtime.domains.auth.service import EnsureAdminDeps, ensure_admin
 
     engine = create_engine(settings)
     try:
         async with create_sessionmaker(engine)() as session:
             _, outcome = await ensure_admin(
-                session, email=email, password=password, now=utcnow(), promote=promote
+                EnsureAdminDeps(session, utcnow), email=email, password=password, promote=promote
             )
     finally:
         await engine.dispose()

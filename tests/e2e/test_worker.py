@@ -14,7 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from roomtime.core.clock import utcnow
-from roomtime.domains.auth.service import AuthService
+from roomtime.domains.auth.service import ForgotDeps, forgot
 from roomtime.domains.bookings.factory import build_booking_service
 from roomtime.domains.bookings.schemas import HoldRequest
 from roomtime.domains.jobs.context import job_context
@@ -187,8 +187,8 @@ async def _every_kind_of_message(ctx: dict[str, Any], settings: Settings) -> dic
         await service.cancel(admin, ids["theirs"], "Maintenance")
         span = {"starts_at": base, "ends_at": base + timedelta(minutes=15)}
         ids["held"] = (await service.hold(user, HoldRequest(resource_id=quick.id, **span))).id
-        auth = AuthService(session, settings, utcnow, ctx["limiter"], ctx["notifier"])
-        await auth.forgot("guest@example.com", ip="127.0.0.1")
+        deps = ForgotDeps(session, settings, utcnow, ctx["limiter"], ctx["notifier"])
+        await forgot(deps, "guest@example.com", ip="127.0.0.1")
     return ids
 
 
