@@ -10,7 +10,7 @@ import jwt
 import pytest
 
 from roomtime.domains.auth import tokens
-from roomtime.domains.auth.service import jwt_config
+from roomtime.domains.auth.tokens import jwt_config
 from tests.api.auth.conftest import AuthApp
 
 pytestmark = pytest.mark.api
