@@ -12,7 +12,7 @@ import typer
 import uvicorn
 from pydantic import EmailStr
 
-from roomtime.core.clock import utcnow
+from roomtime.core.clock import Clock, utcnow
 from roomtime.core.db import create_engine, create_sessionmaker
 from roomtime.core.logging import configure_logging
 from roomtime.settings import Settings, get_settings
@@ -98,13 +98,13 @@ async def _account_exists(settings: Settings, email: str) -> bool:
 async def _create_admin(
     settings: Settings, email: str, password: str | None, *, promote: bool
 ) -> str:
-    from roomtime.domains.auth.service import ensure_admin
+    from roomtime.domains.auth.service import EnsureAdminDeps, ensure_admin
 
     engine = create_engine(settings)
     try:
         async with create_sessionmaker(engine)() as session:
             _, outcome = await ensure_admin(
-                session, email=email, password=password, now=utcnow(), promote=promote
+                EnsureAdminDeps(session, utcnow), email=email, password=password, promote=promote
             )
     finally:
         await engine.dispose()
@@ -211,11 +211,12 @@ def worker() -> None:
     job_worker.run(settings)
 
 
-async def _run_job(settings: Settings, name: str) -> dict[str, object]:
+async def _run_job(settings: Settings, name: str, clock: Clock = utcnow) -> dict[str, object]:
     from roomtime.domains.jobs.context import job_context
     from roomtime.domains.jobs.registry import run_job
 
-    async with job_context(settings, utcnow) as ctx:
+    # The worker's context, built the same way (open_infrastructure), for one run.
+    async with job_context(settings, clock) as ctx:
         return await run_job(name, ctx)
 
 

@@ -14,12 +14,9 @@ from roomtime.api.middleware import RequestContextMiddleware
 from roomtime.api.problems import install_problem_handlers
 from roomtime.api.router import api_router
 from roomtime.core.clock import Clock, utcnow
-from roomtime.core.db import create_engine, create_sessionmaker
 from roomtime.core.logging import configure_logging
-from roomtime.core.redis.client import create_redis
-from roomtime.core.redis.ratelimit import RateLimiter
 from roomtime.domains.files.router import UPLOAD_PATH
-from roomtime.domains.notifications.service import build_notifier
+from roomtime.infrastructure import open_infrastructure
 from roomtime.settings import Settings, get_settings
 
 DESCRIPTION = """
@@ -37,23 +34,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> Fa
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings)
-        redis = create_redis(settings)
-        app.state.engine = engine
-        app.state.sessionmaker = create_sessionmaker(engine)
-        app.state.redis = redis
-        app.state.rate_limiter = RateLimiter(
-            settings.redis.redis_url or "",
-            prefix=settings.redis.redis_key_prefix,
-            socket_timeout=settings.redis.redis_socket_timeout_seconds,
-        )
-        app.state.notifier = build_notifier(app.state.sessionmaker, settings, clock)
-        try:
+        async with open_infrastructure(settings, clock) as infra:
+            app.state.infra = infra
+            # Aliases the bookings domain's dependencies still read; new code takes InfraDep.
+            app.state.redis = infra.redis
+            app.state.notifier = infra.notifier
             yield
-        finally:
-            await app.state.notifier.drain()
-            await redis.aclose()
-            await engine.dispose()
 
     app = FastAPI(
         title="RoomTime",

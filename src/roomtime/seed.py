@@ -85,7 +85,10 @@ async def seed(session: AsyncSession, settings: Settings, clock: Clock) -> SeedR
         password = DEV_ADMIN_PASSWORD
     # Never promotes an account someone registered at this address first (that raises).
     admin, outcome = await auth_service.ensure_admin(
-        session, email=settings.auth.seed_admin_email, password=password, now=clock(), via="seed"
+        auth_service.EnsureAdminDeps(session, clock),
+        email=settings.auth.seed_admin_email,
+        password=password,
+        via="seed",
     )
     created = outcome is auth_service.AdminOutcome.CREATED
     made: list[str] = []

@@ -25,8 +25,9 @@ from roomtime._embedded_bin import death_signal_preexec
 from roomtime.core import queue
 from roomtime.core.clock import Clock, utcnow
 from roomtime.core.cron import parse_schedule
-from roomtime.domains.jobs.context import close_context, open_context
+from roomtime.domains.jobs.context import bind_infrastructure
 from roomtime.domains.jobs.registry import JOBS, JobFunction, run_job
+from roomtime.infrastructure import open_infrastructure
 from roomtime.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -71,13 +72,17 @@ def create_worker(settings: Settings, clock: Clock = utcnow) -> Worker:
         raise RuntimeError("REDIS_URL is not set (roomtime dev starts an embedded one)")
     prefix = settings.redis.redis_key_prefix
     scheduled = cron_jobs(settings)
+    # arq opens and closes the context in two callbacks; the stack spans them.
+    resources = contextlib.AsyncExitStack()
 
     async def startup(ctx: dict[str, Any]) -> None:
-        await open_context(ctx, settings, clock)
+        bind_infrastructure(
+            ctx, await resources.enter_async_context(open_infrastructure(settings, clock))
+        )
         log.info("worker_started", pid=os.getpid(), jobs=[j.name for j in scheduled])
 
     async def shutdown(ctx: dict[str, Any]) -> None:
-        await close_context(ctx)
+        await resources.aclose()
         log.info("worker_stopped", pid=os.getpid())
 
     on_demand: Function = func(_run_named, name=f"{prefix}:run-job")

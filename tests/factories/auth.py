@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core.clock import utcnow
 from roomtime.domains.auth import tokens
-from roomtime.domains.auth.service import jwt_config
+from roomtime.domains.auth.tokens import jwt_config
 from roomtime.domains.users.models import User
 from roomtime.settings import Settings
 from tests.factories import rows

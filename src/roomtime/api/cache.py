@@ -1,23 +1,17 @@
-"""The cache dependency: one `RedisCache` per app (it remembers whether Redis is degraded)."""
+"""The cache dependency: the app's one `RedisCache` (it remembers whether Redis is degraded)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Response
 
-from roomtime.core.redis.cache import Cache, Cached, RedisCache
-from roomtime.core.redis.keys import Keys
+from roomtime.api.deps import InfraDep
+from roomtime.core.redis.cache import Cache, Cached
 
 
-def get_cache(request: Request) -> Cache:
-    state = request.app.state
-    cache = getattr(state, "cache", None)
-    # The Redis client is created by the lifespan: a restarted app gets a new one.
-    if not isinstance(cache, RedisCache) or cache.redis is not state.redis:
-        cache = RedisCache(state.redis, Keys(state.settings.redis.redis_key_prefix))
-        state.cache = cache
-    return cache
+def get_cache(infra: InfraDep) -> Cache:
+    return infra.cache
 
 
 CacheDep = Annotated[Cache, Depends(get_cache)]

@@ -9,24 +9,28 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core.clock import Clock
-from roomtime.core.redis.client import Redis
 from roomtime.core.redis.ratelimit import RateLimiter
+from roomtime.infrastructure import Infrastructure
 from roomtime.settings import Settings
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+def get_infra(request: Request) -> Infrastructure:
+    """The app's Infrastructure, opened by the lifespan (see main.create_app)."""
+    return request.app.state.infra
+
+
+InfraDep = Annotated[Infrastructure, Depends(get_infra)]
+
+
+async def get_session(infra: InfraDep) -> AsyncIterator[AsyncSession]:
     # Only yields and closes: commits happen inside services, before the response is sent,
     # so a failed commit is reported to the client.
-    async with request.app.state.sessionmaker() as session:
+    async with infra.sessionmaker() as session:
         yield session
 
 
 def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
-
-
-def get_redis(request: Request) -> Redis:
-    return request.app.state.redis
 
 
 def get_clock(request: Request) -> Clock:
@@ -35,12 +39,11 @@ def get_clock(request: Request) -> Clock:
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-RedisDep = Annotated[Redis, Depends(get_redis)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
-def get_rate_limiter(request: Request) -> RateLimiter:
-    return request.app.state.rate_limiter
+def get_rate_limiter(infra: InfraDep) -> RateLimiter:
+    return infra.limiter
 
 
 def client_ip(request: Request) -> str:

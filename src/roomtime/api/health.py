@@ -12,10 +12,11 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from roomtime.api.deps import ClientIpDep
+from roomtime.api.deps import ClientIpDep, InfraDep
 from roomtime.api.problems import problem_response, problem_responses
 from roomtime.core.errors import ForbiddenError, NotFoundError
 from roomtime.core.redis.client import ping
+from roomtime.infrastructure import Infrastructure
 
 log = structlog.get_logger(__name__)
 router = APIRouter(tags=["operations"])
@@ -28,10 +29,10 @@ class HealthRead(BaseModel):
     checks: dict[str, str]
 
 
-async def _database_ok(request: Request) -> bool:
+async def _database_ok(infra: Infrastructure) -> bool:
     try:
         async with asyncio.timeout(_CHECK_TIMEOUT_SECONDS):
-            async with request.app.state.engine.connect() as conn:
+            async with infra.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
     except (SQLAlchemyError, OSError, TimeoutError) as exc:
         log.warning("readiness_database_down", error=type(exc).__name__)
@@ -39,10 +40,10 @@ async def _database_ok(request: Request) -> bool:
     return True
 
 
-async def _redis_ok(request: Request) -> bool:
+async def _redis_ok(infra: Infrastructure) -> bool:
     try:
         async with asyncio.timeout(_CHECK_TIMEOUT_SECONDS):
-            return await ping(request.app.state.redis)
+            return await ping(infra.redis)
     except TimeoutError:
         return False
 
@@ -58,8 +59,8 @@ async def live() -> HealthRead:
     summary="Readiness: PostgreSQL and Redis answer",
     responses=problem_responses(503),
 )
-async def ready(request: Request) -> HealthRead | JSONResponse:
-    db_ok, redis_ok = await asyncio.gather(_database_ok(request), _redis_ok(request))
+async def ready(request: Request, infra: InfraDep) -> HealthRead | JSONResponse:
+    db_ok, redis_ok = await asyncio.gather(_database_ok(infra), _redis_ok(infra))
     checks = {"database": "ok" if db_ok else "down", "redis": "ok" if redis_ok else "down"}
     down = [name for name, state in checks.items() if state == "down"]
     if down:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
 
 from sqlalchemy import DateTime, MetaData, func
@@ -65,11 +64,3 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # expire_on_commit=False: services return ORM rows that routers serialise after commit.
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-
-
-async def session_scope(
-    factory: async_sessionmaker[AsyncSession],
-) -> AsyncIterator[AsyncSession]:
-    """Yield a session and close it; commits belong to services (see core.tx)."""
-    async with factory() as session:
-        yield session

@@ -87,9 +87,3 @@ class BusyError(DomainError):
     code = "busy"
     title = "Resource busy, retry shortly"
     kind = "busy"
-
-
-class UnavailableError(DomainError):
-    code = "service_unavailable"
-    title = "Service unavailable"
-    kind = "unavailable"

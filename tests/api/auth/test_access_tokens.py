@@ -10,7 +10,7 @@ import jwt
 import pytest
 
 from roomtime.domains.auth import tokens
-from roomtime.domains.auth.service import jwt_config
+from roomtime.domains.auth.tokens import jwt_config
 from tests.api.auth.conftest import AuthApp
 
 pytestmark = pytest.mark.api
@@ -118,7 +118,7 @@ async def test_token_of_a_deactivated_user_stops_working_at_once(auth_app: AuthA
     from sqlalchemy import text
 
     _, pair = await _signed_in(auth_app)
-    async with auth_app.app.state.sessionmaker() as s:
+    async with auth_app.app.state.infra.sessionmaker() as s:
         await s.execute(text("UPDATE user_account SET is_active = false"))
         await s.commit()
     status, body, _ = await _me(auth_app, pair["access_token"])

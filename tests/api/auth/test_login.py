@@ -33,7 +33,7 @@ async def test_wrong_password_unknown_and_inactive_accounts_look_the_same(
     await auth_app.register("gone@example.com")
     from sqlalchemy import text
 
-    async with auth_app.app.state.sessionmaker() as s:
+    async with auth_app.app.state.infra.sessionmaker() as s:
         await s.execute(text("UPDATE user_account SET is_active = false WHERE email LIKE 'gone%'"))
         await s.commit()
     attempts = [

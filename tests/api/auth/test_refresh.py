@@ -149,7 +149,7 @@ async def test_an_access_token_is_not_a_refresh_token(auth_app: AuthApp) -> None
 async def test_deactivated_user_cannot_refresh(auth_app: AuthApp) -> None:
     await auth_app.register("ada@example.com")
     pair = await auth_app.login("ada@example.com")
-    async with auth_app.app.state.sessionmaker() as s:
+    async with auth_app.app.state.infra.sessionmaker() as s:
         await s.execute(text("UPDATE user_account SET is_active = false"))
         await s.commit()
     status, body = await _refresh(auth_app, pair["refresh_token"])

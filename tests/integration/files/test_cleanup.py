@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core.clock import FrozenClock
-from roomtime.core.db import create_sessionmaker
 from roomtime.core.storage import LocalStorage
 from roomtime.domains.files import service, tasks
 from roomtime.domains.files.models import FileUpload
+from roomtime.domains.jobs.context import job_context
 from roomtime.settings import FileSettings, Settings
 from tests.factories import rows
 
@@ -133,18 +133,15 @@ async def test_symlinks_and_an_empty_or_missing_root_are_left_alone(
 
 
 async def test_the_job_entry_point_reads_its_context(
-    session: AsyncSession, engine: AsyncEngine, settings: Settings, tmp_path: Path
+    session: AsyncSession, settings: Settings, tmp_path: Path
 ) -> None:
     root = tmp_path / "uploads"
     keys = await _scenario(session, root)
     job_settings = settings.model_copy(
         update={"files": FileSettings(upload_dir=root, upload_grace_seconds=3600)}
     )
-    ctx = {
-        "settings": job_settings,
-        "sessionmaker": create_sessionmaker(engine),
-        "clock": FrozenClock(NOW),
-    }
-    result = await tasks.cleanup_uploads_job(ctx)
+    # The context the worker and `roomtime job run` build.
+    async with job_context(job_settings, FrozenClock(NOW)) as ctx:
+        result = await tasks.cleanup_uploads_job(ctx)
     assert result["orphan_rows_removed"] == 2 and result["orphan_files_removed"] == 2
     assert keys["old_orphan"] in result["removed"]

@@ -1,4 +1,4 @@
-"""The Redis connection pool. Created in the lifespan, closed on shutdown."""
+"""The Redis connection pool, created and closed by `roomtime.infrastructure`."""
 
 from __future__ import annotations
 

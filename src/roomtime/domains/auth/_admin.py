@@ -9,11 +9,13 @@ is the right one, and it signs out every session the account had.
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core import tx
+from roomtime.core.clock import Clock
 from roomtime.domains.audit import service as audit
 from roomtime.domains.auth._sessions import revoke_user_sessions
 from roomtime.domains.auth.errors import ExistingAccountError
@@ -29,12 +31,17 @@ class AdminOutcome(enum.StrEnum):
     ALREADY_ADMIN = "already an admin"
 
 
+@dataclass(frozen=True, slots=True)
+class EnsureAdminDeps:
+    session: AsyncSession
+    clock: Clock
+
+
 async def ensure_admin(
-    session: AsyncSession,
+    deps: EnsureAdminDeps,
     *,
     email: str,
     password: str | None,
-    now: datetime,
     promote: bool = False,
     via: str = "cli",
 ) -> tuple[User, AdminOutcome]:
@@ -43,6 +50,7 @@ async def ensure_admin(
     An existing non-admin account without `promote` raises ExistingAccountError and nothing
     changes. The password is used only to create an account, never to change one.
     """
+    session, now = deps.session, deps.clock()
     async with tx.transactional(session):
         user = await users_service.find_by_email(session, email)
         if user is None:

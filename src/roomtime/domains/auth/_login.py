@@ -15,19 +15,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core import tx
+from roomtime.core.clock import Clock
+from roomtime.core.redis.ratelimit import RateLimiter
 from roomtime.domains.auth import constants, devices
-from roomtime.domains.auth._base import AuthBase
+from roomtime.domains.auth._limits import limit_client
 from roomtime.domains.auth._sessions import issue_pair
 from roomtime.domains.auth.errors import InvalidCredentialsError, TooManyAttemptsError
 from roomtime.domains.auth.passwords import check_password
 from roomtime.domains.auth.schemas import TokenPair
 from roomtime.domains.users import service as users_service
+from roomtime.settings import Settings
 
 log = structlog.get_logger(__name__)
 
 _SLOW_DOWN = "Too many login attempts"
+
+
+@dataclass(frozen=True, slots=True)
+class LoginDeps:
+    session: AsyncSession
+    settings: Settings
+    clock: Clock
+    limiter: RateLimiter
 
 
 @dataclass(frozen=True)
@@ -36,71 +48,73 @@ class LoginResult:
     device: devices.DeviceCookie  # a fresh device cookie for the client
 
 
-class LoginFlows(AuthBase):
-    """The login half of AuthService (see service.py)."""
-
-    async def login(
-        self,
-        email: str,
-        password: str,
-        *,
-        ip: str,
-        user_agent: str | None,
-        device_cookie: str | None = None,
-    ) -> LoginResult:
-        email = users_service.normalise_email(email)
-        device = devices.device_of(self.settings, device_cookie, email=email, now=self.clock())
-        # Limits come first: a throttled guess never reaches the (expensive) password hash.
-        await self._enforce_login_limits(email, ip, device)
-        user = await users_service.find_by_email(self.session, email)
-        checked_hash = user.password_hash if user else None
-        # End the read before hashing, so the connection goes back to the pool instead of
-        # idling in a transaction; the row stays usable (no expiry on commit).
-        await self.session.commit()
-        ok = await check_password(password, checked_hash, concurrency=self.hash_concurrency)
-        if user is None or not ok or not user.is_active:
-            await self._count_failure(email, device)
-            log.info("login_failed", reason="credentials", known=user is not None, ip=ip)
+async def login(
+    deps: LoginDeps,
+    email: str,
+    password: str,
+    *,
+    ip: str,
+    user_agent: str | None,
+    device_cookie: str | None = None,
+) -> LoginResult:
+    email = users_service.normalise_email(email)
+    device = devices.device_of(deps.settings, device_cookie, email=email, now=deps.clock())
+    # Limits come first: a throttled guess never reaches the (expensive) password hash.
+    await _enforce_login_limits(deps, email, ip, device)
+    user = await users_service.find_by_email(deps.session, email)
+    checked_hash = user.password_hash if user else None
+    # End the read before hashing, so the connection goes back to the pool instead of
+    # idling in a transaction; the row stays usable (no expiry on commit).
+    await deps.session.commit()
+    ok = await check_password(
+        password, checked_hash, concurrency=deps.settings.auth.password_hash_concurrency
+    )
+    if user is None or not ok or not user.is_active:
+        await _count_failure(deps.limiter, email, device)
+        log.info("login_failed", reason="credentials", known=user is not None, ip=ip)
+        raise InvalidCredentialsError("Invalid email or password")
+    now = deps.clock()
+    async with tx.transactional(deps.session):
+        # Under the account lock, so a reset or deactivation committed since the check
+        # wins: the old password or a closed account issues no session.
+        current = await users_service.lock_user(deps.session, user.id)
+        if current is None or not current.is_active or current.password_hash != checked_hash:
             raise InvalidCredentialsError("Invalid email or password")
-        now = self.clock()
-        async with tx.transactional(self.session):
-            # Under the account lock, so a reset or deactivation committed since the check
-            # wins: the old password or a closed account issues no session.
-            current = await users_service.lock_user(self.session, user.id)
-            if current is None or not current.is_active or current.password_hash != checked_hash:
-                raise InvalidCredentialsError("Invalid email or password")
-            pair = await issue_pair(
-                self.session, self.settings, current, now=now, ip=ip, user_agent=user_agent
-            )
-        log.info("login_succeeded", user_id=user.id, ip=ip, known_device=device is not None)
-        return LoginResult(pair, devices.issue(self.settings, email=email, now=now))
+        pair = await issue_pair(
+            deps.session, deps.settings, current, now=now, ip=ip, user_agent=user_agent
+        )
+    log.info("login_succeeded", user_id=user.id, ip=ip, known_device=device is not None)
+    return LoginResult(pair, devices.issue(deps.settings, email=email, now=now))
 
-    async def _enforce_login_limits(self, email: str, ip: str, device: str | None) -> None:
-        auth = self.settings.auth
-        await self.limit_client(auth.login_ip_rate_limit, "login-ip", ip, message=_SLOW_DOWN)
-        await self.limit_client(constants.LOGIN_LIMIT, "login", ip, email, message=_SLOW_DOWN)
-        if device is not None:
-            await self._refuse_locked_device(device, ip)
-        elif await self.limiter.exhausted(constants.ACCOUNT_FAILURE_BUDGET, "account", email):
-            # Slowed per client network, not per account: the attacker cannot spend the
-            # owner's attempts.
-            await self.limit_client(
-                constants.ACCOUNT_SLOWED_LIMIT, "slowed", ip, email, message=_SLOW_DOWN
-            )
 
-    async def _refuse_locked_device(self, device: str, ip: str) -> None:
-        locked = await self.limiter.check(constants.DEVICE_FAILURE_BUDGET, "device", device)
-        if not locked.allowed:
-            log.warning("login_device_locked_out", ip=ip)
-            raise TooManyAttemptsError(
-                "Too many failed logins from this device; retry later",
-                retry_after=locked.retry_after,
-            )
+async def _enforce_login_limits(deps: LoginDeps, email: str, ip: str, device: str | None) -> None:
+    auth, limiter = deps.settings.auth, deps.limiter
+    await limit_client(limiter, auth.login_ip_rate_limit, "login-ip", ip, message=_SLOW_DOWN)
+    await limit_client(limiter, constants.LOGIN_LIMIT, "login", ip, email, message=_SLOW_DOWN)
+    if device is not None:
+        await _refuse_locked_device(limiter, device, ip)
+    elif await limiter.exhausted(constants.ACCOUNT_FAILURE_BUDGET, "account", email):
+        # Slowed per client network, not per account: the attacker cannot spend the
+        # owner's attempts.
+        await limit_client(
+            limiter, constants.ACCOUNT_SLOWED_LIMIT, "slowed", ip, email, message=_SLOW_DOWN
+        )
 
-    async def _count_failure(self, email: str, device: str | None) -> None:
-        # A known device's failures count against that device only (OWASP: lock out the
-        # device, not the account); anyone else's against the account's budget.
-        if device is not None:
-            await self.limiter.hit(constants.DEVICE_FAILURE_BUDGET, "device", device)
-        else:
-            await self.limiter.hit(constants.ACCOUNT_FAILURE_BUDGET, "account", email)
+
+async def _refuse_locked_device(limiter: RateLimiter, device: str, ip: str) -> None:
+    locked = await limiter.check(constants.DEVICE_FAILURE_BUDGET, "device", device)
+    if not locked.allowed:
+        log.warning("login_device_locked_out", ip=ip)
+        raise TooManyAttemptsError(
+            "Too many failed logins from this device; retry later",
+            retry_after=locked.retry_after,
+        )
+
+
+async def _count_failure(limiter: RateLimiter, email: str, device: str | None) -> None:
+    # A known device's failures count against that device only (OWASP: lock out the
+    # device, not the account); anyone else's against the account's budget.
+    if device is not None:
+        await limiter.hit(constants.DEVICE_FAILURE_BUDGET, "device", device)
+    else:
+        await limiter.hit(constants.ACCOUNT_FAILURE_BUDGET, "account", email)

@@ -38,8 +38,6 @@ async def issue_pair(
 ) -> TokenPair:
     """A new access token and refresh token. Rotation keeps the family and its absolute
     expiry; each token also expires after REFRESH_IDLE_TTL_SECONDS unused."""
-    from roomtime.domains.auth.service import jwt_config
-
     auth = settings.auth
     family_expires_at = family_expires_at or now + timedelta(seconds=auth.refresh_token_ttl_seconds)
     raw = tokens.new_opaque_token()
@@ -61,7 +59,7 @@ async def issue_pair(
     if parent is not None:
         parent.replaced_by_id = row.id
     access = tokens.issue_access_token(
-        jwt_config(settings), user_id=user.id, role=user.role, now=now
+        tokens.jwt_config(settings), user_id=user.id, role=user.role, now=now
     )
     return TokenPair(
         access_token=access, refresh_token=raw, expires_in=auth.access_token_ttl_seconds

@@ -1,4 +1,5 @@
-"""FastAPI dependencies: the authenticated user and the role checks (R-29).
+"""FastAPI dependencies: the authenticated user, the role checks (R-29) and the
+dependencies object of each auth use case, built from the app's Infrastructure.
 
 The user row is loaded on every request, so a deactivated account or a demoted admin loses
 access at once, not when the access token expires.
@@ -12,7 +13,7 @@ import structlog
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from roomtime.api.deps import ClockDep, RateLimiterDep, SessionDep, SettingsDep
+from roomtime.api.deps import ClockDep, InfraDep, SessionDep, SettingsDep
 from roomtime.domains.auth import tokens
 from roomtime.domains.auth.errors import (
     AdminRequiredError,
@@ -20,7 +21,17 @@ from roomtime.domains.auth.errors import (
     InvalidTokenError,
     NotAuthenticatedError,
 )
-from roomtime.domains.auth.service import AuthService, jwt_config
+from roomtime.domains.auth.service import (
+    AccountUpdateDeps,
+    ForgotDeps,
+    LoginDeps,
+    LogoutDeps,
+    RefreshDeps,
+    RegisterDeps,
+    ResendDeps,
+    ResetDeps,
+    VerifyDeps,
+)
 from roomtime.domains.users import service as users_service
 from roomtime.domains.users.constants import ROLE_ADMIN
 from roomtime.domains.users.models import User
@@ -42,7 +53,7 @@ async def optional_user(
         return None
     try:
         claims = tokens.decode_access_token(
-            jwt_config(settings), credentials.credentials, now=clock()
+            tokens.jwt_config(settings), credentials.credentials, now=clock()
         )
     except tokens.TokenRejectedError as exc:
         log.info("access_token_rejected", reason=str(exc))
@@ -86,14 +97,48 @@ AdminUser = Annotated[User, Depends(admin_user)]
 VerifiedUser = Annotated[User, Depends(verified_user)]
 
 
-def auth_service(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    clock: ClockDep,
-    limiter: RateLimiterDep,
-) -> AuthService:
-    return AuthService(session, settings, clock, limiter, request.app.state.notifier)
+def _register_deps(session: SessionDep, infra: InfraDep) -> RegisterDeps:
+    return RegisterDeps(session, infra.settings, infra.clock, infra.limiter, infra.notifier)
 
 
-AuthServiceDep = Annotated[AuthService, Depends(auth_service)]
+def _login_deps(session: SessionDep, infra: InfraDep) -> LoginDeps:
+    return LoginDeps(session, infra.settings, infra.clock, infra.limiter)
+
+
+def _refresh_deps(session: SessionDep, infra: InfraDep) -> RefreshDeps:
+    return RefreshDeps(session, infra.settings, infra.clock)
+
+
+def _logout_deps(session: SessionDep, infra: InfraDep) -> LogoutDeps:
+    return LogoutDeps(session, infra.clock)
+
+
+def _forgot_deps(session: SessionDep, infra: InfraDep) -> ForgotDeps:
+    return ForgotDeps(session, infra.settings, infra.clock, infra.limiter, infra.notifier)
+
+
+def _reset_deps(session: SessionDep, infra: InfraDep) -> ResetDeps:
+    return ResetDeps(session, infra.settings, infra.clock, infra.limiter, infra.notifier)
+
+
+def _verify_deps(session: SessionDep, infra: InfraDep) -> VerifyDeps:
+    return VerifyDeps(session, infra.settings, infra.clock)
+
+
+def _resend_deps(session: SessionDep, infra: InfraDep) -> ResendDeps:
+    return ResendDeps(session, infra.settings, infra.clock, infra.limiter, infra.notifier)
+
+
+def _account_update_deps(session: SessionDep, infra: InfraDep) -> AccountUpdateDeps:
+    return AccountUpdateDeps(session, infra.clock)
+
+
+RegisterDepsDep = Annotated[RegisterDeps, Depends(_register_deps)]
+LoginDepsDep = Annotated[LoginDeps, Depends(_login_deps)]
+RefreshDepsDep = Annotated[RefreshDeps, Depends(_refresh_deps)]
+LogoutDepsDep = Annotated[LogoutDeps, Depends(_logout_deps)]
+ForgotDepsDep = Annotated[ForgotDeps, Depends(_forgot_deps)]
+ResetDepsDep = Annotated[ResetDeps, Depends(_reset_deps)]
+VerifyDepsDep = Annotated[VerifyDeps, Depends(_verify_deps)]
+ResendDepsDep = Annotated[ResendDeps, Depends(_resend_deps)]
+AccountUpdateDepsDep = Annotated[AccountUpdateDeps, Depends(_account_update_deps)]

@@ -9,7 +9,18 @@ from fastapi import APIRouter, Cookie, Request, Response, status
 from roomtime.api.deps import ClientIpDep
 from roomtime.api.problems import problem_responses
 from roomtime.domains.auth import devices
-from roomtime.domains.auth.dependencies import AuthServiceDep, CurrentUser
+from roomtime.domains.auth import service as auth
+from roomtime.domains.auth.dependencies import (
+    CurrentUser,
+    ForgotDepsDep,
+    LoginDepsDep,
+    LogoutDepsDep,
+    RefreshDepsDep,
+    RegisterDepsDep,
+    ResendDepsDep,
+    ResetDepsDep,
+    VerifyDepsDep,
+)
 from roomtime.domains.auth.schemas import (
     Accepted,
     ForgotRequest,
@@ -66,8 +77,8 @@ def _set_device_cookie(response: Response, cookie: devices.DeviceCookie) -> None
     "REGISTER_RATE_LIMIT (10 an hour) per client IP (IPv6: per /64); 429 carries Retry-After.",
     responses=problem_responses(409, 422, 429),
 )
-async def register(body: RegisterRequest, service: AuthServiceDep, ip: ClientIpDep) -> UserRead:
-    return UserRead.model_validate(await service.register(body, ip=ip))
+async def register(body: RegisterRequest, deps: RegisterDepsDep, ip: ClientIpDep) -> UserRead:
+    return UserRead.model_validate(await auth.register(deps, body, ip=ip))
 
 
 @router.post(
@@ -87,13 +98,14 @@ async def register(body: RegisterRequest, service: AuthServiceDep, ip: ClientIpD
 )
 async def login(
     body: LoginRequest,
-    service: AuthServiceDep,
+    deps: LoginDepsDep,
     ip: ClientIpDep,
     request: Request,
     response: Response,
     device: DeviceCookieDep = None,
 ) -> TokenPair:
-    result = await service.login(
+    result = await auth.login(
+        deps,
         body.email,
         body.password,
         ip=ip,
@@ -113,10 +125,10 @@ async def login(
     responses=problem_responses(401, 422),
 )
 async def refresh(
-    body: RefreshRequest, service: AuthServiceDep, ip: ClientIpDep, request: Request
+    body: RefreshRequest, deps: RefreshDepsDep, ip: ClientIpDep, request: Request
 ) -> TokenPair:
     user_agent = request.headers.get("user-agent")
-    return await service.refresh(body.refresh_token, ip=ip, user_agent=user_agent)
+    return await auth.refresh(deps, body.refresh_token, ip=ip, user_agent=user_agent)
 
 
 @router.post(
@@ -125,8 +137,8 @@ async def refresh(
     summary="Revoke the session (refresh-token family) of a refresh token",
     responses=problem_responses(422),
 )
-async def logout(body: RefreshRequest, service: AuthServiceDep) -> Response:
-    await service.logout(body.refresh_token)
+async def logout(body: RefreshRequest, deps: LogoutDepsDep) -> Response:
+    await auth.logout(deps, body.refresh_token)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -140,8 +152,8 @@ async def logout(body: RefreshRequest, service: AuthServiceDep) -> Response:
     "30 minutes.",
     responses=problem_responses(422, 429),
 )
-async def forgot(body: ForgotRequest, service: AuthServiceDep, ip: ClientIpDep) -> Accepted:
-    await service.forgot(body.email, ip=ip)
+async def forgot(body: ForgotRequest, deps: ForgotDepsDep, ip: ClientIpDep) -> Accepted:
+    await auth.forgot(deps, body.email, ip=ip)
     return Accepted()
 
 
@@ -154,8 +166,8 @@ async def forgot(body: ForgotRequest, service: AuthServiceDep, ip: ClientIpDep) 
     "client IP (IPv6: per /64); 429 carries Retry-After.",
     responses=problem_responses(400, 422, 429),
 )
-async def reset(body: ResetRequest, service: AuthServiceDep, ip: ClientIpDep) -> Response:
-    await service.reset_password(body.token, body.new_password, ip=ip)
+async def reset(body: ResetRequest, deps: ResetDepsDep, ip: ClientIpDep) -> Response:
+    await auth.reset_password(deps, body.token, body.new_password, ip=ip)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -168,8 +180,8 @@ async def reset(body: ResetRequest, service: AuthServiceDep, ip: ClientIpDep) ->
     "expired token is 400 `invalid_verification_token`.",
     responses=problem_responses(400, 422),
 )
-async def verify(body: VerifyRequest, service: AuthServiceDep, ip: ClientIpDep) -> Response:
-    await service.verify_email(body.token, ip=ip)
+async def verify(body: VerifyRequest, deps: VerifyDepsDep, ip: ClientIpDep) -> Response:
+    await auth.verify_email(deps, body.token, ip=ip)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -184,7 +196,7 @@ async def verify(body: VerifyRequest, service: AuthServiceDep, ip: ClientIpDep) 
     responses=problem_responses(401, 429),
 )
 async def resend_verification(
-    user: CurrentUser, service: AuthServiceDep, ip: ClientIpDep
+    user: CurrentUser, deps: ResendDepsDep, ip: ClientIpDep
 ) -> VerificationAccepted:
-    await service.resend_verification(user, ip=ip)
+    await auth.resend_verification(deps, user, ip=ip)
     return VerificationAccepted()

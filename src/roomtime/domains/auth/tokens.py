@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 
 import jwt
 
+from roomtime.settings import Settings
+
 ALGORITHM = "HS256"
 ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105 (a media type, not a secret)
 _FORBIDDEN_HEADERS = ("jku", "jwk", "x5u", "x5c", "kid")
@@ -36,6 +38,15 @@ class JwtConfig:
     issuer: str
     audience: str
     ttl_seconds: int
+
+
+def jwt_config(settings: Settings) -> JwtConfig:
+    return JwtConfig(
+        secret=settings.resolved_jwt_secret(),
+        issuer=settings.auth.jwt_issuer,
+        audience=settings.auth.jwt_audience,
+        ttl_seconds=settings.auth.access_token_ttl_seconds,
+    )
 
 
 class TokenRejectedError(Exception):

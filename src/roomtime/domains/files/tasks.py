@@ -5,22 +5,20 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from roomtime.core.clock import utcnow
 from roomtime.core.storage import LocalStorage
 from roomtime.domains.files import service
-from roomtime.settings import Settings
+from roomtime.infrastructure import infra_of
 
 
 async def cleanup_uploads_job(ctx: dict[str, Any]) -> dict[str, Any]:
     """`cleanup-uploads` (daily, and `roomtime job run cleanup-uploads`): what it removed."""
-    settings: Settings = ctx["settings"]
-    clock = ctx.get("clock", utcnow)
-    storage = LocalStorage(settings.upload_dir)
-    async with ctx["sessionmaker"]() as session:
+    infra = infra_of(ctx)
+    settings = infra.settings
+    async with infra.sessionmaker() as session:
         report = await service.cleanup_uploads(
             session,
-            storage,
-            now=clock(),
+            LocalStorage(settings.upload_dir),
+            now=infra.clock(),
             grace=timedelta(seconds=settings.files.upload_grace_seconds),
         )
     return report.as_dict()

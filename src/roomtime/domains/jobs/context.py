@@ -1,9 +1,8 @@
-"""What every job gets: the context a worker builds once at startup (and `roomtime job run`
-builds for one run). A plain dict, because that is what arq hands to each job.
+"""What every job gets: the dict arq hands to each job, carrying the process's
+`Infrastructure` under "infra" (read it with `roomtime.infrastructure.infra_of(ctx)`).
 
-Keys: `settings`, `clock`, `engine`, `sessionmaker`, `app_redis` (our Redis client; arq
-puts its own pool under `redis`), `cache`, `limiter`, `notifier`. Jobs open their own
-sessions from `sessionmaker` and ask `clock` for the time, so tests can freeze it.
+The worker binds it once at startup, `roomtime job run` for its one run; both build it with
+`open_infrastructure`, like the API. arq adds its own keys (`redis`, its pool; `job_id`).
 """
 
 from __future__ import annotations
@@ -12,50 +11,32 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from roomtime.core.clock import Clock, utcnow
-from roomtime.core.db import create_engine, create_sessionmaker
-from roomtime.core.redis.cache import RedisCache
-from roomtime.core.redis.client import create_redis
-from roomtime.core.redis.keys import Keys
-from roomtime.core.redis.ratelimit import RateLimiter
-from roomtime.domains.notifications.service import build_notifier
+from roomtime.core.clock import Clock
+from roomtime.infrastructure import JOB_CONTEXT_KEY, Infrastructure, open_infrastructure
 from roomtime.settings import Settings
 
 JobContext = dict[str, Any]
 
 
-async def open_context(ctx: JobContext, settings: Settings, clock: Clock = utcnow) -> None:
-    engine = create_engine(settings)
-    sessionmaker = create_sessionmaker(engine)
-    redis = create_redis(settings)
+def bind_infrastructure(ctx: JobContext, infra: Infrastructure) -> None:
+    ctx[JOB_CONTEXT_KEY] = infra
+    # Aliases for the jobs that still read the collaborators by key (bookings, resources);
+    # remove them once those take infra_of(ctx).
     ctx.update(
-        settings=settings,
-        clock=clock,
-        engine=engine,
-        sessionmaker=sessionmaker,
-        app_redis=redis,
-        cache=RedisCache(redis, Keys(settings.redis.redis_key_prefix)),
-        limiter=RateLimiter(
-            settings.redis.redis_url or "",
-            prefix=settings.redis.redis_key_prefix,
-            socket_timeout=settings.redis.redis_socket_timeout_seconds,
-        ),
-        notifier=build_notifier(sessionmaker, settings, clock),
+        settings=infra.settings,
+        clock=infra.clock,
+        sessionmaker=infra.sessionmaker,
+        app_redis=infra.redis,  # arq's own pool is ctx["redis"]
+        cache=infra.cache,
+        limiter=infra.limiter,
+        notifier=infra.notifier,
     )
 
 
-async def close_context(ctx: JobContext) -> None:
-    # Deliveries started after a job's commit finish first; the outbox covers the rest.
-    await ctx["notifier"].drain()
-    await ctx["app_redis"].aclose()
-    await ctx["engine"].dispose()
-
-
 @asynccontextmanager
-async def job_context(settings: Settings, clock: Clock = utcnow) -> AsyncIterator[JobContext]:
-    ctx: JobContext = {}
-    await open_context(ctx, settings, clock)
-    try:
+async def job_context(settings: Settings, clock: Clock | None = None) -> AsyncIterator[JobContext]:
+    """A job context on a new Infrastructure, closed on exit (`job run` and tests)."""
+    async with open_infrastructure(settings, clock) as infra:
+        ctx: JobContext = {}
+        bind_infrastructure(ctx, infra)
         yield ctx
-    finally:
-        await close_context(ctx)

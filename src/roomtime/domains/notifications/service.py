@@ -42,11 +42,7 @@ def backoff(attempts: int, base: timedelta = DEFAULT_RETRY_BASE) -> timedelta:
 @dataclass(frozen=True, slots=True)
 class RelayReport:
     attempted: int
-    sent: int
-
-    def as_dict(self) -> dict[str, int]:
-        # "deferred": failed (retried later with backoff) or taken by another deliverer.
-        return {"due": self.attempted, "sent": self.sent, "deferred": self.attempted - self.sent}
+    sent: int  # the rest failed (retried later with backoff) or another deliverer took them
 
 
 class Notifier:
@@ -204,10 +200,6 @@ class Notifier:
             await self._telegram.send(message.recipient, f"{message.subject}\n\n{message.body}")
             return
         await self._sender.send(message.recipient, message.subject, message.body)
-
-    async def deliver_due(self, limit: int = 100) -> int:
-        """Deliver every message that is due; for the worker. Returns how many were sent."""
-        return (await self.relay(limit)).sent
 
     async def relay(self, limit: int = 100) -> RelayReport:
         """One attempt at each message due now (at most `limit`), oldest first."""

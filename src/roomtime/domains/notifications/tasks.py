@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from roomtime.domains.notifications.service import Notifier
+from roomtime.infrastructure import infra_of
 
 BATCH = 100
 MAX_BATCHES = 20
@@ -13,7 +13,7 @@ MAX_BATCHES = 20
 async def send_notifications_job(ctx: dict[str, Any]) -> dict[str, Any]:
     """`send-notifications`: the outbox relay. Every message that is due gets a delivery
     attempt; failures wait out their backoff and are picked up by a later run."""
-    notifier: Notifier = ctx["notifier"]
+    notifier = infra_of(ctx).notifier
     due = sent = 0
     for _ in range(MAX_BATCHES):
         report = await notifier.relay(BATCH)

@@ -11,7 +11,8 @@ from roomtime.api.deps import SessionDep
 from roomtime.api.problems import problem_responses
 from roomtime.core.ids import id_path
 from roomtime.core.pagination import Page, PageParamsDep
-from roomtime.domains.auth.dependencies import AdminUser, AuthServiceDep, CurrentUser
+from roomtime.domains.auth import service as auth_service
+from roomtime.domains.auth.dependencies import AccountUpdateDepsDep, AdminUser, CurrentUser
 from roomtime.domains.users import service
 from roomtime.domains.users.schemas import ProfileUpdate, UserAdminRead, UserRead
 
@@ -75,9 +76,9 @@ async def list_users(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def update_user(
-    user_id: UserId, body: AccountUpdate, admin: AdminUser, auth: AuthServiceDep
+    user_id: UserId, body: AccountUpdate, admin: AdminUser, deps: AccountUpdateDepsDep
 ) -> UserAdminRead:
-    user = await auth.update_account(
-        user_id, role=body.role, is_active=body.is_active, actor_user_id=admin.id
+    user = await auth_service.update_account(
+        deps, user_id, role=body.role, is_active=body.is_active, actor_user_id=admin.id
     )
     return UserAdminRead.model_validate(user)
