@@ -32,6 +32,7 @@ from tests.services import TEST_DB_NAME, ServiceUrls, fresh_database
 from tests.support.processes import free_port, stop, wait_for_http
 
 USERS = 50
+_names = itertools.count(1)
 # Tomorrow 10:00 UTC: always in the future, and the resource is open round the clock.
 SLOT = (datetime.now(UTC) + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
 
@@ -44,17 +45,25 @@ class Fleet:
     database_url: str
     resource_id: int
     tokens: list[str]
+    admin_token: str = ""
 
     def client_for(self, i: int) -> tuple[str, dict[str, str]]:
         return self.bases[i % len(self.bases)], {"Authorization": f"Bearer {self.tokens[i]}"}
 
-    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        dsn = (
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.admin_token}"}
+
+    def dsn(self) -> str:
+        """The database URL in the form asyncpg takes."""
+        return (
             make_url(self.database_url)
             .set(drivername="postgresql")
             .render_as_string(hide_password=False)
         )
-        conn = await asyncpg.connect(dsn)
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(self.dsn())
         try:
             return await conn.fetch(sql, *args)
         finally:
@@ -69,7 +78,7 @@ class Fleet:
         await self.fetch("TRUNCATE idempotency_record, audit_log, notification_outbox")
 
 
-async def _prepare(url: str, secret_settings: Any) -> tuple[int, list[str]]:
+async def _prepare(url: str, secret_settings: Any) -> tuple[int, list[str], str]:
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     conn = await asyncpg.connect(dsn)
     try:
@@ -92,15 +101,22 @@ async def _prepare(url: str, secret_settings: Any) -> tuple[int, list[str]]:
             )
             for i in range(USERS)
         ]
+        admin_id = await conn.fetchval(
+            "INSERT INTO user_account (email, password_hash, role) "
+            "VALUES ('race-admin@example.com', 'x', 'admin') RETURNING id"
+        )
     finally:
         await conn.close()
     config = jwt_config(secret_settings)
     now = utcnow()
     # Tokens for the whole module: give them a long life so slow machines don't expire them.
     config = type(config)(config.secret, config.issuer, config.audience, 3600)
-    return resource_id, [
-        tokens.issue_access_token(config, user_id=i, role="user", now=now) for i in ids
-    ]
+    admin = tokens.issue_access_token(config, user_id=admin_id, role="admin", now=now)
+    return (
+        resource_id,
+        [tokens.issue_access_token(config, user_id=i, role="user", now=now) for i in ids],
+        admin,
+    )
 
 
 @contextlib.contextmanager
@@ -146,50 +162,112 @@ def fleet_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]
 async def build_fleet(
     services: ServiceUrls, tmp: Path, name: str, redis_url: str, **extra: str
 ) -> tuple[str, int, list[str], dict[str, str]]:
+    url, resource_id, toks, _, env = await build_fleet_with_admin(
+        services, tmp, name, redis_url, **extra
+    )
+    return url, resource_id, toks, env
+
+
+async def build_fleet_with_admin(
+    services: ServiceUrls, tmp: Path, name: str, redis_url: str, **extra: str
+) -> tuple[str, int, list[str], str, dict[str, str]]:
     url = await fresh_database(services, f"{TEST_DB_NAME}_{name}")
     await asyncio.to_thread(migrate.upgrade, url)
     settings = make_settings(services, tmp)
-    resource_id, toks = await _prepare(url, settings)
-    return url, resource_id, toks, fleet_env(url, redis_url, DATA_DIR=str(tmp), **extra)
+    resource_id, toks, admin = await _prepare(url, settings)
+    return url, resource_id, toks, admin, fleet_env(url, redis_url, DATA_DIR=str(tmp), **extra)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 async def fleet(
     services: ServiceUrls, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Fleet]:
     tmp = tmp_path_factory.mktemp("fleet")
-    url, resource_id, toks, env = await build_fleet(services, tmp, "race", services.redis_url)
+    url, resource_id, toks, admin, env = await build_fleet_with_admin(
+        services, tmp, "race", services.redis_url
+    )
     with api_processes(2, env, tmp) as bases:
-        yield Fleet(bases, url, resource_id, toks)
+        yield Fleet(bases, url, resource_id, toks, admin)
 
 
 async def hold(
-    client: httpx.AsyncClient, fleet: Fleet, i: int, start: datetime, hours: int = 1
+    client: httpx.AsyncClient,
+    fleet: Fleet,
+    i: int,
+    start: datetime,
+    hours: int = 1,
+    *,
+    resource_id: int | None = None,
+    party_size: int | None = None,
 ) -> httpx.Response:
+    """User `i` holds `hours` from `start`, on the fleet's race room unless told otherwise."""
     base, headers = fleet.client_for(i)
-    body = {
-        "resource_id": fleet.resource_id,
+    body: dict[str, Any] = {
+        "resource_id": resource_id or fleet.resource_id,
         "starts_at": start.isoformat(),
         "ends_at": (start + timedelta(hours=hours)).isoformat(),
     }
+    if party_size is not None:
+        body["party_size"] = party_size
     return await client.post(f"{base}/bookings/hold", json=body, headers=headers)
+
+
+async def confirm(client: httpx.AsyncClient, fleet: Fleet, i: int, hold_id: int) -> httpx.Response:
+    """User `i` confirms a hold, through the process the user did not hold through."""
+    _, headers = fleet.client_for(i)
+    base = fleet.bases[(i + 1) % len(fleet.bases)]
+    return await client.post(f"{base}/bookings/confirm", json={"hold_id": hold_id}, headers=headers)
+
+
+async def hold_then_confirm(
+    client: httpx.AsyncClient,
+    fleet: Fleet,
+    i: int,
+    start: datetime,
+    hours: int = 1,
+    **options: Any,
+) -> httpx.Response:
+    """The refusal of the hold, or the answer to confirming it (through the other process)."""
+    held = await hold(client, fleet, i, start, hours, **options)
+    if held.status_code != 201:
+        return held
+    return await confirm(client, fleet, i, held.json()["hold_id"])
 
 
 async def hold_and_confirm(
     client: httpx.AsyncClient, fleet: Fleet, i: int, start: datetime, hours: int = 1
 ) -> tuple[int, int | None]:
     """(final status, confirmed booking id)."""
-    held = await hold(client, fleet, i, start, hours)
-    if held.status_code != 201:
-        return held.status_code, None
-    _, headers = fleet.client_for(i)
-    base = fleet.bases[(i + 1) % len(fleet.bases)]  # confirm through the other process
-    confirmed = await client.post(
-        f"{base}/bookings/confirm", json={"hold_id": held.json()["hold_id"]}, headers=headers
+    answer = await hold_then_confirm(client, fleet, i, start, hours)
+    return answer.status_code, answer.json().get("id") if answer.status_code == 201 else None
+
+
+def assert_refused_for_the_slot(answer: httpx.Response) -> None:
+    """A loser of a race is told so: 409 `slots_unavailable`, or the documented 409 `busy`
+    with Retry-After when its lock wait passed the lock timeout (only a machine stalled for
+    seconds gets there: each transaction holds the contended rows for milliseconds)."""
+    assert answer.status_code == 409, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    code = answer.json()["code"]
+    assert code in {"slots_unavailable", "busy"}, answer.text
+    if code == "busy":
+        assert int(answer.headers["retry-after"]) >= 1
+
+
+async def create_resource(client: httpx.AsyncClient, fleet: Fleet, **fields: Any) -> dict[str, Any]:
+    """A resource created by the fleet's admin, open round the clock unless told otherwise."""
+    body = {
+        "name": f"Room {next(_names)}",
+        "location": "Lab",
+        "capacity": 1,
+        "opening_hours": [{"weekday": d, "opens": "00:00", "closes": "24:00"} for d in range(7)],
+        **fields,
+    }
+    created = await client.post(
+        f"{fleet.bases[0]}/resources", json=body, headers=fleet.admin_headers
     )
-    return confirmed.status_code, confirmed.json().get(
-        "id"
-    ) if confirmed.status_code == 201 else None
+    assert created.status_code == 201, created.text
+    return dict(created.json())
 
 
 def counter() -> Iterator[int]:
