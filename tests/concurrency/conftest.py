@@ -175,7 +175,11 @@ async def build_fleet_with_admin(
     await asyncio.to_thread(migrate.upgrade, url)
     settings = make_settings(services, tmp)
     resource_id, toks, admin = await _prepare(url, settings)
-    return url, resource_id, toks, admin, fleet_env(url, redis_url, DATA_DIR=str(tmp), **extra)
+    # Every fleet's database numbers its rows from 1, so each fleet gets its own Redis keys:
+    # a hold lock left by one fleet's race must not refuse the same range in the next one.
+    prefix = f"rt-race-{os.getpid()}-{name}"
+    env = fleet_env(url, redis_url, DATA_DIR=str(tmp), REDIS_KEY_PREFIX=prefix, **extra)
+    return url, resource_id, toks, admin, env
 
 
 @pytest.fixture(scope="session")
