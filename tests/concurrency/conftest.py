@@ -16,23 +16,21 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
 from roomtime import migrate
-from roomtime.core.clock import utcnow
-from roomtime.domains.auth import tokens
-from roomtime.domains.auth.service import jwt_config
+from roomtime.settings import AuthSettings, Settings
 from tests.conftest import TEST_JWT_SECRET, make_settings
+from tests.factories.auth import bearer
 from tests.services import TEST_DB_NAME, ServiceUrls, fresh_database
 from tests.support.processes import free_port, stop, wait_for_http
 
 USERS = 50
-_names = itertools.count(1)
 # Tomorrow 10:00 UTC: always in the future, and the resource is open round the clock.
 SLOT = (datetime.now(UTC) + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
 
@@ -78,7 +76,7 @@ class Fleet:
         await self.fetch("TRUNCATE idempotency_record, audit_log, notification_outbox")
 
 
-async def _prepare(url: str, secret_settings: Any) -> tuple[int, list[str], str]:
+async def _prepare(url: str, settings: Settings) -> tuple[int, list[str], str]:
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     conn = await asyncpg.connect(dsn)
     try:
@@ -107,16 +105,16 @@ async def _prepare(url: str, secret_settings: Any) -> tuple[int, list[str], str]
         )
     finally:
         await conn.close()
-    config = jwt_config(secret_settings)
-    now = utcnow()
-    # Tokens for the whole module: give them a long life so slow machines don't expire them.
-    config = type(config)(config.secret, config.issuer, config.audience, 3600)
-    admin = tokens.issue_access_token(config, user_id=admin_id, role="admin", now=now)
     return (
         resource_id,
-        [tokens.issue_access_token(config, user_id=i, role="user", now=now) for i in ids],
-        admin,
+        [_token(settings, i, "user") for i in ids],
+        _token(settings, admin_id, "admin"),
     )
+
+
+def _token(settings: Settings, user_id: int, role: str) -> str:
+    header = bearer(settings, SimpleNamespace(id=user_id, role=role))  # type: ignore[arg-type]
+    return header["Authorization"].removeprefix("Bearer ")
 
 
 @contextlib.contextmanager
@@ -173,8 +171,9 @@ async def build_fleet_with_admin(
 ) -> tuple[str, int, list[str], str, dict[str, str]]:
     url = await fresh_database(services, f"{TEST_DB_NAME}_{name}")
     await asyncio.to_thread(migrate.upgrade, url)
-    settings = make_settings(services, tmp)
-    resource_id, toks, admin = await _prepare(url, settings)
+    # The fleet serves a whole session: tokens get the longest life the settings allow.
+    auth = AuthSettings(jwt_secret=TEST_JWT_SECRET, access_token_ttl_seconds=3600)
+    resource_id, toks, admin = await _prepare(url, make_settings(services, tmp, auth=auth))
     # Every fleet's database numbers its rows from 1, so each fleet gets its own Redis keys:
     # a hold lock left by one fleet's race must not refuse the same range in the next one.
     prefix = f"rt-race-{os.getpid()}-{name}"
@@ -192,86 +191,6 @@ async def fleet(
     )
     with api_processes(2, env, tmp) as bases:
         yield Fleet(bases, url, resource_id, toks, admin)
-
-
-async def hold(
-    client: httpx.AsyncClient,
-    fleet: Fleet,
-    i: int,
-    start: datetime,
-    hours: int = 1,
-    *,
-    resource_id: int | None = None,
-    party_size: int | None = None,
-) -> httpx.Response:
-    """User `i` holds `hours` from `start`, on the fleet's race room unless told otherwise."""
-    base, headers = fleet.client_for(i)
-    body: dict[str, Any] = {
-        "resource_id": resource_id or fleet.resource_id,
-        "starts_at": start.isoformat(),
-        "ends_at": (start + timedelta(hours=hours)).isoformat(),
-    }
-    if party_size is not None:
-        body["party_size"] = party_size
-    return await client.post(f"{base}/bookings/hold", json=body, headers=headers)
-
-
-async def confirm(client: httpx.AsyncClient, fleet: Fleet, i: int, hold_id: int) -> httpx.Response:
-    """User `i` confirms a hold, through the process the user did not hold through."""
-    _, headers = fleet.client_for(i)
-    base = fleet.bases[(i + 1) % len(fleet.bases)]
-    return await client.post(f"{base}/bookings/confirm", json={"hold_id": hold_id}, headers=headers)
-
-
-async def hold_then_confirm(
-    client: httpx.AsyncClient,
-    fleet: Fleet,
-    i: int,
-    start: datetime,
-    hours: int = 1,
-    **options: Any,
-) -> httpx.Response:
-    """The refusal of the hold, or the answer to confirming it (through the other process)."""
-    held = await hold(client, fleet, i, start, hours, **options)
-    if held.status_code != 201:
-        return held
-    return await confirm(client, fleet, i, held.json()["hold_id"])
-
-
-async def hold_and_confirm(
-    client: httpx.AsyncClient, fleet: Fleet, i: int, start: datetime, hours: int = 1
-) -> tuple[int, int | None]:
-    """(final status, confirmed booking id)."""
-    answer = await hold_then_confirm(client, fleet, i, start, hours)
-    return answer.status_code, answer.json().get("id") if answer.status_code == 201 else None
-
-
-def assert_refused_for_the_slot(answer: httpx.Response) -> None:
-    """A loser of a race is told so: 409 `slots_unavailable`, or the documented 409 `busy`
-    with Retry-After when its lock wait passed the lock timeout (only a machine stalled for
-    seconds gets there: each transaction holds the contended rows for milliseconds)."""
-    assert answer.status_code == 409, answer.text
-    assert answer.headers["content-type"].startswith("application/problem+json")
-    code = answer.json()["code"]
-    assert code in {"slots_unavailable", "busy"}, answer.text
-    if code == "busy":
-        assert int(answer.headers["retry-after"]) >= 1
-
-
-async def create_resource(client: httpx.AsyncClient, fleet: Fleet, **fields: Any) -> dict[str, Any]:
-    """A resource created by the fleet's admin, open round the clock unless told otherwise."""
-    body = {
-        "name": f"Room {next(_names)}",
-        "location": "Lab",
-        "capacity": 1,
-        "opening_hours": [{"weekday": d, "opens": "00:00", "closes": "24:00"} for d in range(7)],
-        **fields,
-    }
-    created = await client.post(
-        f"{fleet.bases[0]}/resources", json=body, headers=fleet.admin_headers
-    )
-    assert created.status_code == 201, created.text
-    return dict(created.json())
 
 
 def counter() -> Iterator[int]:

@@ -15,12 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.concurrency.conftest import (
-    SLOT,
-    Fleet,
-    api_processes,
+from tests.concurrency.conftest import SLOT, Fleet, api_processes, build_fleet
+from tests.concurrency.racing import (
     assert_refused_for_the_slot,
-    build_fleet,
     hold,
     hold_and_confirm,
     hold_then_confirm,

@@ -18,7 +18,8 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.concurrency.conftest import SLOT, Fleet, confirm, create_resource, hold
+from tests.concurrency.conftest import SLOT, Fleet
+from tests.concurrency.racing import confirm, create_resource, hold
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.slow]
 

@@ -13,14 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.concurrency.conftest import (
-    SLOT,
-    Fleet,
-    confirm,
-    create_resource,
-    hold,
-    hold_then_confirm,
-)
+from tests.concurrency.conftest import SLOT, Fleet
+from tests.concurrency.racing import confirm, create_resource, hold, hold_then_confirm
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.slow]
 
