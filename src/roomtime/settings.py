@@ -238,9 +238,19 @@ class Settings(BaseModel):
                     + "\n".join(f"- {problem}" for problem in problems)
                 )
         booking = self.booking
-        unsafe = booking.unsafe_disable_booking_guards or booking.booking_race_delay_ms
+        unsafe = [
+            name
+            for name, value in (
+                ("UNSAFE_DISABLE_BOOKING_GUARDS", booking.unsafe_disable_booking_guards),
+                ("BOOKING_RACE_DELAY_MS", booking.booking_race_delay_ms),
+            )
+            if value
+        ]
         if unsafe and self.app.environment != "test":
-            raise ValueError("booking guard switches are allowed only with ENVIRONMENT=test")
+            raise ValueError(
+                f"{' and '.join(unsafe)}: booking guard switches are allowed only with "
+                "ENVIRONMENT=test"
+            )
         return self
 
     @property

@@ -16,18 +16,17 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
 from roomtime import migrate
-from roomtime.core.clock import utcnow
-from roomtime.domains.auth import tokens
-from roomtime.domains.auth.service import jwt_config
+from roomtime.settings import AuthSettings, Settings
 from tests.conftest import TEST_JWT_SECRET, make_settings
+from tests.factories.auth import bearer
 from tests.services import TEST_DB_NAME, ServiceUrls, fresh_database
 from tests.support.processes import free_port, stop, wait_for_http
 
@@ -44,17 +43,25 @@ class Fleet:
     database_url: str
     resource_id: int
     tokens: list[str]
+    admin_token: str = ""
 
     def client_for(self, i: int) -> tuple[str, dict[str, str]]:
         return self.bases[i % len(self.bases)], {"Authorization": f"Bearer {self.tokens[i]}"}
 
-    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        dsn = (
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.admin_token}"}
+
+    def dsn(self) -> str:
+        """The database URL in the form asyncpg takes."""
+        return (
             make_url(self.database_url)
             .set(drivername="postgresql")
             .render_as_string(hide_password=False)
         )
-        conn = await asyncpg.connect(dsn)
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(self.dsn())
         try:
             return await conn.fetch(sql, *args)
         finally:
@@ -69,7 +76,7 @@ class Fleet:
         await self.fetch("TRUNCATE idempotency_record, audit_log, notification_outbox")
 
 
-async def _prepare(url: str, secret_settings: Any) -> tuple[int, list[str]]:
+async def _prepare(url: str, settings: Settings) -> tuple[int, list[str], str]:
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     conn = await asyncpg.connect(dsn)
     try:
@@ -92,15 +99,22 @@ async def _prepare(url: str, secret_settings: Any) -> tuple[int, list[str]]:
             )
             for i in range(USERS)
         ]
+        admin_id = await conn.fetchval(
+            "INSERT INTO user_account (email, password_hash, role) "
+            "VALUES ('race-admin@example.com', 'x', 'admin') RETURNING id"
+        )
     finally:
         await conn.close()
-    config = jwt_config(secret_settings)
-    now = utcnow()
-    # Tokens for the whole module: give them a long life so slow machines don't expire them.
-    config = type(config)(config.secret, config.issuer, config.audience, 3600)
-    return resource_id, [
-        tokens.issue_access_token(config, user_id=i, role="user", now=now) for i in ids
-    ]
+    return (
+        resource_id,
+        [_token(settings, i, "user") for i in ids],
+        _token(settings, admin_id, "admin"),
+    )
+
+
+def _token(settings: Settings, user_id: int, role: str) -> str:
+    header = bearer(settings, SimpleNamespace(id=user_id, role=role))  # type: ignore[arg-type]
+    return header["Authorization"].removeprefix("Bearer ")
 
 
 @contextlib.contextmanager
@@ -146,50 +160,37 @@ def fleet_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]
 async def build_fleet(
     services: ServiceUrls, tmp: Path, name: str, redis_url: str, **extra: str
 ) -> tuple[str, int, list[str], dict[str, str]]:
+    url, resource_id, toks, _, env = await build_fleet_with_admin(
+        services, tmp, name, redis_url, **extra
+    )
+    return url, resource_id, toks, env
+
+
+async def build_fleet_with_admin(
+    services: ServiceUrls, tmp: Path, name: str, redis_url: str, **extra: str
+) -> tuple[str, int, list[str], str, dict[str, str]]:
     url = await fresh_database(services, f"{TEST_DB_NAME}_{name}")
     await asyncio.to_thread(migrate.upgrade, url)
-    settings = make_settings(services, tmp)
-    resource_id, toks = await _prepare(url, settings)
-    return url, resource_id, toks, fleet_env(url, redis_url, DATA_DIR=str(tmp), **extra)
+    # The fleet serves a whole session: tokens get the longest life the settings allow.
+    auth = AuthSettings(jwt_secret=TEST_JWT_SECRET, access_token_ttl_seconds=3600)
+    resource_id, toks, admin = await _prepare(url, make_settings(services, tmp, auth=auth))
+    # Every fleet's database numbers its rows from 1, so each fleet gets its own Redis keys:
+    # a hold lock left by one fleet's race must not refuse the same range in the next one.
+    prefix = f"rt-race-{os.getpid()}-{name}"
+    env = fleet_env(url, redis_url, DATA_DIR=str(tmp), REDIS_KEY_PREFIX=prefix, **extra)
+    return url, resource_id, toks, admin, env
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 async def fleet(
     services: ServiceUrls, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Fleet]:
     tmp = tmp_path_factory.mktemp("fleet")
-    url, resource_id, toks, env = await build_fleet(services, tmp, "race", services.redis_url)
-    with api_processes(2, env, tmp) as bases:
-        yield Fleet(bases, url, resource_id, toks)
-
-
-async def hold(
-    client: httpx.AsyncClient, fleet: Fleet, i: int, start: datetime, hours: int = 1
-) -> httpx.Response:
-    base, headers = fleet.client_for(i)
-    body = {
-        "resource_id": fleet.resource_id,
-        "starts_at": start.isoformat(),
-        "ends_at": (start + timedelta(hours=hours)).isoformat(),
-    }
-    return await client.post(f"{base}/bookings/hold", json=body, headers=headers)
-
-
-async def hold_and_confirm(
-    client: httpx.AsyncClient, fleet: Fleet, i: int, start: datetime, hours: int = 1
-) -> tuple[int, int | None]:
-    """(final status, confirmed booking id)."""
-    held = await hold(client, fleet, i, start, hours)
-    if held.status_code != 201:
-        return held.status_code, None
-    _, headers = fleet.client_for(i)
-    base = fleet.bases[(i + 1) % len(fleet.bases)]  # confirm through the other process
-    confirmed = await client.post(
-        f"{base}/bookings/confirm", json={"hold_id": held.json()["hold_id"]}, headers=headers
+    url, resource_id, toks, admin, env = await build_fleet_with_admin(
+        services, tmp, "race", services.redis_url
     )
-    return confirmed.status_code, confirmed.json().get(
-        "id"
-    ) if confirmed.status_code == 201 else None
+    with api_processes(2, env, tmp) as bases:
+        yield Fleet(bases, url, resource_id, toks, admin)
 
 
 def counter() -> Iterator[int]:

@@ -15,13 +15,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.concurrency.conftest import (
-    SLOT,
-    Fleet,
-    api_processes,
-    build_fleet,
+from tests.concurrency.conftest import SLOT, Fleet, api_processes, build_fleet
+from tests.concurrency.racing import (
+    assert_refused_for_the_slot,
     hold,
     hold_and_confirm,
+    hold_then_confirm,
 )
 from tests.services import ServiceUrls
 from tests.support.processes import closed_port
@@ -66,17 +65,19 @@ async def test_negative_control_the_harness_sees_a_race_when_guards_are_off(
 async def test_fifty_clients_one_slot_exactly_one_winner(fleet: Fleet, round_: int) -> None:
     await fleet.reset()
     async with _client() as client:
-        results = await asyncio.gather(
-            *[hold_and_confirm(client, fleet, i, SLOT) for i in range(50)]
+        answers = await asyncio.gather(
+            *[hold_then_confirm(client, fleet, i, SLOT) for i in range(50)]
         )
-    statuses = [s for s, _ in results]
-    assert statuses.count(201) == 1, statuses
-    assert statuses.count(409) == 49, statuses
-    assert not [s for s in statuses if s >= 500]
-    [row] = await fleet.fetch(
-        "SELECT count(*) FROM booking WHERE status = 'confirmed' AND starts_at = $1", SLOT
+    winners = [a for a in answers if a.status_code == 201]
+    assert len(winners) == 1, [a.status_code for a in answers]
+    assert winners[0].json()["status"] == "confirmed"
+    for answer in answers:
+        if answer is not winners[0]:
+            assert_refused_for_the_slot(answer)
+    rows = await fleet.fetch(
+        "SELECT id FROM booking WHERE status = 'confirmed' AND starts_at = $1", SLOT
     )
-    assert row[0] == 1
+    assert [r["id"] for r in rows] == [winners[0].json()["id"]]
 
 
 async def test_overlapping_ranges_of_different_lengths_never_overlap(fleet: Fleet) -> None:
@@ -118,11 +119,35 @@ async def test_ten_concurrent_confirms_with_one_key_make_one_booking(fleet: Flee
                 headers={**headers, "Idempotency-Key": "one-key"},
             )
 
-        responses = await asyncio.gather(*[confirm(n) for n in range(10)])
-    assert {r.status_code for r in responses} <= {201, 409}
-    assert any(r.status_code == 201 for r in responses)
-    [row] = await fleet.fetch("SELECT count(*) FROM booking WHERE status = 'confirmed'")
-    assert row[0] == 1
+        responses = list(await asyncio.gather(*[confirm(n) for n in range(10)]))
+        # Once the first has committed, a retry with the key is always a replay.
+        responses.append(await confirm(10))
+    created = [r for r in responses if r.status_code == 201]
+    originals = [r for r in created if "idempotent-replayed" not in r.headers]
+    replays = [r for r in created if "idempotent-replayed" in r.headers]
+    assert len(originals) == 1, [(r.status_code, dict(r.headers)) for r in responses]
+    assert replays, "the retry after the first commit must be a replay"
+    for replay in replays:
+        assert replay.headers["idempotent-replayed"] == "true"
+        assert replay.content == originals[0].content  # byte for byte
+    for refused in (r for r in responses if r.status_code != 201):
+        # A duplicate that arrived while the first was still running.
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["code"] == "idempotency_in_progress"
+        assert int(refused.headers["retry-after"]) >= 1
+    booking = originals[0].json()
+    assert (booking["id"], booking["status"]) == (hold_id, "confirmed")
+    rows = await fleet.fetch("SELECT id FROM booking WHERE status = 'confirmed'")
+    assert [r["id"] for r in rows] == [hold_id]
+    [audit] = await fleet.fetch(
+        "SELECT count(*) FROM audit_log WHERE action = 'booking.confirmed' AND entity_id = $1",
+        str(hold_id),
+    )
+    assert audit[0] == 1
+    [mail] = await fleet.fetch(
+        "SELECT count(*) FROM notification_outbox WHERE kind = 'booking_confirmed'"
+    )
+    assert mail[0] == 1
 
 
 async def test_without_redis_the_database_guard_alone_keeps_one_winner(
@@ -134,8 +159,8 @@ async def test_without_redis_the_database_guard_alone_keeps_one_winner(
         fleet = Fleet(bases, url, resource_id, toks)
         async with _client() as client:
             ready = await client.get(f"{bases[0]}/health/ready")
-            results = await asyncio.gather(
-                *[hold_and_confirm(client, fleet, i, SLOT) for i in range(30)]
+            answers = await asyncio.gather(
+                *[hold_then_confirm(client, fleet, i, SLOT) for i in range(30)]
             )
             held = await hold(client, fleet, 40, SLOT + timedelta(hours=2))
             base, headers = fleet.client_for(40)
@@ -144,8 +169,11 @@ async def test_without_redis_the_database_guard_alone_keeps_one_winner(
             first = await client.post(f"{base}/bookings/confirm", json=body, headers=key)
             replay = await client.post(f"{base}/bookings/confirm", json=body, headers=key)
     assert ready.status_code == 503 and ready.json()["failing"] == ["redis"]
-    statuses = [s for s, _ in results]
-    assert statuses.count(201) == 1 and not [s for s in statuses if s >= 500], statuses
+    winners = [a for a in answers if a.status_code == 201]
+    assert len(winners) == 1, [a.status_code for a in answers]
+    for answer in answers:
+        if answer is not winners[0]:
+            assert_refused_for_the_slot(answer)
     assert first.status_code == 201
     assert replay.status_code == 201 and replay.headers["idempotent-replayed"] == "true"
     [row] = await fleet.fetch(ACTIVE_OVERLAPS)

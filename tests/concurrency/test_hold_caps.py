@@ -14,7 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.concurrency.conftest import SLOT, Fleet, api_processes, build_fleet, hold
+from tests.concurrency.conftest import SLOT, Fleet, api_processes, build_fleet
+from tests.concurrency.racing import hold
 from tests.services import ServiceUrls
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.slow]

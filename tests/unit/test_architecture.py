@@ -1,4 +1,4 @@
-"""The layering rules of STYLE.md, checked by import-linter (contracts in .importlinter)."""
+"""The layering rules (README "Code layout", docs/requirements.md R-1), checked by import-linter."""
 
 from __future__ import annotations
 

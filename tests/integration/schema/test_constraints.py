@@ -140,15 +140,44 @@ async def test_slot_start_is_unique_per_resource(session: AsyncSession) -> None:
     assert "uq_time_slot_resource_id_starts_at" in str(caught.value)
 
 
-@pytest.mark.parametrize("email", ["ann@example.com", "Ann@Example.com", " ann@example.com"])
-async def test_email_is_stored_normalised_and_unique(session: AsyncSession, email: str) -> None:
-    await rows.user(session, email="ann@example.com")
-    with pytest.raises(IntegrityError):
+_INSERT_USER = text("INSERT INTO user_account (email, password_hash) VALUES (:e, 'x')")
+
+
+@pytest.mark.parametrize("email", ["Ann@example.com", " ann@example.com", "ann@example.com "])
+async def test_the_check_refuses_an_email_that_is_not_normalised(
+    session: AsyncSession, email: str
+) -> None:
+    # The table is empty: no unique index can fire, only the CHECK.
+    with pytest.raises(IntegrityError) as caught:
         async with session.begin_nested():
-            await session.execute(
-                text("INSERT INTO user_account (email, password_hash) VALUES (:e, 'x')"),
-                {"e": email},
-            )
+            await session.execute(_INSERT_USER, {"e": email})
+    assert _sqlstate_cause(caught.value) is CheckViolationError
+    assert "ck_user_account_email_normalised" in str(caught.value)
+
+
+async def test_the_unique_index_refuses_the_same_email_twice(session: AsyncSession) -> None:
+    await rows.user(session, email="ann@example.com")
+    with pytest.raises(IntegrityError) as caught:
+        async with session.begin_nested():
+            await session.execute(_INSERT_USER, {"e": "ann@example.com"})
+    assert _sqlstate_cause(caught.value) is UniqueViolationError
+    assert "uq_user_account_email_lower" in str(caught.value)
+
+
+@pytest.mark.parametrize("variant", ["ANN@example.com", "Ann@Example.COM"])
+async def test_the_unique_index_alone_ignores_case(session: AsyncSession, variant: str) -> None:
+    # Without the CHECK (dropped in this uncommitted transaction, so only this test sees it)
+    # a case variant reaches the index, which must refuse it by itself.
+    await session.execute(
+        text("ALTER TABLE user_account DROP CONSTRAINT ck_user_account_email_normalised")
+    )
+    await rows.user(session, email="ann@example.com")
+    with pytest.raises(IntegrityError) as caught:
+        async with session.begin_nested():
+            await session.execute(_INSERT_USER, {"e": variant})
+    assert _sqlstate_cause(caught.value) is UniqueViolationError
+    assert "uq_user_account_email_lower" in str(caught.value)
+    await session.rollback()
 
 
 @pytest.mark.parametrize(
