@@ -317,10 +317,6 @@ async def unblock(
     return list((await session.execute(stmt)).scalars().all())
 
 
-async def set_lock_timeout(session: AsyncSession, milliseconds: int) -> None:
-    await session.execute(select(func.set_config("lock_timeout", f"{milliseconds}ms", True)))
-
-
 async def open_seat_minutes(
     session: AsyncSession, resource_id: int, start: datetime, end: datetime
 ) -> Sequence[Row[tuple[datetime, int, int]]]:

@@ -13,10 +13,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
+from roomtime.core.contention import busy_on_contention, set_lock_timeout
 from roomtime.domains.slots import repository
 from roomtime.domains.slots.calendar import (
     SlotRange,
@@ -26,12 +26,8 @@ from roomtime.domains.slots.calendar import (
     slots_for_range,
 )
 from roomtime.domains.slots.constants import SLOT_AVAILABLE, SLOT_BOOKED, SLOT_HELD
-from roomtime.domains.slots.errors import SlotsBookedError, SlotsBusyError
+from roomtime.domains.slots.errors import SlotsBookedError
 from roomtime.domains.slots.schemas import GenerationResult, SlotCalendar, SlotChange
-
-# Admin slot commands wait this long for a slot row a hold or confirm has locked.
-_LOCK_TIMEOUT_MS = 3000
-_LOCK_NOT_AVAILABLE = "55P03"
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,13 +157,10 @@ async def unblock_range(
 
 
 async def _lock(session: AsyncSession, resource_id: int, span: SlotRange) -> Sequence[Row[Any]]:
-    await repository.set_lock_timeout(session, _LOCK_TIMEOUT_MS)
-    try:
+    # Admin slot commands wait a bounded time for a slot row a hold or confirm has locked.
+    await set_lock_timeout(session)
+    with busy_on_contention("The slots are being changed by another request; retry shortly"):
         return await repository.lock_overlapping(session, resource_id, span.starts_at, span.ends_at)
-    except DBAPIError as exc:
-        if getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
-            raise SlotsBusyError(retry_after=1) from exc
-        raise
 
 
 async def available_day(
