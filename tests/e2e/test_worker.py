@@ -15,7 +15,10 @@ from aiosmtpd.controller import Controller
 
 from roomtime.core.clock import utcnow
 from roomtime.domains.auth.service import AuthService
-from roomtime.domains.bookings.factory import build_booking_service
+from roomtime.domains.bookings.cancel import cancel
+from roomtime.domains.bookings.confirm import confirm
+from roomtime.domains.bookings.factory import build_booking_wiring
+from roomtime.domains.bookings.hold import hold
 from roomtime.domains.bookings.schemas import HoldRequest
 from roomtime.domains.jobs.context import job_context
 from roomtime.settings import DatabaseSettings, MailSettings, RedisSettings, Settings
@@ -164,7 +167,7 @@ async def _every_kind_of_message(ctx: dict[str, Any], settings: Settings) -> dic
             hold_ttl_seconds=1,
             name="Quick room",
         )
-        service = build_booking_service(
+        wiring = build_booking_wiring(
             session,
             settings,
             utcnow,
@@ -177,16 +180,17 @@ async def _every_kind_of_message(ctx: dict[str, Any], settings: Settings) -> dic
 
         async def book(start: datetime) -> int:
             span = {"starts_at": start, "ends_at": start + timedelta(minutes=15)}
-            held = await service.hold(user, HoldRequest(resource_id=room.id, **span))
-            await service.confirm(user, held.id, None)
+            held = await hold(wiring.hold_deps(), user, HoldRequest(resource_id=room.id, **span))
+            await confirm(wiring.confirm_deps(), user, held.id)
             return held.id
 
         ids = {"soon": await book(base), "mine": await book(base + timedelta(hours=2))}
         ids["theirs"] = await book(base + timedelta(hours=3))
-        await service.cancel(user, ids["mine"])
-        await service.cancel(admin, ids["theirs"], "Maintenance")
+        await cancel(wiring.io, user, ids["mine"])
+        await cancel(wiring.io, admin, ids["theirs"], "Maintenance")
         span = {"starts_at": base, "ends_at": base + timedelta(minutes=15)}
-        ids["held"] = (await service.hold(user, HoldRequest(resource_id=quick.id, **span))).id
+        quick_hold = HoldRequest(resource_id=quick.id, **span)
+        ids["held"] = (await hold(wiring.hold_deps(), user, quick_hold)).id
         auth = AuthService(session, settings, utcnow, ctx["limiter"], ctx["notifier"])
         await auth.forgot("guest@example.com", ip="127.0.0.1")
     return ids

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core.clock import FrozenClock
-from roomtime.domains.bookings.tasks import service_from_context
+from roomtime.domains.bookings.factory import BookingWiring, build_booking_wiring
 from roomtime.domains.jobs.context import job_context
 from roomtime.settings import MailSettings, Settings
 from tests.conftest import make_settings
@@ -45,7 +45,17 @@ async def ctx(
         yield found
 
 
-booking_service = service_from_context
+def booking_wiring(ctx: dict[str, Any], session: AsyncSession) -> BookingWiring:
+    """The booking use cases' dependencies on the worker's collaborators, for arranging data."""
+    return build_booking_wiring(
+        session,
+        ctx["settings"],
+        ctx["clock"],
+        redis=ctx["app_redis"],
+        limiter=ctx["limiter"],
+        cache=ctx["cache"],
+        notifier=ctx["notifier"],
+    )
 
 
 async def scalar(session: AsyncSession, sql: str, **params: Any) -> Any:

@@ -6,20 +6,23 @@ from fastapi import Depends, Request
 
 from roomtime.api.cache import CacheDep
 from roomtime.api.deps import ClockDep, RateLimiterDep, SessionDep, SettingsDep
-from roomtime.domains.bookings.factory import build_booking_service
-from roomtime.domains.bookings.service import BookingService
+from roomtime.domains.bookings._effects import BookingIO
+from roomtime.domains.bookings.factory import BookingWiring, build_booking_wiring
+from roomtime.domains.bookings.hold import HoldDeps
+from roomtime.domains.bookings.idempotent import ConfirmRequestDeps
+from roomtime.domains.bookings.set_status import StatusDeps
 
 
-def booking_service(
+def booking_wiring(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
     limiter: RateLimiterDep,
     cache: CacheDep,
-) -> BookingService:
+) -> BookingWiring:
     state = request.app.state
-    return build_booking_service(
+    return build_booking_wiring(
         session,
         settings,
         clock,
@@ -30,4 +33,26 @@ def booking_service(
     )
 
 
-BookingServiceDep = Annotated[BookingService, Depends(booking_service)]
+WiringDep = Annotated[BookingWiring, Depends(booking_wiring)]
+
+
+def _hold(wiring: WiringDep) -> HoldDeps:
+    return wiring.hold_deps()
+
+
+def _confirm(wiring: WiringDep) -> ConfirmRequestDeps:
+    return wiring.confirm_request_deps()
+
+
+def _io(wiring: WiringDep) -> BookingIO:
+    return wiring.io
+
+
+def _status(wiring: WiringDep) -> StatusDeps:
+    return wiring.status_deps()
+
+
+HoldDepsDep = Annotated[HoldDeps, Depends(_hold)]
+ConfirmDepsDep = Annotated[ConfirmRequestDeps, Depends(_confirm)]
+BookingIODep = Annotated[BookingIO, Depends(_io)]
+StatusDepsDep = Annotated[StatusDeps, Depends(_status)]

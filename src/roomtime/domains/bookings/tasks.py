@@ -6,20 +6,23 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roomtime.domains.bookings.factory import build_booking_service
-from roomtime.domains.bookings.service import BookingService
+from roomtime.domains.bookings._effects import BookingIO
+from roomtime.domains.bookings.factory import booking_io
+from roomtime.domains.bookings.sweep_archive import archive_ended
+from roomtime.domains.bookings.sweep_holds import release_expired_holds
+from roomtime.domains.bookings.sweep_reconcile import reconcile_slots
+from roomtime.domains.bookings.sweep_reminders import send_reminders
 from roomtime.domains.reports import service as reports_service
 from roomtime.settings import Settings
 
 
-def service_from_context(ctx: dict[str, Any], session: AsyncSession) -> BookingService:
-    """The booking service on a job context's collaborators (also used by the job tests)."""
-    return build_booking_service(
+def io_from_context(ctx: dict[str, Any], session: AsyncSession) -> BookingIO:
+    """What the sweeps use, on a job context's collaborators (also used by the job tests)."""
+    return booking_io(
         session,
         ctx["settings"],
         ctx["clock"],
         redis=ctx["app_redis"],
-        limiter=ctx["limiter"],
         cache=ctx["cache"],
         notifier=ctx["notifier"],
     )
@@ -28,21 +31,21 @@ def service_from_context(ctx: dict[str, Any], session: AsyncSession) -> BookingS
 async def release_holds_job(ctx: dict[str, Any]) -> dict[str, Any]:
     """`release-holds`: expired holds → expired, slots free, locks and caches cleared."""
     async with ctx["sessionmaker"]() as session:
-        expired = await service_from_context(ctx, session).release_expired_holds()
+        expired = await release_expired_holds(io_from_context(ctx, session))
     return {"expired": expired}
 
 
 async def reconcile_job(ctx: dict[str, Any]) -> dict[str, Any]:
     """`reconcile`: slot statuses and seat counts repaired from the bookings."""
     async with ctx["sessionmaker"]() as session:
-        return await service_from_context(ctx, session).reconcile_slots()
+        return await reconcile_slots(io_from_context(ctx, session))
 
 
 async def archive_bookings_job(ctx: dict[str, Any]) -> dict[str, Any]:
     """`archive-bookings`: ended confirmed bookings → archived; utilisation summarised."""
     settings: Settings = ctx["settings"]
     async with ctx["sessionmaker"]() as session:
-        report = await service_from_context(ctx, session).archive_ended()
+        report = await archive_ended(io_from_context(ctx, session))
         summary = await reports_service.summarise_utilization(
             session,
             ctx["clock"](),
@@ -57,7 +60,5 @@ async def remind_upcoming_job(ctx: dict[str, Any]) -> dict[str, Any]:
     REMINDER_MINUTES."""
     settings: Settings = ctx["settings"]
     async with ctx["sessionmaker"]() as session:
-        queued = await service_from_context(ctx, session).send_reminders(
-            settings.mail.reminder_minutes
-        )
+        queued = await send_reminders(io_from_context(ctx, session), settings.mail.reminder_minutes)
     return {"reminders_queued": queued}

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -20,6 +20,24 @@ class SlotCalendar:
     slot_minutes: int
     capacity: int
     hours: tuple[OpenInterval, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SlotSpan:
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SlotClaim:
+    """The slots (or seats) one booking occupies, as the slots domain needs to know it."""
+
+    booking_id: int
+    resource_id: int
+    starts_at: datetime
+    ends_at: datetime
+    party_size: int
+    exclusive: bool
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,15 +18,24 @@ from sqlalchemy.sql import ColumnElement
 
 from roomtime.core.contention import busy_on_contention, set_lock_timeout
 from roomtime.domains.slots import repository
+
+# What a booking does to its slots, and the reconcile job's repair (explicit re-exports).
+from roomtime.domains.slots._claims import book as book
+from roomtime.domains.slots._claims import free as free
+from roomtime.domains.slots._claims import spans_in_range as spans_in_range
+from roomtime.domains.slots._claims import take as take
 from roomtime.domains.slots.calendar import (
     SlotRange,
     day_bounds,
     drop_overlapping,
     local_days,
+    local_days_between,
     slots_for_range,
 )
 from roomtime.domains.slots.constants import SLOT_AVAILABLE, SLOT_BOOKED, SLOT_HELD
 from roomtime.domains.slots.errors import SlotsBookedError
+from roomtime.domains.slots.reconcile import ReconcileReport as ReconcileReport
+from roomtime.domains.slots.reconcile import reconcile as reconcile
 from roomtime.domains.slots.schemas import GenerationResult, SlotCalendar, SlotChange
 
 
@@ -49,6 +58,11 @@ class DayAvailability:
 class Rebuild:
     deleted: int
     created: int
+
+
+def local_days_of_range(timezone: str, starts_at: datetime, ends_at: datetime) -> set[date]:
+    """The resource's local calendar days touched by [starts_at, ends_at)."""
+    return set(local_days_between(starts_at, ends_at, ZoneInfo(timezone)))
 
 
 def local_today(now: datetime, timezone: str) -> date:

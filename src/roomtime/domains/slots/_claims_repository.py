@@ -1,4 +1,4 @@
-"""Slot state changes made by the booking flow (R-12, R-13). Callers own the transaction.
+"""SQL for the slot changes a booking makes (R-12, R-13), reached through slots.service.
 
 Every change is a conditional UPDATE whose row count the caller checks: the database, not
 a prior read, decides whether a slot was still free.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.domains.slots.constants import SLOT_AVAILABLE, SLOT_BOOKED, SLOT_HELD
@@ -87,15 +87,6 @@ async def book_held(session: AsyncSession, booking_id: int) -> int:
     return (await session.execute(stmt)).rowcount  # type: ignore[attr-defined]
 
 
-async def count_held_by(session: AsyncSession, booking_id: int) -> int:
-    from sqlalchemy import func
-
-    stmt = select(func.count()).where(
-        TimeSlot.booking_id == booking_id, TimeSlot.status == SLOT_HELD
-    )
-    return int(await session.scalar(stmt) or 0)
-
-
 async def release_exclusive(
     session: AsyncSession, booking_id: int, *, not_before: datetime
 ) -> list[datetime]:
@@ -125,11 +116,12 @@ async def return_seats(
     *,
     not_before: datetime,
 ) -> list[datetime]:
+    """Give back `seats` in the slots of the range that start at or after `not_before`."""
     stmt = (
         update(TimeSlot)
         .where(
             *_in_range(resource_id, max(starts_at, not_before), ends_at),
-            and_(TimeSlot.seats_taken >= seats),
+            TimeSlot.seats_taken >= seats,
         )
         .values(seats_taken=TimeSlot.seats_taken - seats)
         .returning(TimeSlot.starts_at)
