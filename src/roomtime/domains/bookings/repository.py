@@ -10,7 +10,13 @@ from sqlalchemy import Select, and_, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roomtime.domains.bookings.constants import ARCHIVED, CONFIRMED, EXPIRED, PENDING
+from roomtime.domains.bookings.constants import (
+    ACTIVE_STATUSES,
+    ARCHIVED,
+    CONFIRMED,
+    EXPIRED,
+    PENDING,
+)
 from roomtime.domains.bookings.models import Booking, IdempotencyRecord
 
 
@@ -138,6 +144,16 @@ async def archive_ended(session: AsyncSession, now: datetime, limit: int) -> Seq
         .where(Booking.id.in_(due.scalar_subquery()))
         .values(status=ARCHIVED)
         .returning(Booking)
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def live_until_after(session: AsyncSession, now: datetime) -> Sequence[Booking]:
+    """Pending and confirmed bookings that have not ended (expired or not), by id."""
+    stmt = (
+        select(Booking)
+        .where(Booking.status.in_(ACTIVE_STATUSES), Booking.ends_at > now)
+        .order_by(Booking.id)
     )
     return (await session.execute(stmt)).scalars().all()
 

@@ -14,15 +14,16 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.domains.slots import _claims_repository as repository
-from roomtime.domains.slots.schemas import SlotClaim, SlotSpan
+from roomtime.domains.slots import repository as slot_rows
+from roomtime.domains.slots.calendar import SlotRange
+from roomtime.domains.slots.schemas import SlotClaim
 
 
 async def spans_in_range(
     session: AsyncSession, resource_id: int, starts_at: datetime, ends_at: datetime
-) -> list[SlotSpan]:
+) -> list[SlotRange]:
     """The resource's slots overlapping [starts_at, ends_at), by start."""
-    rows = await repository.overlapping(session, resource_id, starts_at, ends_at)
-    return [SlotSpan(row.starts_at, row.ends_at) for row in rows]
+    return await slot_rows.list_spans(session, resource_id, starts_at, ends_at)
 
 
 async def take(session: AsyncSession, claim: SlotClaim) -> int:
@@ -44,7 +45,7 @@ async def book(session: AsyncSession, claim: SlotClaim) -> tuple[int, int]:
     """
     if not claim.exclusive:
         return 0, 0
-    expected = await repository.overlapping(
+    expected = await slot_rows.list_spans(
         session, claim.resource_id, claim.starts_at, claim.ends_at
     )
     return await repository.book_held(session, claim.booking_id), len(expected)

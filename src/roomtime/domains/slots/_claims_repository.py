@@ -6,16 +6,13 @@ a prior read, decides whether a slot was still free.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.domains.slots.constants import SLOT_AVAILABLE, SLOT_BOOKED, SLOT_HELD
 from roomtime.domains.slots.models import TimeSlot
-
-MAX_SLOT_LENGTH = timedelta(minutes=1440)
 
 
 def _in_range(resource_id: int, starts_at: datetime, ends_at: datetime) -> list[object]:
@@ -24,25 +21,6 @@ def _in_range(resource_id: int, starts_at: datetime, ends_at: datetime) -> list[
         TimeSlot.starts_at >= starts_at,
         TimeSlot.starts_at < ends_at,
     ]
-
-
-async def overlapping(
-    session: AsyncSession, resource_id: int, starts_at: datetime, ends_at: datetime
-) -> Sequence[TimeSlot]:
-    """Slots of the resource overlapping [starts_at, ends_at), by start."""
-    stmt = (
-        select(TimeSlot)
-        .where(
-            TimeSlot.resource_id == resource_id,
-            # No slot is longer than a day: this lower bound keeps the index range scan to
-            # the neighbourhood instead of every earlier slot of the resource.
-            TimeSlot.starts_at > starts_at - MAX_SLOT_LENGTH,
-            TimeSlot.starts_at < ends_at,
-            TimeSlot.ends_at > starts_at,
-        )
-        .order_by(TimeSlot.starts_at)
-    )
-    return (await session.execute(stmt)).scalars().all()
 
 
 async def hold_exclusive(

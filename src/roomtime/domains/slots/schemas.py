@@ -23,12 +23,6 @@ class SlotCalendar:
 
 
 @dataclass(frozen=True, slots=True)
-class SlotSpan:
-    starts_at: datetime
-    ends_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class SlotClaim:
     """The slots (or seats) one booking occupies, as the slots domain needs to know it."""
 
@@ -38,6 +32,15 @@ class SlotClaim:
     ends_at: datetime
     party_size: int
     exclusive: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LiveClaim:
+    """A live booking's claim, as the reconcile repair needs it: its slots are booked
+    (confirmed) or held (pending). The bookings domain decides which bookings are live."""
+
+    claim: SlotClaim
+    booked: bool
 
 
 @dataclass(frozen=True, slots=True)

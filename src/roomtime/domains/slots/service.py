@@ -133,12 +133,8 @@ async def set_future_capacity(
     return SlotChange(len(starts), frozenset(local_days(starts, ZoneInfo(calendar.timezone))))
 
 
-def _is_taken(slot: Row[Any], now: datetime) -> bool:
-    if slot.status == SLOT_BOOKED or slot.seats_taken > 0:
-        return True
-    expires = slot.hold_expires_at
-    live_hold = slot.hold_status == "pending" and expires is not None and expires > now
-    return slot.status == SLOT_HELD and live_hold
+def _is_taken(slot: Row[Any]) -> bool:
+    return slot.status == SLOT_BOOKED or slot.seats_taken > 0 or bool(slot.live_hold)
 
 
 async def block_range(
@@ -149,8 +145,8 @@ async def block_range(
     A booked slot, a live hold or a shared slot with seats taken makes it a 409 and nothing
     changes; an expired hold is blockable (R-14: it blocks nobody).
     """
-    rows = await _lock(session, resource_id, span)
-    taken = [slot.id for slot in rows if _is_taken(slot, now)]
+    rows = await _lock(session, resource_id, span, now)
+    taken = [slot.id for slot in rows if _is_taken(slot)]
     if taken:
         raise SlotsBookedError(
             f"{len(taken)} slot(s) in the range are booked or held", slot_ids=taken
@@ -162,19 +158,23 @@ async def block_range(
 
 
 async def unblock_range(
-    session: AsyncSession, resource_id: int, timezone: str, span: SlotRange
+    session: AsyncSession, resource_id: int, timezone: str, span: SlotRange, now: datetime
 ) -> SlotChange:
     """Make the blocked slots overlapping `span` available again."""
-    await _lock(session, resource_id, span)
+    await _lock(session, resource_id, span, now)
     starts = await repository.unblock(session, resource_id, span.starts_at, span.ends_at)
     return SlotChange(len(starts), frozenset(local_days(starts, ZoneInfo(timezone))))
 
 
-async def _lock(session: AsyncSession, resource_id: int, span: SlotRange) -> Sequence[Row[Any]]:
+async def _lock(
+    session: AsyncSession, resource_id: int, span: SlotRange, now: datetime
+) -> Sequence[Row[Any]]:
     # Admin slot commands wait a bounded time for a slot row a hold or confirm has locked.
     await set_lock_timeout(session)
     with busy_on_contention("The slots are being changed by another request; retry shortly"):
-        return await repository.lock_overlapping(session, resource_id, span.starts_at, span.ends_at)
+        return await repository.lock_overlapping(
+            session, resource_id, span.starts_at, span.ends_at, now
+        )
 
 
 async def available_day(
