@@ -3,7 +3,8 @@
 Each use case is a function in its own module taking one dependencies object (built in
 `factory.py`): `hold`, `confirm` (and `idempotent.confirm_request` around it), `cancel`,
 `set_status`, and the sweeps of the periodic jobs (`sweep_*.py`). The state table is in
-`states.py`. This module is what other domains may call: reads of bookings.
+`states.py`. This module is what other domains may call: reads of bookings, and the
+archive sweep (the reports domain runs it before summarising utilisation).
 
 Correctness rests on PostgreSQL: conditional slot updates whose row counts are checked, the
 exclusion constraint on active bookings, row locks taken under one lock timeout, all at READ
@@ -23,6 +24,8 @@ from roomtime.domains.bookings._usage import DayUsage as DayUsage
 from roomtime.domains.bookings._usage import usage_by_day as usage_by_day
 from roomtime.domains.bookings.models import Booking
 from roomtime.domains.bookings.schemas import BookingFilters
+from roomtime.domains.bookings.sweep_archive import ArchiveReport as ArchiveReport
+from roomtime.domains.bookings.sweep_archive import archive_ended as archive_ended
 
 SORT_FIELDS = ("starts_at", "created_at")
 _COLUMNS = {"starts_at": Booking.starts_at, "created_at": Booking.created_at}

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from roomtime.core import tx
+from roomtime.core.clock import Clock
 from roomtime.domains.audit import service as audit
 from roomtime.domains.bookings import repository, states
-from roomtime.domains.bookings._effects import BookingIO
 from roomtime.domains.bookings.constants import ARCHIVED, CONFIRMED
 from roomtime.domains.bookings.sweep_holds import MAX_BATCHES
 
@@ -23,16 +25,17 @@ class ArchiveReport:
     spans: list[tuple[int, datetime, datetime]] = field(default_factory=list)
 
 
-async def archive_ended(io: BookingIO, batch: int = 500) -> ArchiveReport:
-    """Archive in batches, skipping rows another transaction holds; idempotent."""
+async def archive_ended(session: AsyncSession, clock: Clock, batch: int = 500) -> ArchiveReport:
+    """Archive in batches, skipping rows another transaction holds; idempotent. It moves
+    no slot and mails nobody, so it needs only the session and the clock."""
     spans: list[tuple[int, datetime, datetime]] = []
     for _ in range(MAX_BATCHES):
-        now = io.clock()
-        async with tx.transactional(io.session):
-            archived = await repository.archive_ended(io.session, now, batch)
+        now = clock()
+        async with tx.transactional(session):
+            archived = await repository.archive_ended(session, now, batch)
             for booking in archived:
                 await audit.record(
-                    io.session,
+                    session,
                     action="booking.archived",
                     entity="booking",
                     entity_id=booking.id,

@@ -1,4 +1,8 @@
-"""Queue jobs of the bookings domain; the jobs registry calls them with its context dict."""
+"""Queue jobs of the bookings domain; the jobs registry calls them with its context dict.
+
+`archive-bookings` is the reports domain's job: it archives through the bookings service,
+then summarises utilisation.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.domains.bookings._effects import BookingIO
 from roomtime.domains.bookings.factory import booking_io
-from roomtime.domains.bookings.sweep_archive import archive_ended
 from roomtime.domains.bookings.sweep_holds import release_expired_holds
 from roomtime.domains.bookings.sweep_reconcile import reconcile_slots
 from roomtime.domains.bookings.sweep_reminders import send_reminders
-from roomtime.domains.reports import service as reports_service
 from roomtime.settings import Settings
 
 
@@ -39,20 +41,6 @@ async def reconcile_job(ctx: dict[str, Any]) -> dict[str, Any]:
     """`reconcile`: slot statuses and seat counts repaired from the bookings."""
     async with ctx["sessionmaker"]() as session:
         return await reconcile_slots(io_from_context(ctx, session))
-
-
-async def archive_bookings_job(ctx: dict[str, Any]) -> dict[str, Any]:
-    """`archive-bookings`: ended confirmed bookings → archived; utilisation summarised."""
-    settings: Settings = ctx["settings"]
-    async with ctx["sessionmaker"]() as session:
-        report = await archive_ended(io_from_context(ctx, session))
-        summary = await reports_service.summarise_utilization(
-            session,
-            ctx["clock"](),
-            lookback_days=settings.jobs.utilization_lookback_days,
-            spans=report.spans,
-        )
-    return {"archived": report.archived, **summary}
 
 
 async def remind_upcoming_job(ctx: dict[str, Any]) -> dict[str, Any]:
