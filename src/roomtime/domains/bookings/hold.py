@@ -36,6 +36,7 @@ from roomtime.domains.bookings.guards import Guards
 from roomtime.domains.bookings.models import Booking
 from roomtime.domains.bookings.schemas import HoldRequest
 from roomtime.domains.resources import service as resources_service
+from roomtime.domains.resources.constants import BOOKING_MODE_EXCLUSIVE
 from roomtime.domains.slots import service as slots_service
 from roomtime.settings import BookingSettings
 
@@ -119,7 +120,7 @@ async def _lock(deps: HoldDeps, resource: Resource, starts: datetime, ends: date
     key = deps.io.keys.hold_lock(resource.id, starts, ends)
     # Seats of a shared resource are sold to many holders of the same range: the range lock
     # would refuse all but one, so only exclusive resources take it.
-    if not deps.guards.use_hold_lock or resource.booking_mode != "exclusive":
+    if not deps.guards.use_hold_lock or resource.booking_mode != BOOKING_MODE_EXCLUSIVE:
         return Lock(key, "", LockState.UNAVAILABLE)
     lock = await deps.io.locks.acquire(key, resource.hold_ttl_seconds)
     if lock.state is LockState.TAKEN:
@@ -150,7 +151,7 @@ async def _hold_in_transaction(
                     ends_at=ends,
                     status=PENDING,
                     party_size=req.party_size,
-                    is_exclusive=resource.booking_mode == "exclusive",
+                    is_exclusive=resource.booking_mode == BOOKING_MODE_EXCLUSIVE,
                     expires_at=now + timedelta(seconds=resource.hold_ttl_seconds),
                     lock_token=lock.token if lock.state is LockState.ACQUIRED else None,
                 ),

@@ -21,6 +21,7 @@ from roomtime.domains.bookings import service as bookings_service
 from roomtime.domains.reports import repository
 from roomtime.domains.reports.models import ResourceUtilizationDaily
 from roomtime.domains.resources import service as resources_service
+from roomtime.domains.resources.constants import BOOKING_MODE_SHARED
 from roomtime.domains.slots import service as slots_service
 
 Span = tuple[int, datetime, datetime]  # resource_id, starts_at, ends_at
@@ -53,7 +54,7 @@ async def _rows(
 ) -> list[dict[str, Any]]:
     resource = await resources_service.get_resource(session, resource_id, include_inactive=True)
     first, last = min(days), max(days)
-    shared = resource.booking_mode == "shared"
+    shared = resource.booking_mode == BOOKING_MODE_SHARED
     used = await bookings_service.usage_by_day(
         session, resource_id, resource.timezone, first, last, per_seat=shared
     )
