@@ -41,11 +41,7 @@ def _days(
     today = now.astimezone(tz).date()
     days = {today - timedelta(days=n) for n in range(1, lookback_days + 1)}
     for starts_at, ends_at in spans:
-        day = starts_at.astimezone(tz).date()
-        last = (ends_at - timedelta(microseconds=1)).astimezone(tz).date()
-        while day <= last:
-            days.add(day)
-            day += timedelta(days=1)
+        days.update(slots_service.local_days_of_range(str(tz), starts_at, ends_at))
     return {d for d in days if d < today}
 
 
