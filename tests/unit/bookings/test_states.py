@@ -43,7 +43,7 @@ class _Row:
 
 @pytest.mark.parametrize(("current", "target", "who"), sorted(ALLOWED, key=str))
 def test_allowed_transition_sets_the_status_and_names_its_slot_effect(
-    current: str | None, target: str, who: states.Actor
+    current: str | None, target: str, who: states.Who
 ) -> None:
     assert states.transition(current, target, who).slots == ALLOWED[(current, target, who)]
     if current is not None:
@@ -56,7 +56,7 @@ def test_allowed_transition_sets_the_status_and_names_its_slot_effect(
     ("current", "target", "who"), [t for t in EVERY if t not in ALLOWED], ids=str
 )
 def test_every_other_transition_is_refused_and_leaves_the_status(
-    current: str | None, target: str, who: states.Actor
+    current: str | None, target: str, who: states.Who
 ) -> None:
     with pytest.raises(InvalidTransitionError) as caught:
         states.transition(current, target, who)

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +19,7 @@ from roomtime.core.redis.cache import Cache
 from roomtime.core.redis.keys import Keys
 from roomtime.core.redis.locks import HoldLocks
 from roomtime.domains.availability import service as availability_service
+from roomtime.domains.bookings.actors import BookableResource
 from roomtime.domains.bookings.errors import SlotsUnavailableError
 from roomtime.domains.bookings.models import Booking
 from roomtime.domains.notifications import templates
@@ -28,9 +28,6 @@ from roomtime.domains.resources import service as resources_service
 from roomtime.domains.slots import service as slots_service
 from roomtime.domains.slots.schemas import SlotClaim
 from roomtime.domains.users import service as users_service
-
-if TYPE_CHECKING:
-    from roomtime.domains.resources.models import Resource
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +68,13 @@ def claim(booking: Booking) -> SlotClaim:
     )
 
 
-async def resource_of(io: BookingIO, booking: Booking) -> Resource:
+async def resource_of(io: BookingIO, booking: Booking) -> BookableResource:
     return await resources_service.get_resource(
         io.session, booking.resource_id, include_inactive=True
     )
 
 
-def facts(booking: Booking, resource: Resource) -> templates.BookingFacts:
+def facts(booking: Booking, resource: BookableResource) -> templates.BookingFacts:
     tz = ZoneInfo(resource.timezone)
     fmt = "%a %d %b %Y %H:%M"
     return templates.BookingFacts(

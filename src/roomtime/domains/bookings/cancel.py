@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from roomtime.core import tx
 from roomtime.core.contention import busy_on_contention, set_lock_timeout
@@ -18,6 +17,7 @@ from roomtime.domains.bookings._effects import (
     release_lock_on_commit,
     resource_of,
 )
+from roomtime.domains.bookings.actors import Actor, BookableResource
 from roomtime.domains.bookings.constants import ARCHIVED, CANCELLED, CONFIRMED, EXPIRED
 from roomtime.domains.bookings.errors import (
     BookingEndedError,
@@ -29,12 +29,10 @@ from roomtime.domains.bookings.models import Booking
 from roomtime.domains.notifications import templates
 from roomtime.domains.users.constants import ROLE_ADMIN
 
-if TYPE_CHECKING:
-    from roomtime.domains.resources.models import Resource
-    from roomtime.domains.users.models import User
 
-
-async def cancel(io: BookingIO, actor: User, booking_id: int, reason: str | None = None) -> Booking:
+async def cancel(
+    io: BookingIO, actor: Actor, booking_id: int, reason: str | None = None
+) -> Booking:
     """Cancel a booking or a hold; cancelling twice returns the cancelled booking."""
     now = io.clock()
     is_admin = actor.role == ROLE_ADMIN
@@ -55,7 +53,9 @@ async def cancel(io: BookingIO, actor: User, booking_id: int, reason: str | None
     return booking
 
 
-def _check_cancellable(booking: Booking, resource: Resource, now: datetime, is_admin: bool) -> None:
+def _check_cancellable(
+    booking: Booking, resource: BookableResource, now: datetime, is_admin: bool
+) -> None:
     if booking.ends_at <= now or booking.status == ARCHIVED:
         raise BookingEndedError(f"Booking {booking.id} has ended")
     if booking.status == EXPIRED:
@@ -72,8 +72,8 @@ def _check_cancellable(booking: Booking, resource: Resource, now: datetime, is_a
 async def _cancel(
     io: BookingIO,
     booking: Booking,
-    resource: Resource,
-    actor: User,
+    resource: BookableResource,
+    actor: Actor,
     now: datetime,
     reason: str | None,
     *,

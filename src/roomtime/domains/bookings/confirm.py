@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +27,7 @@ from roomtime.domains.bookings._effects import (
     release_lock_on_commit,
     resource_of,
 )
+from roomtime.domains.bookings.actors import Actor
 from roomtime.domains.bookings.constants import CONFIRMED, EXPIRED, PENDING
 from roomtime.domains.bookings.errors import (
     BookingNotFoundError,
@@ -39,9 +40,6 @@ from roomtime.domains.bookings.guards import Guards
 from roomtime.domains.bookings.models import Booking
 from roomtime.domains.notifications import templates
 from roomtime.domains.slots import service as slots_service
-
-if TYPE_CHECKING:
-    from roomtime.domains.users.models import User
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +62,7 @@ class Once(Protocol):
 
 async def confirm(
     deps: ConfirmDeps,
-    actor: User,
+    actor: Actor,
     hold_id: int,
     *,
     as_admin: bool = False,
@@ -101,7 +99,7 @@ async def confirm(
 
 async def _confirm_booking(
     deps: ConfirmDeps,
-    actor: User,
+    actor: Actor,
     booking: Booking,
     once: Once | None,
     now: datetime,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 import structlog
 
@@ -24,6 +23,7 @@ from roomtime.domains.bookings._effects import (
     invalidate_on_commit,
     overlap_refused,
 )
+from roomtime.domains.bookings.actors import Actor, BookableResource
 from roomtime.domains.bookings.constants import PENDING
 from roomtime.domains.bookings.errors import (
     BookingLimitReachedError,
@@ -40,10 +40,6 @@ from roomtime.domains.resources.constants import BOOKING_MODE_EXCLUSIVE
 from roomtime.domains.slots import service as slots_service
 from roomtime.settings import BookingSettings
 
-if TYPE_CHECKING:
-    from roomtime.domains.resources.models import Resource
-    from roomtime.domains.users.models import User
-
 log = structlog.get_logger(__name__)
 
 # A hold creates a pending booking and takes its slots (or seats).
@@ -58,7 +54,7 @@ class HoldDeps:
     guards: Guards
 
 
-async def hold(deps: HoldDeps, actor: User, req: HoldRequest) -> Booking:
+async def hold(deps: HoldDeps, actor: Actor, req: HoldRequest) -> Booking:
     """Hold a range for `actor`: a pending booking that expires after the resource's TTL."""
     await _count_attempt(deps, actor)
     session = deps.io.session
@@ -82,7 +78,7 @@ async def hold(deps: HoldDeps, actor: User, req: HoldRequest) -> Booking:
         raise
 
 
-async def _count_attempt(deps: HoldDeps, user: User) -> None:
+async def _count_attempt(deps: HoldDeps, user: Actor) -> None:
     # Every attempt counts, refused ones too: the limit protects the server, and a refused
     # hold costs it as much as a granted one.
     decision = await deps.limiter.hit(deps.settings.hold_rate_limit, "hold", str(user.id))
@@ -90,7 +86,7 @@ async def _count_attempt(deps: HoldDeps, user: User) -> None:
         raise HoldRateLimitedError("Too many holds; retry later", retry_after=decision.retry_after)
 
 
-async def _check_caps(deps: HoldDeps, user: User, resource_id: int, now: datetime) -> None:
+async def _check_caps(deps: HoldDeps, user: Actor, resource_id: int, now: datetime) -> None:
     """Refuse a hold over the user's caps. Counted in this transaction after taking the
     user's advisory lock: two parallel holds of one user are decided one after the other,
     so neither can slip past a cap the other just reached."""
@@ -116,7 +112,9 @@ async def _check_caps(deps: HoldDeps, user: User, resource_id: int, now: datetim
         )
 
 
-async def _lock(deps: HoldDeps, resource: Resource, starts: datetime, ends: datetime) -> Lock:
+async def _lock(
+    deps: HoldDeps, resource: BookableResource, starts: datetime, ends: datetime
+) -> Lock:
     key = deps.io.keys.hold_lock(resource.id, starts, ends)
     # Seats of a shared resource are sold to many holders of the same range: the range lock
     # would refuse all but one, so only exclusive resources take it.
@@ -131,7 +129,12 @@ async def _lock(deps: HoldDeps, resource: Resource, starts: datetime, ends: date
 
 
 async def _hold_in_transaction(
-    deps: HoldDeps, user: User, req: HoldRequest, resource: Resource, slot_count: int, lock: Lock
+    deps: HoldDeps,
+    user: Actor,
+    req: HoldRequest,
+    resource: BookableResource,
+    slot_count: int,
+    lock: Lock,
 ) -> Booking:
     io = deps.io
     now = io.clock()

@@ -14,13 +14,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core.redis.idempotency import Flight, InFlightMarkers
 from roomtime.core.redis.ratelimit import RateLimiter
 from roomtime.domains.bookings import repository
+from roomtime.domains.bookings.actors import Actor
 from roomtime.domains.bookings.confirm import ConfirmDeps, confirm
 from roomtime.domains.bookings.errors import (
     ConfirmRateLimitedError,
@@ -30,9 +30,6 @@ from roomtime.domains.bookings.errors import (
 )
 from roomtime.domains.bookings.models import Booking
 from roomtime.settings import BookingSettings
-
-if TYPE_CHECKING:
-    from roomtime.domains.users.models import User
 
 SCOPE = "bookings.confirm"
 IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -118,7 +115,7 @@ async def _stored(
 
 
 async def confirm_request(
-    deps: ConfirmRequestDeps, user: User, hold_id: int, raw_key: str | None, render: Render
+    deps: ConfirmRequestDeps, user: Actor, hold_id: int, raw_key: str | None, render: Render
 ) -> Booking | Replay:
     """POST /bookings/confirm: rate limit, then confirm once per key (or replay)."""
     # Replays count against the limit too: it protects the server, not the booking.

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from roomtime.core import tx
 from roomtime.domains.audit import service as audit
 from roomtime.domains.bookings import repository, states
 from roomtime.domains.bookings._effects import BookingIO
+from roomtime.domains.bookings.actors import Actor
 from roomtime.domains.bookings.cancel import cancel
 from roomtime.domains.bookings.confirm import ConfirmDeps, confirm
 from roomtime.domains.bookings.constants import ARCHIVED, CANCELLED, CONFIRMED, PENDING
 from roomtime.domains.bookings.errors import BookingNotFoundError, InvalidTransitionError
 from roomtime.domains.bookings.models import Booking
-
-if TYPE_CHECKING:
-    from roomtime.domains.users.models import User
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +26,7 @@ class StatusDeps:
 
 
 async def set_status(
-    deps: StatusDeps, admin: User, booking_id: int, status: str, reason: str | None
+    deps: StatusDeps, admin: Actor, booking_id: int, status: str, reason: str | None
 ) -> Booking:
     if status == CANCELLED:
         return await cancel(deps.io, admin, booking_id, reason)
@@ -44,7 +41,7 @@ async def set_status(
     return await _archive(deps.io, admin, booking_id)
 
 
-async def _archive(io: BookingIO, admin: User, booking_id: int) -> Booking:
+async def _archive(io: BookingIO, admin: Actor, booking_id: int) -> Booking:
     now = io.clock()
     async with tx.transactional(io.session):
         booking = await repository.get_for_update(io.session, booking_id, owner_id=None)

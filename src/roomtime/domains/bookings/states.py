@@ -22,20 +22,20 @@ from roomtime.domains.bookings.constants import (
 )
 from roomtime.domains.bookings.errors import InvalidTransitionError
 
-Actor = Literal["user", "admin", "system"]
+Who = Literal["user", "admin", "system"]
 # take: the hold takes its slots (or seats); book: held slots become booked; free: the
 # slots (seats) from now on are given back; none: the slots are left as they are.
 SlotEffect = Literal["take", "book", "free", "none"]
 
-USER: Actor = "user"
-ADMIN: Actor = "admin"
-SYSTEM: Actor = "system"
+USER: Who = "user"
+ADMIN: Who = "admin"
+SYSTEM: Who = "system"
 NEW = None  # the state before a hold exists
 
 
 @dataclass(frozen=True, slots=True)
 class Transition:
-    who: frozenset[Actor]
+    who: frozenset[Who]
     slots: SlotEffect
 
 
@@ -50,7 +50,7 @@ TRANSITIONS: dict[tuple[str | None, str], Transition] = {
 }
 
 
-def transition(current: str | None, target: str, who: Actor) -> Transition:
+def transition(current: str | None, target: str, who: Who) -> Transition:
     """The allowed transition from `current` to `target` by `who`, or InvalidTransitionError."""
     found = TRANSITIONS.get((current, target))
     if found is None or who not in found.who:
@@ -62,7 +62,7 @@ class HasStatus(Protocol):
     status: str
 
 
-def move(booking: HasStatus, target: str, who: Actor) -> Transition:
+def move(booking: HasStatus, target: str, who: Who) -> Transition:
     """Check the transition and set the booking's new status; returns what it means for slots."""
     found = transition(booking.status, target, who)
     booking.status = target
