@@ -36,9 +36,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> Fa
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_infrastructure(settings, clock) as infra:
             app.state.infra = infra
-            # Aliases the bookings domain's dependencies still read; new code takes InfraDep.
-            app.state.redis = infra.redis
-            app.state.notifier = infra.notifier
             yield
 
     app = FastAPI(

@@ -15,9 +15,13 @@ from aiosmtpd.controller import Controller
 
 from roomtime.core.clock import utcnow
 from roomtime.domains.auth.service import ForgotDeps, forgot
-from roomtime.domains.bookings.factory import build_booking_service
+from roomtime.domains.bookings.cancel import cancel
+from roomtime.domains.bookings.confirm import confirm
+from roomtime.domains.bookings.factory import wiring_of
+from roomtime.domains.bookings.hold import hold
 from roomtime.domains.bookings.schemas import HoldRequest
 from roomtime.domains.jobs.context import job_context
+from roomtime.infrastructure import infra_of
 from roomtime.settings import DatabaseSettings, MailSettings, RedisSettings, Settings
 from tests.conftest import make_settings
 from tests.factories import rows
@@ -147,7 +151,7 @@ def _next_quarter(now: datetime) -> datetime:
 async def _every_kind_of_message(ctx: dict[str, Any], settings: Settings) -> dict[str, int]:
     """Through the services, as the API would: confirm, cancel (user and admin), a hold left
     to expire, a booking starting soon, a password reset. They only write the outbox."""
-    async with ctx["sessionmaker"]() as session:
+    async with infra_of(ctx).sessionmaker() as session:
         user = await rows.user(session, email="guest@example.com", telegram_chat_id="777")
         admin = await rows.user(session, email="boss@example.com", role="admin")
         await session.commit()
@@ -164,30 +168,23 @@ async def _every_kind_of_message(ctx: dict[str, Any], settings: Settings) -> dic
             hold_ttl_seconds=1,
             name="Quick room",
         )
-        service = build_booking_service(
-            session,
-            settings,
-            utcnow,
-            redis=ctx["app_redis"],
-            limiter=ctx["limiter"],
-            cache=ctx["cache"],
-            notifier=ctx["notifier"],
-        )
+        wiring = wiring_of(session, infra_of(ctx))
         base = _next_quarter(utcnow())
 
         async def book(start: datetime) -> int:
             span = {"starts_at": start, "ends_at": start + timedelta(minutes=15)}
-            held = await service.hold(user, HoldRequest(resource_id=room.id, **span))
-            await service.confirm(user, held.id, None)
+            held = await hold(wiring.hold_deps(), user, HoldRequest(resource_id=room.id, **span))
+            await confirm(wiring.confirm_deps(), user, held.id)
             return held.id
 
         ids = {"soon": await book(base), "mine": await book(base + timedelta(hours=2))}
         ids["theirs"] = await book(base + timedelta(hours=3))
-        await service.cancel(user, ids["mine"])
-        await service.cancel(admin, ids["theirs"], "Maintenance")
+        await cancel(wiring.io, user, ids["mine"])
+        await cancel(wiring.io, admin, ids["theirs"], "Maintenance")
         span = {"starts_at": base, "ends_at": base + timedelta(minutes=15)}
-        ids["held"] = (await service.hold(user, HoldRequest(resource_id=quick.id, **span))).id
-        deps = ForgotDeps(session, settings, utcnow, ctx["limiter"], ctx["notifier"])
+        quick_hold = HoldRequest(resource_id=quick.id, **span)
+        ids["held"] = (await hold(wiring.hold_deps(), user, quick_hold)).id
+        deps = ForgotDeps(session, settings, utcnow, infra_of(ctx).limiter, infra_of(ctx).notifier)
         await forgot(deps, "guest@example.com", ip="127.0.0.1")
     return ids
 

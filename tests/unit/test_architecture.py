@@ -22,3 +22,15 @@ def test_import_contracts_are_kept() -> None:
     )
     assert result.returncode == 0, result.stdout[-3000:]
     assert "0 broken" in result.stdout
+    # The cross-domain rule of STYLE §2 is a contract for every domain, and the booking
+    # core's domains form layers (no import cycles); a contract dropped from the file fails.
+    domains = sorted(
+        p.name
+        for p in (ROOT / "src" / "roomtime" / "domains").iterdir()
+        if (p / "__init__.py").exists()
+    )
+    for domain in domains:
+        assert f"{domain} never imports another domain's models or repository KEPT" in (
+            result.stdout
+        ), domain
+    assert "booking core domains depend downwards only (no cycles) KEPT" in result.stdout

@@ -9,12 +9,11 @@ from roomtime.api.problems import problem_responses
 from roomtime.domains.audit import router as audit_router
 from roomtime.domains.auth import pages as auth_pages
 from roomtime.domains.auth import router as auth_router
-from roomtime.domains.availability import router as availability_router
 from roomtime.domains.bookings import router as bookings_router
 from roomtime.domains.files import router as files_router
 from roomtime.domains.reports import router as reports_router
+from roomtime.domains.resources import availability_router, slots_router
 from roomtime.domains.resources import router as resources_router
-from roomtime.domains.slots import router as slots_router
 from roomtime.domains.users import router as users_router
 
 # Any request can be malformed (400: a body that is not even text), too large (413: over

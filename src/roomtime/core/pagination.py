@@ -8,14 +8,17 @@ the parameter's type (and so also appears as an enum in the OpenAPI schema).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -85,3 +88,36 @@ def sort_param(*fields: str, default: str) -> Callable[..., Sort]:
         allowed, Query(description="Sort field; prefix with `-` for descending order")
     ]
     return dependency
+
+
+def page_statements(
+    stmt: Select[tuple[R]], order: Sequence[ColumnElement[Any]], limit: int, offset: int
+) -> tuple[Select[tuple[R]], Select[tuple[int]]]:
+    """The page query and the count query of a list (separate so their plans can be read).
+
+    `order` must end in a unique column (the primary key), so pages never overlap or skip.
+    """
+    page = stmt.order_by(*order).limit(limit).offset(offset)
+    count = select(func.count()).select_from(stmt.order_by(None).subquery())
+    return page, count
+
+
+async def fetch_page(
+    session: AsyncSession,
+    stmt: Select[tuple[R]],
+    order: Sequence[ColumnElement[Any]],
+    limit: int,
+    offset: int,
+) -> tuple[list[R], int]:
+    """One page of `stmt` in `order` and the total number of its rows: every list
+    repository answers through this."""
+    page, count = page_statements(stmt, order, limit, offset)
+    rows = await session.execute(page)
+    return list(rows.scalars().all()), int(await session.scalar(count) or 0)
+
+
+def ordered(
+    column: ColumnElement[Any], sort: Sort, tiebreak: ColumnElement[Any]
+) -> list[ColumnElement[Any]]:
+    """ORDER BY for a whitelisted sort: the column in its direction, then the tiebreak."""
+    return [column.desc() if sort.descending else column.asc(), tiebreak]

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core.clock import FrozenClock
-from roomtime.domains.bookings.tasks import archive_bookings_job
 from roomtime.domains.jobs.context import job_context
+from roomtime.domains.reports.tasks import archive_bookings_job
 from roomtime.settings import Settings
 from tests.factories.auth import Caller
 from tests.integration.jobs.test_archive_bookings import known_week

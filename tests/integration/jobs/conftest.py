@@ -13,8 +13,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core.clock import FrozenClock
-from roomtime.domains.bookings.tasks import service_from_context
+from roomtime.domains.bookings.factory import BookingWiring, wiring_of
 from roomtime.domains.jobs.context import job_context
+from roomtime.infrastructure import infra_of
 from roomtime.settings import MailSettings, Settings
 from tests.conftest import make_settings
 from tests.services import ServiceUrls
@@ -45,7 +46,9 @@ async def ctx(
         yield found
 
 
-booking_service = service_from_context
+def booking_wiring(ctx: dict[str, Any], session: AsyncSession) -> BookingWiring:
+    """The booking use cases' dependencies on the worker's collaborators, for arranging data."""
+    return wiring_of(session, infra_of(ctx))
 
 
 async def scalar(session: AsyncSession, sql: str, **params: Any) -> Any:

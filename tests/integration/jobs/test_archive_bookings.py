@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core.clock import FrozenClock
-from roomtime.domains.bookings.tasks import archive_bookings_job
+from roomtime.domains.reports.tasks import archive_bookings_job
 from tests.factories import rows
 from tests.factories.resources import make_resource
 from tests.integration.jobs.conftest import scalar

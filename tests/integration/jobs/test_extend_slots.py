@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from roomtime.core.clock import FrozenClock
 from roomtime.core.redis.keys import Keys
 from roomtime.domains.resources.tasks import extend_slots_job
+from roomtime.infrastructure import infra_of
 from tests.factories.resources import make_resource
 from tests.integration.jobs.conftest import scalar
 
@@ -22,7 +23,7 @@ COUNT = "SELECT count(*) FROM time_slot WHERE resource_id = :r"
 async def test_horizon_is_kept_full(
     ctx: dict[str, Any], session: AsyncSession, clock: FrozenClock, redis: Redis
 ) -> None:
-    horizon = ctx["settings"].booking.slot_horizon_days
+    horizon = infra_of(ctx).settings.booking.slot_horizon_days
     room = (await make_resource(session, clock, horizon_days=2)).id
     closed = (await make_resource(session, clock, horizon_days=2)).id
     await session.execute(
@@ -31,7 +32,7 @@ async def test_horizon_is_kept_full(
     await session.commit()
     assert await scalar(session, COUNT, r=room) == 2 * 12
     last_day = (clock() + timedelta(days=horizon - 1)).date()
-    generation = Keys(ctx["settings"].redis.redis_key_prefix).availability_generation(
+    generation = Keys(infra_of(ctx).settings.redis.redis_key_prefix).availability_generation(
         room, last_day
     )
 

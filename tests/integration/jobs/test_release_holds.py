@@ -11,12 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core.clock import FrozenClock
 from roomtime.core.redis.keys import Keys
+from roomtime.domains.bookings.hold import hold
 from roomtime.domains.bookings.schemas import HoldRequest
 from roomtime.domains.bookings.tasks import release_holds_job
 from roomtime.domains.jobs.registry import run_job
+from roomtime.infrastructure import infra_of
 from tests.factories import rows
 from tests.factories.resources import make_resource, slot_statuses
-from tests.integration.jobs.conftest import booking_service, scalar
+from tests.integration.jobs.conftest import booking_wiring, scalar
 from tests.support.smtp import Inbox
 
 
@@ -28,10 +30,12 @@ async def test_expired_hold_is_released_once(
     room = await make_resource(session, clock, horizon_days=1, hold_ttl_seconds=300)
     start = clock().replace(hour=10)
     end = start + timedelta(hours=2)
-    held = await booking_service(ctx, session).hold(
-        user, HoldRequest(resource_id=room.id, starts_at=start, ends_at=end)
+    held = await hold(
+        booking_wiring(ctx, session).hold_deps(),
+        user,
+        HoldRequest(resource_id=room.id, starts_at=start, ends_at=end),
     )
-    keys = Keys(ctx["settings"].redis.redis_key_prefix)
+    keys = Keys(infra_of(ctx).settings.redis.redis_key_prefix)
     lock = keys.hold_lock(room.id, start, end)
     generation = keys.availability_generation(room.id, start.date())
     assert await redis.exists(lock)
@@ -50,7 +54,7 @@ async def test_expired_hold_is_released_once(
     assert await scalar(session, audited, i=str(held.id)) == 1
     assert not await redis.exists(lock)
     assert int(await redis.get(generation) or 0) > before
-    await ctx["notifier"].drain()
+    await infra_of(ctx).notifier.drain()
     [mail] = await inbox.wait_for(1)
     assert mail["To"] == "holder@example.com" and "expired" in mail["Subject"]
 
@@ -66,9 +70,9 @@ async def test_live_holds_and_confirmed_bookings_are_left_alone(
     user = await rows.user(session)
     await session.commit()
     room = await make_resource(session, clock, horizon_days=1, hold_ttl_seconds=600)
-    service = booking_service(ctx, session)
     start = clock().replace(hour=10)
-    held = await service.hold(
+    held = await hold(
+        booking_wiring(ctx, session).hold_deps(),
         user,
         HoldRequest(resource_id=room.id, starts_at=start, ends_at=start + timedelta(hours=1)),
     )

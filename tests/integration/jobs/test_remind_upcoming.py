@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core.clock import FrozenClock
 from roomtime.domains.bookings.tasks import remind_upcoming_job
+from roomtime.infrastructure import infra_of
 from tests.factories import rows
 from tests.factories.resources import make_resource
 from tests.integration.jobs.conftest import scalar
@@ -21,7 +22,7 @@ OUTBOX = "SELECT count(*) FROM notification_outbox WHERE kind = 'booking_reminde
 async def test_one_reminder_per_booking(
     ctx: dict[str, Any], session: AsyncSession, clock: FrozenClock, inbox: Inbox
 ) -> None:
-    assert ctx["settings"].mail.reminder_minutes == 60
+    assert infra_of(ctx).settings.mail.reminder_minutes == 60
     user = await rows.user(session, email="guest@example.com")
     room = (await make_resource(session, clock, horizon_days=1, name="Blue room")).id
     now = clock()
@@ -46,7 +47,7 @@ async def test_one_reminder_per_booking(
     await session.commit()
 
     assert await remind_upcoming_job(ctx) == {"reminders_queued": 1}
-    await ctx["notifier"].drain()
+    await infra_of(ctx).notifier.drain()
     [mail] = await inbox.wait_for(1)
     assert mail["To"] == "guest@example.com"
     assert mail["Subject"] == "Reminder: Blue room in 30 minutes"
@@ -60,5 +61,5 @@ async def test_one_reminder_per_booking(
     assert await remind_upcoming_job(ctx) == {"reminders_queued": 0}
     assert await scalar(session, OUTBOX) == 2
     assert await scalar(session, sent_at, i=later) == clock()
-    await ctx["notifier"].drain()
+    await infra_of(ctx).notifier.drain()
     assert len(await inbox.wait_for(2)) == 2

@@ -17,6 +17,7 @@ from roomtime.core.clock import FrozenClock
 from roomtime.domains.jobs.context import job_context
 from roomtime.domains.notifications import templates
 from roomtime.domains.notifications.tasks import send_notifications_job
+from roomtime.infrastructure import infra_of
 from roomtime.settings import MailSettings, Settings
 from tests.conftest import make_settings
 from tests.factories import rows
@@ -87,7 +88,7 @@ async def _enqueue(
     user = await rows.user(session, email="fan@example.com", telegram_chat_id="4242")
     await session.commit()
     async with tx.transactional(session):
-        await ctx["notifier"].enqueue_email(
+        await infra_of(ctx).notifier.enqueue_email(
             session, to=user.email, message=message, user_id=user.id, dedupe_key=key
         )
 

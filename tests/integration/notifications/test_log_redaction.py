@@ -20,6 +20,7 @@ from roomtime.core.logging import configure_logging
 from roomtime.domains.jobs.context import job_context
 from roomtime.domains.notifications import templates
 from roomtime.domains.notifications.tasks import send_notifications_job
+from roomtime.infrastructure import infra_of
 from roomtime.settings import AppSettings, MailSettings, Settings
 from tests.conftest import make_settings
 from tests.factories import rows
@@ -95,7 +96,7 @@ async def _send_one_telegram_message(
     user = await rows.user(session, email="fan@example.com", telegram_chat_id="4242")
     await session.commit()
     async with tx.transactional(session):
-        await ctx["notifier"].enqueue_email(
+        await infra_of(ctx).notifier.enqueue_email(
             session,
             to=user.email,
             message=templates.booking_confirmed(FACTS),

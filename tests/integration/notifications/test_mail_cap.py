@@ -21,6 +21,7 @@ from roomtime.core.logging import configure_logging
 from roomtime.domains.jobs.context import job_context
 from roomtime.domains.notifications import templates
 from roomtime.domains.notifications.service import Notifier
+from roomtime.infrastructure import infra_of
 from roomtime.settings import MailSettings
 from tests.conftest import make_settings
 from tests.factories import rows
@@ -65,7 +66,7 @@ async def notifier(
     )
     configure_logging()  # as every process does at startup: structlog through logging
     async with job_context(make_settings(services, tmp_path, mail=mail), clock) as ctx:
-        yield ctx["notifier"]
+        yield infra_of(ctx).notifier
 
 
 async def account(session: AsyncSession, **fields: Any) -> Account:

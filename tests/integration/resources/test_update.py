@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from roomtime.core import contention
 from roomtime.core.clock import FrozenClock
+from roomtime.core.errors import BusyError
 from roomtime.domains.resources import service
 from roomtime.domains.resources.models import Resource
 from roomtime.domains.resources.schemas import ResourceUpdate
-from roomtime.domains.slots import service as slots_service
-from roomtime.domains.slots.errors import SlotsBusyError
 from roomtime.domains.slots.schemas import SlotDateRange, SlotTimeRange
 from tests.factories import rows
 from tests.factories.resources import every_day, make_resource, occupy, slot_statuses
@@ -240,14 +240,14 @@ async def test_blocking_a_slot_locked_by_a_booking_in_flight_is_busy(
     engine: AsyncEngine,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(slots_service, "_LOCK_TIMEOUT_MS", 100)
+    monkeypatch.setattr(contention, "LOCK_TIMEOUT", "100ms")
     resource_id = (await make_resource(session, clock)).id  # the rollback expires the object
     async with engine.connect() as other:  # e.g. a hold confirming right now
         await other.execute(
             text("SELECT 1 FROM time_slot WHERE resource_id = :r AND starts_at = :s FOR UPDATE"),
             {"r": resource_id, "s": _at(10)},
         )
-        with pytest.raises(SlotsBusyError) as caught:
+        with pytest.raises(BusyError) as caught:
             await service.block_slots(
                 session,
                 None,
@@ -258,4 +258,5 @@ async def test_blocking_a_slot_locked_by_a_booking_in_flight_is_busy(
             )
         await other.rollback()
     assert caught.value.retry_after == 1
+    assert caught.value.code == "busy"
     assert (await slot_statuses(session, resource_id, _at(10), _at(11)))[_at(10)] == "available"

@@ -8,7 +8,16 @@ import httpx
 import pytest
 from fastapi import Depends, FastAPI
 
-from roomtime.core.pagination import Page, PageParams, PageParamsDep, Sort, sort_options, sort_param
+from roomtime.core.pagination import (
+    Page,
+    PageParams,
+    PageParamsDep,
+    Sort,
+    ordered,
+    page_statements,
+    sort_options,
+    sort_param,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -75,3 +84,17 @@ async def test_out_of_range_or_unknown_values_are_rejected(
 def test_openapi_lists_the_sort_whitelist() -> None:
     params = {p["name"]: p for p in _app.openapi()["paths"]["/items"]["get"]["parameters"]}
     assert params["sort"]["schema"]["enum"] == ["name", "-name", "created_at", "-created_at"]
+
+
+def test_page_statements_order_with_a_tiebreak_and_count_without_paging() -> None:
+    from sqlalchemy import Column, Integer, MetaData, String, Table, select
+
+    table = Table("thing", MetaData(), Column("id", Integer), Column("name", String))
+    order = ordered(table.c.name, Sort.parse("-name"), table.c.id)
+    page, count = page_statements(select(table).where(table.c.id > 3), order, 20, 40)
+    page_sql = str(page.compile(compile_kwargs={"literal_binds": True}))
+    count_sql = str(count.compile(compile_kwargs={"literal_binds": True}))
+    assert "ORDER BY thing.name DESC, thing.id" in page_sql
+    assert "LIMIT 20 OFFSET 40" in page_sql
+    assert "count(*)" in count_sql and "thing.id > 3" in count_sql
+    assert "ORDER BY" not in count_sql and "LIMIT" not in count_sql

@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from roomtime.domains.slots.calendar import OpenInterval, day_bounds, slots_for_day, slots_for_range
+from roomtime.domains.slots.calendar import (
+    OpenInterval,
+    day_bounds,
+    local_days_between,
+    slots_for_day,
+    slots_for_range,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -59,3 +65,19 @@ def test_only_the_matching_weekday_opens_and_split_shifts_work() -> None:
 def test_a_partial_trailing_slot_is_not_created() -> None:
     slots = list(slots_for_day(date(2026, 1, 5), [OpenInterval(0, 540, 610)], 60, ZoneInfo("UTC")))
     assert len(slots) == 1
+
+
+def test_local_days_between_is_half_open_and_local() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    # 23:00-01:00 UTC on 7 Jan is 00:00-02:00 on 8 Jan in Berlin: one local day.
+    start = datetime(2030, 1, 7, 23, 0, tzinfo=UTC)
+    assert local_days_between(start, start + timedelta(hours=2), berlin) == [date(2030, 1, 8)]
+    # Ending exactly at local midnight does not touch the next day.
+    evening = datetime(2030, 1, 8, 21, 0, tzinfo=UTC)
+    assert local_days_between(evening, evening + timedelta(hours=2), berlin) == [date(2030, 1, 8)]
+    # Across midnight: both days, in order; across several days: every one of them.
+    assert local_days_between(evening, evening + timedelta(hours=3), berlin) == [
+        date(2030, 1, 8),
+        date(2030, 1, 9),
+    ]
+    assert len(local_days_between(evening, evening + timedelta(days=3), berlin)) == 4

@@ -68,10 +68,3 @@ class HoldLocks:
             # The key expires by its TTL anyway; the database already holds the truth.
             log.warning("hold_lock_release_failed", error=type(exc).__name__)
             return False
-
-    async def delete(self, key: str) -> None:
-        """Drop a lock whatever its token (jobs clearing locks of holds that are gone)."""
-        try:
-            await self._redis.delete(key)
-        except (RedisError, OSError) as exc:
-            log.warning("hold_lock_delete_failed", error=type(exc).__name__)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.domains.bookings import repository
+from roomtime.domains.slots import service as slots_service
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,14 +43,13 @@ async def usage_by_day(
     for starts_at, ends_at, party_size in await repository.counted_in_window(
         session, resource_id, start, end
     ):
-        day = max(starts_at.astimezone(tz).date(), first_day)
-        last = min((ends_at - timedelta(microseconds=1)).astimezone(tz).date(), last_day)
-        while day <= last:
+        for day in slots_service.local_days_of_range(timezone, starts_at, ends_at):
+            if not first_day <= day <= last_day:
+                continue
             lo, hi = _day_start(day, tz), _day_start(day + timedelta(days=1), tz)
             tally = counts.setdefault(day, [0, 0])
             tally[0] += 1
             tally[1] += _minutes(max(starts_at, lo), min(ends_at, hi)) * (
                 party_size if per_seat else 1
             )
-            day += timedelta(days=1)
     return {day: DayUsage(n, minutes) for day, (n, minutes) in counts.items()}

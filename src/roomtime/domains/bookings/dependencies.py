@@ -2,32 +2,40 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
-from roomtime.api.cache import CacheDep
-from roomtime.api.deps import ClockDep, RateLimiterDep, SessionDep, SettingsDep
-from roomtime.domains.bookings.factory import build_booking_service
-from roomtime.domains.bookings.service import BookingService
-
-
-def booking_service(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    clock: ClockDep,
-    limiter: RateLimiterDep,
-    cache: CacheDep,
-) -> BookingService:
-    state = request.app.state
-    return build_booking_service(
-        session,
-        settings,
-        clock,
-        redis=state.redis,
-        limiter=limiter,
-        cache=cache,
-        notifier=state.notifier,
-    )
+from roomtime.api.deps import InfraDep, SessionDep
+from roomtime.domains.bookings._effects import BookingIO
+from roomtime.domains.bookings.factory import BookingWiring, wiring_of
+from roomtime.domains.bookings.hold import HoldDeps
+from roomtime.domains.bookings.idempotent import ConfirmRequestDeps
+from roomtime.domains.bookings.set_status import StatusDeps
 
 
-BookingServiceDep = Annotated[BookingService, Depends(booking_service)]
+def booking_wiring(session: SessionDep, infra: InfraDep) -> BookingWiring:
+    return wiring_of(session, infra)
+
+
+WiringDep = Annotated[BookingWiring, Depends(booking_wiring)]
+
+
+def _hold(wiring: WiringDep) -> HoldDeps:
+    return wiring.hold_deps()
+
+
+def _confirm(wiring: WiringDep) -> ConfirmRequestDeps:
+    return wiring.confirm_request_deps()
+
+
+def _io(wiring: WiringDep) -> BookingIO:
+    return wiring.io
+
+
+def _status(wiring: WiringDep) -> StatusDeps:
+    return wiring.status_deps()
+
+
+HoldDepsDep = Annotated[HoldDeps, Depends(_hold)]
+ConfirmDepsDep = Annotated[ConfirmRequestDeps, Depends(_confirm)]
+BookingIODep = Annotated[BookingIO, Depends(_io)]
+StatusDepsDep = Annotated[StatusDeps, Depends(_status)]

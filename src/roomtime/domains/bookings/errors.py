@@ -1,6 +1,5 @@
 from roomtime.core.errors import (
     BadRequestError,
-    BusyError,
     ConflictError,
     InvalidError,
     NotFoundError,
@@ -77,11 +76,6 @@ class TooManyHoldsError(ConflictError):
 class BookingLimitReachedError(ConflictError):
     code = "booking_limit_reached"
     title = "Booking limit for this resource reached"
-
-
-class BookingBusyError(BusyError):
-    code = "busy"
-    title = "The resource is busy; retry shortly"
 
 
 # Hold validation: one 422 code per rule, so a client can tell the user what to change.

@@ -10,16 +10,14 @@ from sqlalchemy import Select, and_, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roomtime.domains.bookings.constants import ARCHIVED, CONFIRMED, EXPIRED, PENDING
+from roomtime.domains.bookings.constants import (
+    ACTIVE_STATUSES,
+    ARCHIVED,
+    CONFIRMED,
+    EXPIRED,
+    PENDING,
+)
 from roomtime.domains.bookings.models import Booking, IdempotencyRecord
-
-LOCK_TIMEOUT = "3s"
-
-
-async def set_lock_timeout(session: AsyncSession) -> None:
-    # A request that would wait longer for a row lock gives up (409 + Retry-After) instead
-    # of piling up connections behind a hot slot.
-    await session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
 
 
 async def add(session: AsyncSession, booking: Booking) -> Booking:
@@ -45,7 +43,9 @@ async def get_for_update(
     stmt = select(Booking).where(Booking.id == booking_id)
     if owner_id is not None:
         stmt = stmt.where(Booking.user_id == owner_id)
-    return (await session.execute(stmt.with_for_update())).scalar_one_or_none()
+    # populate_existing: a row read earlier in this session is refreshed once locked.
+    stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 # The advisory-lock key space of per-user hold caps ("Hold" in ASCII), apart from any other.
@@ -148,6 +148,16 @@ async def archive_ended(session: AsyncSession, now: datetime, limit: int) -> Seq
     return (await session.execute(stmt)).scalars().all()
 
 
+async def live_until_after(session: AsyncSession, now: datetime) -> Sequence[Booking]:
+    """Pending and confirmed bookings that have not ended (expired or not), by id."""
+    stmt = (
+        select(Booking)
+        .where(Booking.status.in_(ACTIVE_STATUSES), Booking.ends_at > now)
+        .order_by(Booking.id)
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
 async def due_reminders(
     session: AsyncSession, now: datetime, until: datetime, limit: int
 ) -> Sequence[Booking]:
@@ -224,15 +234,3 @@ def filtered(
     if user_id is not None:
         stmt = stmt.where(Booking.user_id == user_id)
     return stmt
-
-
-async def page(
-    session: AsyncSession,
-    stmt: Select[tuple[Booking]],
-    order: Sequence[Any],
-    limit: int,
-    offset: int,
-) -> tuple[list[Booking], int]:
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = await session.execute(stmt.order_by(*order, Booking.id).limit(limit).offset(offset))
-    return list(rows.scalars().all()), int(total or 0)

@@ -6,11 +6,21 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response, status
 
+from roomtime.api.deps import SessionDep
 from roomtime.api.problems import problem_responses
 from roomtime.core.ids import id_path
 from roomtime.core.pagination import Page, PageParamsDep
 from roomtime.domains.auth.dependencies import AdminUser, CurrentUser, VerifiedUser
-from roomtime.domains.bookings.dependencies import BookingServiceDep
+from roomtime.domains.bookings import service
+from roomtime.domains.bookings.cancel import cancel as cancel_booking
+from roomtime.domains.bookings.dependencies import (
+    BookingIODep,
+    ConfirmDepsDep,
+    HoldDepsDep,
+    StatusDepsDep,
+)
+from roomtime.domains.bookings.hold import hold as hold_range
+from roomtime.domains.bookings.idempotent import Replay, confirm_request
 from roomtime.domains.bookings.schemas import (
     BookingFilters,
     BookingRead,
@@ -19,7 +29,9 @@ from roomtime.domains.bookings.schemas import (
     HoldRead,
     HoldRequest,
     StatusUpdate,
+    render_booking,
 )
+from roomtime.domains.bookings.set_status import set_status as change_status
 
 router = APIRouter(prefix="/bookings", tags=["bookings"])
 
@@ -48,8 +60,8 @@ IDEMPOTENCY_DOC = (
     "(409 `booking_limit_reached`).",
     responses=problem_responses(401, 403, 404, 409, 422, 429),
 )
-async def hold(body: HoldRequest, user: VerifiedUser, service: BookingServiceDep) -> HoldRead:
-    booking = await service.hold(user, body)
+async def hold(body: HoldRequest, user: VerifiedUser, deps: HoldDepsDep) -> HoldRead:
+    booking = await hold_range(deps, user, body)
     return HoldRead(
         hold_id=booking.id,
         booking_id=booking.id,
@@ -72,17 +84,19 @@ async def hold(body: HoldRequest, user: VerifiedUser, service: BookingServiceDep
 async def confirm(
     body: ConfirmRequest,
     user: VerifiedUser,
-    service: BookingServiceDep,
+    deps: ConfirmDepsDep,
     idempotency_key: Annotated[str | None, Header(description=IDEMPOTENCY_DOC)] = None,
 ) -> Response:
-    outcome = await service.confirm(user, body.hold_id, idempotency_key)
-    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
-    return Response(
-        outcome.body,
-        status_code=outcome.status_code,
-        headers=headers,
-        media_type="application/json",
-    )
+    outcome = await confirm_request(deps, user, body.hold_id, idempotency_key, render_booking)
+    if isinstance(outcome, Replay):
+        return Response(
+            outcome.body,
+            status_code=outcome.status_code,
+            headers={"Idempotent-Replayed": "true"},
+            media_type="application/json",
+        )
+    # Rendered by the same function whose bytes a replay of this request sends.
+    return Response(render_booking(outcome), status_code=201, media_type="application/json")
 
 
 @router.post(
@@ -97,11 +111,11 @@ async def confirm(
 async def cancel(
     booking_id: BookingId,
     user: CurrentUser,
-    service: BookingServiceDep,
+    io: BookingIODep,
     body: CancelRequest | None = None,
 ) -> BookingRead:
     reason = body.reason if body else None
-    return BookingRead.model_validate(await service.cancel(user, booking_id, reason))
+    return BookingRead.model_validate(await cancel_booking(io, user, booking_id, reason))
 
 
 @router.get(
@@ -114,14 +128,14 @@ async def cancel(
 )
 async def my_bookings(
     user: CurrentUser,
-    service: BookingServiceDep,
+    session: SessionDep,
     filters: Annotated[BookingFilters, Query()],
     paging: PageParamsDep,
     sort: Sort = "-starts_at",
 ) -> Page[BookingRead]:
     filters = filters.model_copy(update={"user_id": user.id})
     items, total = await service.list_bookings(
-        filters, sort=sort, limit=paging.limit, offset=paging.offset
+        session, filters, sort=sort, limit=paging.limit, offset=paging.offset
     )
     return paging.page([BookingRead.model_validate(b) for b in items], total)
 
@@ -134,13 +148,13 @@ async def my_bookings(
 )
 async def all_bookings(
     _: AdminUser,
-    service: BookingServiceDep,
+    session: SessionDep,
     filters: Annotated[BookingFilters, Query()],
     paging: PageParamsDep,
     sort: Sort = "-starts_at",
 ) -> Page[BookingRead]:
     items, total = await service.list_bookings(
-        filters, sort=sort, limit=paging.limit, offset=paging.offset
+        session, filters, sort=sort, limit=paging.limit, offset=paging.offset
     )
     return paging.page([BookingRead.model_validate(b) for b in items], total)
 
@@ -155,7 +169,7 @@ async def all_bookings(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def set_status(
-    booking_id: BookingId, body: StatusUpdate, admin: AdminUser, service: BookingServiceDep
+    booking_id: BookingId, body: StatusUpdate, admin: AdminUser, deps: StatusDepsDep
 ) -> BookingRead:
-    booking = await service.set_status(admin, booking_id, body.status, body.reason)
+    booking = await change_status(deps, admin, booking_id, body.status, body.reason)
     return BookingRead.model_validate(booking)

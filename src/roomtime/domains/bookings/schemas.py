@@ -59,6 +59,11 @@ class BookingRead(BaseModel):
     cancel_reason: str | None = None
 
 
+def render_booking(booking: object) -> str:
+    """The JSON of a booking as the confirm route sends it (and an idempotent replay repeats)."""
+    return BookingRead.model_validate(booking).model_dump_json()
+
+
 class StatusUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from roomtime.core.errors import (
     BadRequestError,
-    BusyError,
     DomainError,
     InvalidError,
     NotFoundError,
@@ -47,11 +46,6 @@ class InvalidUploadError(InvalidError):
 class MalformedMultipartError(BadRequestError):
     code = "malformed_multipart"
     title = "Malformed multipart body"
-
-
-class FilesBusyError(BusyError):
-    code = "resource_busy"
-    title = "Resource busy, retry shortly"
 
 
 # Refusals of the content itself: these are logged and audited as failed validations.

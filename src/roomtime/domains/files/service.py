@@ -14,10 +14,11 @@ from pathlib import Path
 
 import anyio.to_thread
 import structlog
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core import tx
+from roomtime.core.contention import busy_on_contention
 from roomtime.core.errors import DomainError
 from roomtime.core.storage import LocalStorage
 from roomtime.domains.audit import service as audit
@@ -33,7 +34,6 @@ from roomtime.domains.files._receive import (
 from roomtime.domains.files.errors import (
     CONTENT_REFUSALS,
     EmptyFileError,
-    FilesBusyError,
     UploadNotFoundError,
 )
 from roomtime.domains.files.models import FileUpload
@@ -56,7 +56,6 @@ __all__ = [
 ]
 
 log = structlog.get_logger(__name__)
-_LOCK_NOT_AVAILABLE = "55P03"
 
 
 @dataclass(frozen=True)
@@ -151,7 +150,8 @@ async def _record_upload(
     session: AsyncSession, stored: _Stored, resource_id: int, actor_user_id: int, ip: str | None
 ) -> FileUpload:
     received = stored.received
-    try:
+    # A lock held by a stuck transaction becomes a quick 409 busy, not a hung request.
+    with busy_on_contention("Resource busy, retry shortly"):
         async with tx.transactional(session):
             resource = await files_link.get_for_file(
                 session, resource_id, include_inactive=True, for_update=True
@@ -181,10 +181,6 @@ async def _record_upload(
                 meta=meta,
                 ip=ip,
             )
-    except DBAPIError as exc:
-        if getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
-            raise FilesBusyError(retry_after=1) from exc
-        raise
     log.info("file_uploaded", resource_id=resource_id, file_id=row.id, mime=row.mime)
     return row
 

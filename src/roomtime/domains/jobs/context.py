@@ -20,17 +20,6 @@ JobContext = dict[str, Any]
 
 def bind_infrastructure(ctx: JobContext, infra: Infrastructure) -> None:
     ctx[JOB_CONTEXT_KEY] = infra
-    # Aliases for the jobs that still read the collaborators by key (bookings, resources);
-    # remove them once those take infra_of(ctx).
-    ctx.update(
-        settings=infra.settings,
-        clock=infra.clock,
-        sessionmaker=infra.sessionmaker,
-        app_redis=infra.redis,  # arq's own pool is ctx["redis"]
-        cache=infra.cache,
-        limiter=infra.limiter,
-        notifier=infra.notifier,
-    )
 
 
 @asynccontextmanager

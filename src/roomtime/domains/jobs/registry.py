@@ -14,13 +14,13 @@ from typing import Any
 import structlog
 
 from roomtime.domains.bookings.tasks import (
-    archive_bookings_job,
     reconcile_job,
     release_holds_job,
     remind_upcoming_job,
 )
 from roomtime.domains.files.tasks import cleanup_uploads_job
 from roomtime.domains.notifications.tasks import send_notifications_job
+from roomtime.domains.reports.tasks import archive_bookings_job
 from roomtime.domains.resources.tasks import extend_slots_job
 
 log = structlog.get_logger(__name__)

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roomtime.core.pagination import fetch_page
 from roomtime.domains.reports.models import ResourceUtilizationDaily as Row
 
 _VALUES = ("bookings", "booked_minutes", "open_minutes", "utilization_pct")
@@ -47,12 +48,5 @@ async def page(
         conditions.append(Row.local_date <= date_to)
     if resource_id is not None:
         conditions.append(Row.resource_id == resource_id)
-    total = await session.scalar(select(func.count()).select_from(Row).where(*conditions))
-    stmt = (
-        select(Row)
-        .where(*conditions)
-        .order_by(Row.local_date, Row.resource_id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return list((await session.execute(stmt)).scalars().all()), int(total or 0)
+    order = [Row.local_date.asc(), Row.resource_id.asc()]  # the primary key: a total order
+    return await fetch_page(session, select(Row).where(*conditions), order, limit, offset)

@@ -21,6 +21,7 @@ from roomtime.domains.bookings import service as bookings_service
 from roomtime.domains.reports import repository
 from roomtime.domains.reports.models import ResourceUtilizationDaily
 from roomtime.domains.resources import service as resources_service
+from roomtime.domains.resources.constants import BOOKING_MODE_SHARED
 from roomtime.domains.slots import service as slots_service
 
 Span = tuple[int, datetime, datetime]  # resource_id, starts_at, ends_at
@@ -40,11 +41,7 @@ def _days(
     today = now.astimezone(tz).date()
     days = {today - timedelta(days=n) for n in range(1, lookback_days + 1)}
     for starts_at, ends_at in spans:
-        day = starts_at.astimezone(tz).date()
-        last = (ends_at - timedelta(microseconds=1)).astimezone(tz).date()
-        while day <= last:
-            days.add(day)
-            day += timedelta(days=1)
+        days.update(slots_service.local_days_of_range(str(tz), starts_at, ends_at))
     return {d for d in days if d < today}
 
 
@@ -53,7 +50,7 @@ async def _rows(
 ) -> list[dict[str, Any]]:
     resource = await resources_service.get_resource(session, resource_id, include_inactive=True)
     first, last = min(days), max(days)
-    shared = resource.booking_mode == "shared"
+    shared = resource.booking_mode == BOOKING_MODE_SHARED
     used = await bookings_service.usage_by_day(
         session, resource_id, resource.timezone, first, last, per_seat=shared
     )

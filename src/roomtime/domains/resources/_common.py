@@ -12,6 +12,7 @@ from roomtime.core import tx
 from roomtime.core.redis.cache import Cache
 from roomtime.domains.availability import service as availability_service
 from roomtime.domains.resources import repository
+from roomtime.domains.resources.constants import BOOKING_MODE_SHARED
 from roomtime.domains.resources.errors import ResourceNotFoundError
 from roomtime.domains.resources.models import Resource
 from roomtime.domains.resources.schemas import OpeningHoursItem, ResourceRead, format_minute
@@ -42,7 +43,7 @@ def calendar_of(resource: Resource) -> SlotCalendar:
         resource_id=resource.id,
         timezone=resource.timezone,
         slot_minutes=resource.slot_minutes,
-        capacity=resource.capacity if resource.booking_mode == "shared" else 1,
+        capacity=resource.capacity if resource.booking_mode == BOOKING_MODE_SHARED else 1,
         hours=tuple(
             OpenInterval(h.weekday, h.opens_minute, h.closes_minute) for h in resource.opening_hours
         ),

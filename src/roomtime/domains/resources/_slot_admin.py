@@ -74,7 +74,7 @@ async def _change_status(
             )
         else:
             change = await slots_service.unblock_range(
-                session, resource.id, resource.timezone, slots
+                session, resource.id, resource.timezone, slots, now
             )
         await audit.record(
             session,

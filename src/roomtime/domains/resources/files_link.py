@@ -6,13 +6,12 @@ link through these functions.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roomtime.core.contention import set_lock_timeout
 from roomtime.domains.resources.errors import ResourceNotFoundError
 from roomtime.domains.resources.models import Resource
-
-LOCK_TIMEOUT = "3s"
 
 
 async def get_for_file(
@@ -25,7 +24,7 @@ async def get_for_file(
         stmt = stmt.where(Resource.is_active.is_(True))
     if for_update:
         # A lock held by a stuck transaction becomes a quick 409 busy, not a hung request.
-        await session.execute(select(func.set_config("lock_timeout", LOCK_TIMEOUT, True)))
+        await set_lock_timeout(session)
         # NO KEY UPDATE: rows referencing the resource (FOR KEY SHARE) are not held up.
         stmt = stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
     resource = (await session.execute(stmt)).scalar_one_or_none()

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roomtime.core.pagination import Sort
+from roomtime.core.pagination import Sort, fetch_page, ordered, page_statements
 from roomtime.domains.resources.models import Resource
 from roomtime.domains.resources.schemas import ResourceListQuery
 
@@ -70,13 +70,8 @@ def list_statements(
     conditions: Sequence[ColumnElement[bool]], sort: Sort, limit: int, offset: int
 ) -> tuple[Select[tuple[Resource]], Select[tuple[int]]]:
     """The page query and the count query of a list (separate so their plans can be read)."""
-    column = _SORTABLE[sort.field]
-    order = column.desc() if sort.descending else column.asc()
-    page = (
-        select(Resource).where(*conditions).order_by(order, Resource.id).limit(limit).offset(offset)
-    )
-    count = select(func.count()).select_from(Resource).where(*conditions)
-    return page, count
+    order = ordered(_SORTABLE[sort.field], sort, Resource.id)
+    return page_statements(select(Resource).where(*conditions), order, limit, offset)
 
 
 async def list_page(
@@ -87,9 +82,8 @@ async def list_page(
     offset: int,
 ) -> tuple[Sequence[Resource], int]:
     """One page of the resources matching `conditions`, and how many match in all."""
-    page, count = list_statements(conditions, sort, limit, offset)
-    items = (await session.execute(page)).scalars().all()
-    return items, await session.scalar(count) or 0
+    order = ordered(_SORTABLE[sort.field], sort, Resource.id)
+    return await fetch_page(session, select(Resource).where(*conditions), order, limit, offset)
 
 
 async def list_ids(session: AsyncSession, *, include_inactive: bool = False) -> list[int]:

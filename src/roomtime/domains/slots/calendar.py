@@ -97,3 +97,10 @@ def drop_overlapping(ranges: Iterable[SlotRange], existing: Sequence[SlotRange])
 def local_days(starts: Iterable[datetime], tz: ZoneInfo) -> set[date]:
     """The local calendar days on which the given instants fall."""
     return {instant.astimezone(tz).date() for instant in starts}
+
+
+def local_days_between(starts_at: datetime, ends_at: datetime, tz: ZoneInfo) -> list[date]:
+    """The local calendar days touched by [starts_at, ends_at), in order."""
+    first = starts_at.astimezone(tz).date()
+    last = (ends_at - timedelta(microseconds=1)).astimezone(tz).date()
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]

@@ -1,11 +1,6 @@
-from roomtime.core.errors import BusyError, ConflictError
+from roomtime.core.errors import ConflictError
 
 
 class SlotsBookedError(ConflictError):
     code = "slots_booked"
     title = "Slots are booked or held"
-
-
-class SlotsBusyError(BusyError):
-    code = "slots_busy"
-    title = "The slots are being changed by another request; retry shortly"

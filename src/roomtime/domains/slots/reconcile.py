@@ -1,8 +1,10 @@
-"""Repair slot states from the bookings they belong to (the `reconcile` job).
+"""Repair slot states from the live bookings they belong to (the `reconcile` job).
 
 The booking flow changes a booking and its slots in one transaction, so the two only
-disagree after a bug or a manual edit; this puts the slots back in line (R-12, R-13).
-The caller owns the transaction. Rules:
+disagree after a bug or a manual edit; this puts the slots back in line (R-12, R-13). The
+bookings domain says which bookings are live (pending or confirmed, not ended) and passes
+their claims; this module reads the slot rows, plans the repairs in pure code, and writes
+each one as a compare-and-set. The caller owns the transaction. Rules:
 
 - Only slots starting at or after `now`. Earlier ones are history: cancelling a booking
   frees only its future slots, so a started slot of a cancelled booking stays booked.
@@ -15,75 +17,37 @@ The caller owns the transaction. Rules:
 
 from __future__ import annotations
 
-from collections import Counter
+from bisect import bisect_left
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from roomtime.domains.slots import _reconcile_repository as repository
+from roomtime.domains.slots.constants import (
+    SLOT_AVAILABLE,
+    SLOT_BLOCKED,
+    SLOT_BOOKED,
+    SLOT_HELD,
+)
+from roomtime.domains.slots.schemas import LiveClaim
 
 # The most repairs of each kind per run: a big mess is worked off over several runs
 # instead of one long transaction holding locks.
 REPAIR_LIMIT = 1000
 
-# Slots whose status or link disagrees with the booking they point at. A booking owns a
-# slot only if the slot lies inside its range on its resource.
-_BROKEN_LINKS = text("""
-    WITH linked AS (
-        SELECT s.id, s.resource_id, s.status, s.booking_id,
-               CASE WHEN b.resource_id = s.resource_id
-                     AND s.starts_at >= b.starts_at AND s.starts_at < b.ends_at
-                    THEN b.status END AS owner_status
-          FROM time_slot s LEFT JOIN booking b ON b.id = s.booking_id
-         WHERE s.starts_at >= :now AND s.status IN ('held', 'booked', 'available')
-           AND (s.status <> 'available' OR s.booking_id IS NOT NULL)
-    ), wanted AS (
-        SELECT *, CASE owner_status WHEN 'confirmed' THEN 'booked'
-                                    WHEN 'pending' THEN 'held' ELSE 'available' END AS want,
-                  CASE WHEN owner_status IN ('confirmed', 'pending') THEN booking_id END
-                      AS want_booking
-          FROM linked
-    )
-    SELECT id, resource_id, status, booking_id, want, want_booking FROM wanted
-     WHERE status <> want OR booking_id IS DISTINCT FROM want_booking
-     ORDER BY id LIMIT :limit""")
 
-# Slots of live bookings of exclusive resources that do not point at their booking.
-_MISSING_SLOTS = text("""
-    SELECT s.id, s.resource_id, s.status, s.booking_id, s.seats_taken,
-           b.id AS owner, b.status AS owner_status
-      FROM booking b
-      JOIN time_slot s ON s.resource_id = b.resource_id
-                      AND s.starts_at >= b.starts_at AND s.starts_at < b.ends_at
-     WHERE b.is_exclusive AND b.status IN ('pending', 'confirmed')
-       AND b.ends_at > :now AND s.starts_at >= :now
-       AND s.booking_id IS DISTINCT FROM b.id
-     ORDER BY s.id LIMIT :limit""")
-
-# Slots whose taken seats differ from the party sizes of the shared bookings covering them.
-_WRONG_SEATS = text("""
-    WITH expected AS (
-        SELECT s.id, sum(b.party_size) AS seats
-          FROM booking b
-          JOIN time_slot s ON s.resource_id = b.resource_id
-                          AND s.starts_at >= b.starts_at AND s.starts_at < b.ends_at
-         WHERE NOT b.is_exclusive AND b.status IN ('pending', 'confirmed')
-           AND b.ends_at > :now AND s.starts_at >= :now
-         GROUP BY s.id
-    )
-    SELECT s.id, s.resource_id, s.seats_taken, s.capacity, coalesce(e.seats, 0) AS want
-      FROM time_slot s LEFT JOIN expected e ON e.id = s.id
-     WHERE s.starts_at >= :now AND (s.seats_taken > 0 OR e.id IS NOT NULL)
-       AND s.seats_taken <> coalesce(e.seats, 0)
-     ORDER BY s.id LIMIT :limit""")
-
-_SET_LINK = text("""
-    UPDATE time_slot SET status = :want, booking_id = :want_booking
-     WHERE id = :id AND status = :status AND booking_id IS NOT DISTINCT FROM :booking_id""")
-
-_SET_SEATS = text("""
-    UPDATE time_slot SET seats_taken = :want WHERE id = :id AND seats_taken = :seen""")
+@dataclass
+class SlotRow:
+    id: int
+    resource_id: int
+    starts_at: datetime
+    status: str
+    booking_id: int | None
+    seats_taken: int
+    capacity: int
 
 
 @dataclass
@@ -110,65 +74,120 @@ class ReconcileReport:
         )
         return {**{k: self.fixed[k] for k in kinds}, "conflicts": self.conflicts}
 
-    def note(self, kind: str, slot_id: int, resource_id: int) -> None:
+    def note(self, kind: str, slot: SlotRow) -> None:
         self.fixed[kind] += 1
-        self.resource_ids.add(resource_id)
-        self.slot_ids.append(slot_id)
+        self.resource_ids.add(slot.resource_id)
+        self.slot_ids.append(slot.id)
+
+
+def _covers(live: LiveClaim, slot: SlotRow) -> bool:
+    claim = live.claim
+    return (
+        claim.resource_id == slot.resource_id and claim.starts_at <= slot.starts_at < claim.ends_at
+    )
+
+
+class _SlotIndex:
+    """The slot rows of each resource by start, to find those inside a claim's range."""
+
+    def __init__(self, slots: Sequence[SlotRow]) -> None:
+        self._by_resource: dict[int, list[SlotRow]] = defaultdict(list)
+        for slot in sorted(slots, key=lambda s: s.starts_at):
+            self._by_resource[slot.resource_id].append(slot)
+        self._starts = {r: [s.starts_at for s in rows] for r, rows in self._by_resource.items()}
+
+    def inside(self, live: LiveClaim) -> list[SlotRow]:
+        claim = live.claim
+        rows = self._by_resource.get(claim.resource_id, [])
+        starts = self._starts.get(claim.resource_id, [])
+        return rows[bisect_left(starts, claim.starts_at) : bisect_left(starts, claim.ends_at)]
+
+
+def _wanted(live: LiveClaim | None) -> tuple[str, int | None]:
+    if live is None:
+        return SLOT_AVAILABLE, None
+    return (SLOT_BOOKED if live.booked else SLOT_HELD), live.claim.booking_id
 
 
 def _kind(status: str, want: str) -> str:
-    if want != "available":
+    if want != SLOT_AVAILABLE:
         return "status_corrected"
-    return {"held": "held_released", "booked": "booked_released"}.get(status, "links_cleared")
+    return {SLOT_HELD: "held_released", SLOT_BOOKED: "booked_released"}.get(status, "links_cleared")
 
 
-async def _rows(session: AsyncSession, query: Any, now: datetime) -> list[Any]:
-    return list((await session.execute(query, {"now": now, "limit": REPAIR_LIMIT})).all())
+def broken_links(
+    slots: Sequence[SlotRow], live: dict[int, LiveClaim]
+) -> Iterator[tuple[SlotRow, tuple[str, int | None]]]:
+    """Slots whose status or link disagrees with the booking they point at, and the state
+    they should have. A booking owns a slot only if the slot lies inside its range."""
+    for slot in slots:
+        if slot.status == SLOT_BLOCKED:
+            continue
+        if slot.status == SLOT_AVAILABLE and slot.booking_id is None:
+            continue
+        owner = live.get(slot.booking_id) if slot.booking_id is not None else None
+        want = _wanted(owner if owner is not None and _covers(owner, slot) else None)
+        if (slot.status, slot.booking_id) != want:
+            yield slot, want
 
 
-async def _compare_and_set(session: AsyncSession, stmt: Any, params: dict[str, Any]) -> bool:
-    return bool((await session.execute(stmt, params)).rowcount)  # type: ignore[attr-defined]
+def missing_links(
+    slots: Sequence[SlotRow], live: Sequence[LiveClaim]
+) -> Iterator[tuple[SlotRow, LiveClaim]]:
+    """Slots of live bookings of exclusive resources that do not point at their booking."""
+    index = _SlotIndex(slots)
+    for owner in live:
+        if not owner.claim.exclusive:
+            continue
+        for slot in index.inside(owner):
+            if slot.booking_id != owner.claim.booking_id:
+                yield slot, owner
 
 
-async def _fix_links(session: AsyncSession, now: datetime, report: ReconcileReport) -> None:
-    for row in await _rows(session, _BROKEN_LINKS, now):
-        params = {k: getattr(row, k) for k in ("id", "status", "booking_id", "want")}
-        params["want_booking"] = row.want_booking
-        if await _compare_and_set(session, _SET_LINK, params):
-            report.note(_kind(row.status, row.want), row.id, row.resource_id)
+def wrong_seats(
+    slots: Sequence[SlotRow], live: Sequence[LiveClaim]
+) -> Iterator[tuple[SlotRow, int]]:
+    """Slots whose taken seats differ from the party sizes of the shared bookings covering
+    them, with that sum."""
+    index = _SlotIndex(slots)
+    sold: Counter[int] = Counter()
+    for owner in live:
+        if not owner.claim.exclusive:
+            for slot in index.inside(owner):
+                sold[slot.id] += owner.claim.party_size
+    for slot in slots:
+        want = sold.get(slot.id, 0)
+        if (slot.seats_taken > 0 or slot.id in sold) and slot.seats_taken != want:
+            yield slot, want
 
 
-async def _attach_missing(session: AsyncSession, now: datetime, report: ReconcileReport) -> None:
-    for row in await _rows(session, _MISSING_SLOTS, now):
-        free = row.status == "available" and row.booking_id is None and row.seats_taken == 0
-        params = {
-            "id": row.id,
-            "status": "available",
-            "booking_id": None,
-            "want": "booked" if row.owner_status == "confirmed" else "held",
-            "want_booking": row.owner,
-        }
-        if free and await _compare_and_set(session, _SET_LINK, params):
-            report.note("slots_attached", row.id, row.resource_id)
+async def reconcile(
+    session: AsyncSession, now: datetime, live: Sequence[LiveClaim]
+) -> ReconcileReport:
+    """Repair the future slots inside the caller's transaction; say what changed."""
+    report = ReconcileReport()
+    rows = await repository.future_rows(session, now, [owner.claim for owner in live])
+    slots = [SlotRow(*row) for row in rows]
+    by_id = {owner.claim.booking_id: owner for owner in live}
+    for slot, want in list(broken_links(slots, by_id))[:REPAIR_LIMIT]:
+        if await repository.set_link_if(session, slot.id, (slot.status, slot.booking_id), want):
+            report.note(_kind(slot.status, want[0]), slot)
+            slot.status, slot.booking_id = want
+    for slot, owner in list(missing_links(slots, live))[:REPAIR_LIMIT]:
+        free = slot.status == SLOT_AVAILABLE and slot.booking_id is None and slot.seats_taken == 0
+        want = _wanted(owner)
+        if free and await repository.set_link_if(session, slot.id, (SLOT_AVAILABLE, None), want):
+            report.note("slots_attached", slot)
+            slot.status, slot.booking_id = want
         else:
             # Blocked by an admin or taken by another live booking: not ours to decide.
             report.conflicts += 1
-
-
-async def _recount_seats(session: AsyncSession, now: datetime, report: ReconcileReport) -> None:
-    for row in await _rows(session, _WRONG_SEATS, now):
-        want = min(int(row.want), row.capacity)  # the CHECK refuses more than capacity
-        if want != row.want:
+    for slot, wanted in list(wrong_seats(slots, live))[:REPAIR_LIMIT]:
+        want = min(wanted, slot.capacity)  # the CHECK refuses more than capacity
+        if want != wanted:
             report.conflicts += 1
-        params = {"id": row.id, "seen": row.seats_taken, "want": want}
-        if want != row.seats_taken and await _compare_and_set(session, _SET_SEATS, params):
-            report.note("seats_recounted", row.id, row.resource_id)
-
-
-async def reconcile(session: AsyncSession, now: datetime) -> ReconcileReport:
-    """Repair the future slots inside the caller's transaction; say what changed."""
-    report = ReconcileReport()
-    await _fix_links(session, now, report)
-    await _attach_missing(session, now, report)
-    await _recount_seats(session, now, report)
+        if want != slot.seats_taken and await repository.set_seats_if(
+            session, slot.id, slot.seats_taken, want
+        ):
+            report.note("seats_recounted", slot)
     return report

@@ -148,13 +148,6 @@ async def insert_missing(
     return inserted
 
 
-async def list_between(
-    session: AsyncSession, resource_id: int, start: datetime, end: datetime
-) -> Sequence[TimeSlot]:
-    stmt = select(TimeSlot).where(_in_day(resource_id, start, end)).order_by(TimeSlot.starts_at)
-    return (await session.execute(stmt)).scalars().all()
-
-
 async def list_spans(
     session: AsyncSession, resource_id: int, start: datetime, end: datetime
 ) -> list[SlotRange]:
@@ -272,17 +265,21 @@ async def set_free_capacity_from(
 
 
 async def lock_overlapping(
-    session: AsyncSession, resource_id: int, start: datetime, end: datetime
+    session: AsyncSession, resource_id: int, start: datetime, end: datetime, now: datetime
 ) -> Sequence[Row[Any]]:
-    """Lock the slots overlapping [start, end) in start order, with their booking's state."""
+    """Lock the slots overlapping [start, end) in start order, each with `live_hold`: held
+    by a hold that has not expired (R-14)."""
     stmt = (
         select(
             TimeSlot.id,
             TimeSlot.starts_at,
             TimeSlot.status,
             TimeSlot.seats_taken,
-            _booking.c.status.label("hold_status"),
-            _booking.c.expires_at.label("hold_expires_at"),
+            and_(
+                TimeSlot.status == SLOT_HELD,
+                _booking.c.status == _PENDING,
+                _booking.c.expires_at > now,
+            ).label("live_hold"),
         )
         .select_from(_with_booking())
         .where(_overlapping(resource_id, start, end))
@@ -315,10 +312,6 @@ async def unblock(
         .returning(TimeSlot.starts_at)
     )
     return list((await session.execute(stmt)).scalars().all())
-
-
-async def set_lock_timeout(session: AsyncSession, milliseconds: int) -> None:
-    await session.execute(select(func.set_config("lock_timeout", f"{milliseconds}ms", True)))
 
 
 async def open_seat_minutes(

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -20,6 +20,27 @@ class SlotCalendar:
     slot_minutes: int
     capacity: int
     hours: tuple[OpenInterval, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SlotClaim:
+    """The slots (or seats) one booking occupies, as the slots domain needs to know it."""
+
+    booking_id: int
+    resource_id: int
+    starts_at: datetime
+    ends_at: datetime
+    party_size: int
+    exclusive: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LiveClaim:
+    """A live booking's claim, as the reconcile repair needs it: its slots are booked
+    (confirmed) or held (pending). The bookings domain decides which bookings are live."""
+
+    claim: SlotClaim
+    booked: bool
 
 
 @dataclass(frozen=True, slots=True)

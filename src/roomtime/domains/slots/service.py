@@ -13,25 +13,30 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
+from roomtime.core.contention import busy_on_contention, set_lock_timeout
 from roomtime.domains.slots import repository
+
+# What a booking does to its slots, and the reconcile job's repair (explicit re-exports).
+from roomtime.domains.slots._claims import book as book
+from roomtime.domains.slots._claims import free as free
+from roomtime.domains.slots._claims import spans_in_range as spans_in_range
+from roomtime.domains.slots._claims import take as take
 from roomtime.domains.slots.calendar import (
     SlotRange,
     day_bounds,
     drop_overlapping,
     local_days,
+    local_days_between,
     slots_for_range,
 )
 from roomtime.domains.slots.constants import SLOT_AVAILABLE, SLOT_BOOKED, SLOT_HELD
-from roomtime.domains.slots.errors import SlotsBookedError, SlotsBusyError
+from roomtime.domains.slots.errors import SlotsBookedError
+from roomtime.domains.slots.reconcile import ReconcileReport as ReconcileReport
+from roomtime.domains.slots.reconcile import reconcile as reconcile
 from roomtime.domains.slots.schemas import GenerationResult, SlotCalendar, SlotChange
-
-# Admin slot commands wait this long for a slot row a hold or confirm has locked.
-_LOCK_TIMEOUT_MS = 3000
-_LOCK_NOT_AVAILABLE = "55P03"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,11 @@ class DayAvailability:
 class Rebuild:
     deleted: int
     created: int
+
+
+def local_days_of_range(timezone: str, starts_at: datetime, ends_at: datetime) -> set[date]:
+    """The resource's local calendar days touched by [starts_at, ends_at)."""
+    return set(local_days_between(starts_at, ends_at, ZoneInfo(timezone)))
 
 
 def local_today(now: datetime, timezone: str) -> date:
@@ -123,12 +133,8 @@ async def set_future_capacity(
     return SlotChange(len(starts), frozenset(local_days(starts, ZoneInfo(calendar.timezone))))
 
 
-def _is_taken(slot: Row[Any], now: datetime) -> bool:
-    if slot.status == SLOT_BOOKED or slot.seats_taken > 0:
-        return True
-    expires = slot.hold_expires_at
-    live_hold = slot.hold_status == "pending" and expires is not None and expires > now
-    return slot.status == SLOT_HELD and live_hold
+def _is_taken(slot: Row[Any]) -> bool:
+    return slot.status == SLOT_BOOKED or slot.seats_taken > 0 or bool(slot.live_hold)
 
 
 async def block_range(
@@ -139,8 +145,8 @@ async def block_range(
     A booked slot, a live hold or a shared slot with seats taken makes it a 409 and nothing
     changes; an expired hold is blockable (R-14: it blocks nobody).
     """
-    rows = await _lock(session, resource_id, span)
-    taken = [slot.id for slot in rows if _is_taken(slot, now)]
+    rows = await _lock(session, resource_id, span, now)
+    taken = [slot.id for slot in rows if _is_taken(slot)]
     if taken:
         raise SlotsBookedError(
             f"{len(taken)} slot(s) in the range are booked or held", slot_ids=taken
@@ -152,22 +158,23 @@ async def block_range(
 
 
 async def unblock_range(
-    session: AsyncSession, resource_id: int, timezone: str, span: SlotRange
+    session: AsyncSession, resource_id: int, timezone: str, span: SlotRange, now: datetime
 ) -> SlotChange:
     """Make the blocked slots overlapping `span` available again."""
-    await _lock(session, resource_id, span)
+    await _lock(session, resource_id, span, now)
     starts = await repository.unblock(session, resource_id, span.starts_at, span.ends_at)
     return SlotChange(len(starts), frozenset(local_days(starts, ZoneInfo(timezone))))
 
 
-async def _lock(session: AsyncSession, resource_id: int, span: SlotRange) -> Sequence[Row[Any]]:
-    await repository.set_lock_timeout(session, _LOCK_TIMEOUT_MS)
-    try:
-        return await repository.lock_overlapping(session, resource_id, span.starts_at, span.ends_at)
-    except DBAPIError as exc:
-        if getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
-            raise SlotsBusyError(retry_after=1) from exc
-        raise
+async def _lock(
+    session: AsyncSession, resource_id: int, span: SlotRange, now: datetime
+) -> Sequence[Row[Any]]:
+    # Admin slot commands wait a bounded time for a slot row a hold or confirm has locked.
+    await set_lock_timeout(session)
+    with busy_on_contention("The slots are being changed by another request; retry shortly"):
+        return await repository.lock_overlapping(
+            session, resource_id, span.starts_at, span.ends_at, now
+        )
 
 
 async def available_day(

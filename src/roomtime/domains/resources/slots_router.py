@@ -1,4 +1,9 @@
-"""HTTP routes for admins to manage a resource's slots (R-20)."""
+"""HTTP routes for admins to manage a resource's slots (R-20).
+
+They live with resources, not slots: the commands need the resource (its time zone and
+opening hours), audit and cache invalidation, which the resources service orchestrates on
+top of the slots service. So slots never imports resources.
+"""
 
 from __future__ import annotations
 

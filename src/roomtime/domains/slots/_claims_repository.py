@@ -1,4 +1,4 @@
-"""Slot state changes made by the booking flow (R-12, R-13). Callers own the transaction.
+"""SQL for the slot changes a booking makes (R-12, R-13), reached through slots.service.
 
 Every change is a conditional UPDATE whose row count the caller checks: the database, not
 a prior read, decides whether a slot was still free.
@@ -6,16 +6,13 @@ a prior read, decides whether a slot was still free.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.domains.slots.constants import SLOT_AVAILABLE, SLOT_BOOKED, SLOT_HELD
 from roomtime.domains.slots.models import TimeSlot
-
-MAX_SLOT_LENGTH = timedelta(minutes=1440)
 
 
 def _in_range(resource_id: int, starts_at: datetime, ends_at: datetime) -> list[object]:
@@ -24,25 +21,6 @@ def _in_range(resource_id: int, starts_at: datetime, ends_at: datetime) -> list[
         TimeSlot.starts_at >= starts_at,
         TimeSlot.starts_at < ends_at,
     ]
-
-
-async def overlapping(
-    session: AsyncSession, resource_id: int, starts_at: datetime, ends_at: datetime
-) -> Sequence[TimeSlot]:
-    """Slots of the resource overlapping [starts_at, ends_at), by start."""
-    stmt = (
-        select(TimeSlot)
-        .where(
-            TimeSlot.resource_id == resource_id,
-            # No slot is longer than a day: this lower bound keeps the index range scan to
-            # the neighbourhood instead of every earlier slot of the resource.
-            TimeSlot.starts_at > starts_at - MAX_SLOT_LENGTH,
-            TimeSlot.starts_at < ends_at,
-            TimeSlot.ends_at > starts_at,
-        )
-        .order_by(TimeSlot.starts_at)
-    )
-    return (await session.execute(stmt)).scalars().all()
 
 
 async def hold_exclusive(
@@ -87,15 +65,6 @@ async def book_held(session: AsyncSession, booking_id: int) -> int:
     return (await session.execute(stmt)).rowcount  # type: ignore[attr-defined]
 
 
-async def count_held_by(session: AsyncSession, booking_id: int) -> int:
-    from sqlalchemy import func
-
-    stmt = select(func.count()).where(
-        TimeSlot.booking_id == booking_id, TimeSlot.status == SLOT_HELD
-    )
-    return int(await session.scalar(stmt) or 0)
-
-
 async def release_exclusive(
     session: AsyncSession, booking_id: int, *, not_before: datetime
 ) -> list[datetime]:
@@ -125,11 +94,12 @@ async def return_seats(
     *,
     not_before: datetime,
 ) -> list[datetime]:
+    """Give back `seats` in the slots of the range that start at or after `not_before`."""
     stmt = (
         update(TimeSlot)
         .where(
             *_in_range(resource_id, max(starts_at, not_before), ends_at),
-            and_(TimeSlot.seats_taken >= seats),
+            TimeSlot.seats_taken >= seats,
         )
         .values(seats_taken=TimeSlot.seats_taken - seats)
         .returning(TimeSlot.starts_at)

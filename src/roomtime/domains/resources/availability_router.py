@@ -1,4 +1,8 @@
-"""GET /resources/{id}/availability (R-22)."""
+"""GET /resources/{id}/availability (R-22).
+
+The route lives with resources (it needs the visible resource); the answer comes from the
+availability service, so availability never imports resources.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from roomtime.api.cache import CacheDep, cached_response_doc, set_cache_header
 from roomtime.api.deps import ClockDep, SessionDep, SettingsDep
 from roomtime.api.problems import problem_responses
 from roomtime.core.dates import IsoDay
-from roomtime.domains.availability import service
+from roomtime.domains.availability import service as availability_service
 from roomtime.domains.availability.schemas import AvailabilityRead
 from roomtime.domains.resources.dependencies import VisibleResource
 
@@ -48,7 +52,7 @@ async def get_availability(
     clock: ClockDep,
     response: Response,
 ) -> AvailabilityRead:
-    result = await service.get_day(
+    result = await availability_service.get_day(
         session,
         cache,
         resource_id=resource.id,

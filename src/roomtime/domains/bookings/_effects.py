@@ -1,0 +1,119 @@
+"""What every booking use case does besides changing the booking row: move its slots, audit,
+mail the owner through the outbox, and clear caches and the Redis hold lock after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roomtime.core import tx
+from roomtime.core.clock import Clock
+from roomtime.core.contention import sqlstate
+from roomtime.core.redis.cache import Cache
+from roomtime.core.redis.keys import Keys
+from roomtime.core.redis.locks import HoldLocks
+from roomtime.domains.availability import service as availability_service
+from roomtime.domains.bookings.actors import BookableResource
+from roomtime.domains.bookings.errors import SlotsUnavailableError
+from roomtime.domains.bookings.models import Booking
+from roomtime.domains.notifications import templates
+from roomtime.domains.notifications.service import Notifier
+from roomtime.domains.resources import service as resources_service
+from roomtime.domains.slots import service as slots_service
+from roomtime.domains.slots.schemas import SlotClaim
+from roomtime.domains.users import service as users_service
+
+
+@dataclass(frozen=True, slots=True)
+class BookingIO:
+    """The collaborators every booking write uses; built per request or job run."""
+
+    session: AsyncSession
+    clock: Clock
+    cache: Cache
+    notifier: Notifier
+    locks: HoldLocks
+    keys: Keys
+
+
+_EXCLUSION_VIOLATION = "23P01"
+
+
+@contextmanager
+def overlap_refused() -> Iterator[None]:
+    """The exclusion constraint's verdict (R-11): an overlapping active booking is
+    `slots_unavailable`, whatever the code before it believed."""
+    try:
+        yield
+    except IntegrityError as exc:
+        if sqlstate(exc) == _EXCLUSION_VIOLATION:
+            raise SlotsUnavailableError("The range overlaps an active booking") from exc
+        raise
+
+
+def claim(booking: Booking) -> SlotClaim:
+    return SlotClaim(
+        booking_id=booking.id,
+        resource_id=booking.resource_id,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        party_size=booking.party_size,
+        exclusive=booking.is_exclusive,
+    )
+
+
+async def resource_of(io: BookingIO, booking: Booking) -> BookableResource:
+    return await resources_service.get_resource(
+        io.session, booking.resource_id, include_inactive=True
+    )
+
+
+def facts(booking: Booking, resource: BookableResource) -> templates.BookingFacts:
+    tz = ZoneInfo(resource.timezone)
+    fmt = "%a %d %b %Y %H:%M"
+    return templates.BookingFacts(
+        booking_id=booking.id,
+        resource_name=resource.name,
+        starts_local=f"{booking.starts_at.astimezone(tz).strftime(fmt)} ({resource.timezone})",
+        ends_local=booking.ends_at.astimezone(tz).strftime("%H:%M"),
+    )
+
+
+async def notify_owner(
+    io: BookingIO, booking: Booking, message: templates.Message, dedupe_key: str
+) -> None:
+    """Mail the booking's owner through the outbox, in the current transaction."""
+    owner = await users_service.get_user(io.session, booking.user_id)
+    await io.notifier.enqueue_email(
+        io.session, to=owner.email, message=message, user_id=owner.id, dedupe_key=dedupe_key
+    )
+
+
+def invalidate_on_commit(io: BookingIO, booking: Booking, timezone: str) -> None:
+    days = slots_service.local_days_of_range(timezone, booking.starts_at, booking.ends_at)
+    availability_service.invalidate_availability_on_commit(
+        io.session, io.cache, booking.resource_id, days
+    )
+
+
+def release_lock_on_commit(io: BookingIO, booking: Booking) -> None:
+    token = booking.lock_token
+    if not token:
+        return
+    key = io.keys.hold_lock(booking.resource_id, booking.starts_at, booking.ends_at)
+
+    async def release() -> None:
+        await io.locks.release_key(key, token)
+
+    tx.on_commit(io.session, release)
+
+
+async def free_slots(io: BookingIO, booking: Booking, *, not_before: datetime) -> None:
+    """Give back what the booking holds from `not_before` on: its slots, or its seats."""
+    await slots_service.free(io.session, claim(booking), not_before=not_before)

@@ -1,0 +1,102 @@
+"""Cancel (R-25): owner or admin; future slots become available again."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from roomtime.core import tx
+from roomtime.core.contention import busy_on_contention, set_lock_timeout
+from roomtime.domains.audit import service as audit
+from roomtime.domains.bookings import repository, states
+from roomtime.domains.bookings._effects import (
+    BookingIO,
+    facts,
+    free_slots,
+    invalidate_on_commit,
+    notify_owner,
+    release_lock_on_commit,
+    resource_of,
+)
+from roomtime.domains.bookings.actors import Actor, BookableResource
+from roomtime.domains.bookings.constants import ARCHIVED, CANCELLED, CONFIRMED, EXPIRED
+from roomtime.domains.bookings.errors import (
+    BookingEndedError,
+    BookingNotFoundError,
+    CancelDeadlinePassedError,
+    InvalidTransitionError,
+)
+from roomtime.domains.bookings.models import Booking
+from roomtime.domains.notifications import templates
+from roomtime.domains.users.constants import ROLE_ADMIN
+
+
+async def cancel(
+    io: BookingIO, actor: Actor, booking_id: int, reason: str | None = None
+) -> Booking:
+    """Cancel a booking or a hold; cancelling twice returns the cancelled booking."""
+    now = io.clock()
+    is_admin = actor.role == ROLE_ADMIN
+    async with tx.transactional(io.session):
+        with busy_on_contention("Too much contention on this resource"):
+            await set_lock_timeout(io.session)
+            booking = await repository.get_for_update(
+                io.session, booking_id, owner_id=None if is_admin else actor.id
+            )
+            # Someone else's booking answers 404, never revealing that it exists.
+            if booking is None:
+                raise BookingNotFoundError(f"Booking {booking_id} does not exist")
+            if booking.status == CANCELLED:
+                return booking
+            resource = await resource_of(io, booking)
+            _check_cancellable(booking, resource, now, is_admin)
+            await _cancel(io, booking, resource, actor, now, reason, by_admin=is_admin)
+    return booking
+
+
+def _check_cancellable(
+    booking: Booking, resource: BookableResource, now: datetime, is_admin: bool
+) -> None:
+    if booking.ends_at <= now or booking.status == ARCHIVED:
+        raise BookingEndedError(f"Booking {booking.id} has ended")
+    if booking.status == EXPIRED:
+        raise InvalidTransitionError(f"Booking {booking.id} already expired")
+    if is_admin or booking.status != CONFIRMED:
+        return
+    deadline = resource.cancel_deadline_minutes
+    if deadline and now > booking.starts_at - timedelta(minutes=deadline):
+        raise CancelDeadlinePassedError(
+            f"Bookings of this resource can be cancelled up to {deadline} minutes before start"
+        )
+
+
+async def _cancel(
+    io: BookingIO,
+    booking: Booking,
+    resource: BookableResource,
+    actor: Actor,
+    now: datetime,
+    reason: str | None,
+    *,
+    by_admin: bool,
+) -> None:
+    was = booking.status
+    states.move(booking, CANCELLED, states.ADMIN if by_admin else states.USER)
+    await free_slots(io, booking, not_before=now)
+    booking.cancelled_at, booking.cancel_reason = now, reason
+    await io.session.flush()
+    await audit.record(
+        io.session,
+        action="booking.cancelled",
+        entity="booking",
+        entity_id=booking.id,
+        actor_user_id=actor.id,
+        meta={"from": was, "by_admin": by_admin, "reason": reason},
+    )
+    if was == CONFIRMED:
+        # The owner's own reason stays in the booking and the audit row, never in mail.
+        message = templates.booking_cancelled(
+            facts(booking, resource), by_admin=by_admin, admin_reason=reason if by_admin else None
+        )
+        await notify_owner(io, booking, message, dedupe_key=f"booking_cancelled:{booking.id}")
+    invalidate_on_commit(io, booking, resource.timezone)
+    release_lock_on_commit(io, booking)

@@ -1,0 +1,145 @@
+"""Confirm (R-24): the caller's live hold becomes a confirmed booking, its slots booked.
+
+Idempotency-Key handling wraps this from outside (`idempotent.py`) through `Once`; the
+admin's status change calls it with the admin as actor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roomtime.core import tx
+from roomtime.core.contention import busy_on_contention, set_lock_timeout
+from roomtime.domains.audit import service as audit
+from roomtime.domains.bookings import repository, states
+from roomtime.domains.bookings._effects import (
+    BookingIO,
+    claim,
+    facts,
+    invalidate_on_commit,
+    notify_owner,
+    overlap_refused,
+    release_lock_on_commit,
+    resource_of,
+)
+from roomtime.domains.bookings.actors import Actor
+from roomtime.domains.bookings.constants import CONFIRMED, EXPIRED, PENDING
+from roomtime.domains.bookings.errors import (
+    BookingNotFoundError,
+    BookingNotPendingError,
+    HoldExpiredError,
+    IdempotencyKeyReusedError,
+)
+from roomtime.domains.bookings.expire import expire_one
+from roomtime.domains.bookings.guards import Guards
+from roomtime.domains.bookings.models import Booking
+from roomtime.domains.notifications import templates
+from roomtime.domains.slots import service as slots_service
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmDeps:
+    io: BookingIO
+    guards: Guards
+
+
+class Once(Protocol):
+    """Hooks of an idempotent confirm, run inside its transaction under the row lock."""
+
+    key: str
+
+    async def replay_if_done(self, session: AsyncSession) -> None:
+        """Raise if a request with this key has already committed (it is replayed)."""
+
+    async def record(self, session: AsyncSession, booking: Booking) -> None:
+        """Store the outcome with the booking, in the same transaction."""
+
+
+async def confirm(
+    deps: ConfirmDeps,
+    actor: Actor,
+    hold_id: int,
+    *,
+    as_admin: bool = False,
+    once: Once | None = None,
+) -> Booking:
+    """Confirm `actor`'s hold (an admin's: anyone's, audited as the admin who acted).
+
+    Confirming an already confirmed hold returns it. A hold found expired is expired (and
+    that committed) before the caller hears 409 `hold_expired`.
+    """
+    io = deps.io
+    now = io.clock()
+    async with tx.transactional(io.session):
+        with busy_on_contention("Too much contention on this resource"), overlap_refused():
+            await set_lock_timeout(io.session)
+            booking = await repository.get_for_update(
+                io.session, hold_id, owner_id=None if as_admin else actor.id
+            )
+            if booking is None:
+                raise BookingNotFoundError(f"Hold {hold_id} does not exist")
+            if once is not None:
+                # A duplicate that waited for our row lock sees the first one's record.
+                await once.replay_if_done(io.session)
+            overdue = booking.expires_at is not None and booking.expires_at <= now
+            if booking.status == PENDING and overdue:
+                await expire_one(io, booking, reason="expired_before_confirm")
+            else:
+                await _confirm_booking(deps, actor, booking, once, now, as_admin=as_admin)
+                if once is not None:
+                    await once.record(io.session, booking)
+                return booking
+    raise HoldExpiredError(f"Hold {hold_id} expired; hold the slots again")
+
+
+async def _confirm_booking(
+    deps: ConfirmDeps,
+    actor: Actor,
+    booking: Booking,
+    once: Once | None,
+    now: datetime,
+    *,
+    as_admin: bool,
+) -> None:
+    if booking.status == CONFIRMED:
+        return  # confirming twice returns the booking
+    if booking.status == EXPIRED:
+        raise HoldExpiredError(f"Hold {booking.id} expired; hold the slots again")
+    if booking.status != PENDING:
+        raise BookingNotPendingError(f"Booking {booking.id} is {booking.status}")
+    io = deps.io
+    resource = await resource_of(io, booking)
+    states.move(booking, CONFIRMED, states.ADMIN if as_admin else states.USER)
+    booked, expected = await slots_service.book(io.session, claim(booking))
+    deps.guards.require_all(booked, expected, "The hold no longer owns all its slots")
+    booking.confirmed_at, booking.expires_at = now, None
+    booking.idempotency_key = once.key if once is not None else None
+    try:
+        await io.session.flush()
+    except IntegrityError as exc:
+        raise IdempotencyKeyReusedError("This Idempotency-Key belongs to another booking") from exc
+    await audit.record(
+        io.session,
+        action="booking.confirmed",
+        entity="booking",
+        entity_id=booking.id,
+        actor_user_id=actor.id,
+        meta={
+            "idempotency_key_used": once is not None,
+            "owner_user_id": booking.user_id,
+            "by_admin": actor.id != booking.user_id,
+        },
+    )
+    await notify_owner(
+        io,
+        booking,
+        templates.booking_confirmed(facts(booking, resource)),
+        dedupe_key=f"booking_confirmed:{booking.id}",
+    )
+    invalidate_on_commit(io, booking, resource.timezone)
+    release_lock_on_commit(io, booking)

@@ -1,0 +1,176 @@
+"""Hold (R-23): validate, take the Redis fast-path lock, then let PostgreSQL decide.
+
+Per-user caps (R-30) keep one account from hoarding the calendar: holds per minute (Redis
+rate limit), live holds, and optionally future bookings per resource (both counted in
+PostgreSQL, under a per-user advisory lock, inside the hold's transaction)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import structlog
+
+from roomtime.core import tx
+from roomtime.core.contention import busy_on_contention, set_lock_timeout
+from roomtime.core.redis.locks import Lock, LockState
+from roomtime.core.redis.ratelimit import RateLimiter
+from roomtime.domains.audit import service as audit
+from roomtime.domains.bookings import repository, rules, states
+from roomtime.domains.bookings._effects import (
+    BookingIO,
+    claim,
+    invalidate_on_commit,
+    overlap_refused,
+)
+from roomtime.domains.bookings.actors import Actor, BookableResource
+from roomtime.domains.bookings.constants import PENDING
+from roomtime.domains.bookings.errors import (
+    BookingLimitReachedError,
+    HoldRateLimitedError,
+    SlotsUnavailableError,
+    TooManyHoldsError,
+)
+from roomtime.domains.bookings.expire import expire_overlapping
+from roomtime.domains.bookings.guards import Guards
+from roomtime.domains.bookings.models import Booking
+from roomtime.domains.bookings.schemas import HoldRequest
+from roomtime.domains.resources import service as resources_service
+from roomtime.domains.resources.constants import BOOKING_MODE_EXCLUSIVE
+from roomtime.domains.slots import service as slots_service
+from roomtime.settings import BookingSettings
+
+log = structlog.get_logger(__name__)
+
+# A hold creates a pending booking and takes its slots (or seats).
+HOLDING = states.transition(states.NEW, PENDING, states.USER)
+
+
+@dataclass(frozen=True, slots=True)
+class HoldDeps:
+    io: BookingIO
+    settings: BookingSettings
+    limiter: RateLimiter
+    guards: Guards
+
+
+async def hold(deps: HoldDeps, actor: Actor, req: HoldRequest) -> Booking:
+    """Hold a range for `actor`: a pending booking that expires after the resource's TTL."""
+    await _count_attempt(deps, actor)
+    session = deps.io.session
+    starts, ends = req.starts_at.astimezone(UTC), req.ends_at.astimezone(UTC)
+    resource = await resources_service.get_resource(session, req.resource_id)
+    slots = await slots_service.spans_in_range(session, resource.id, starts, ends)
+    rules.check_hold_range(
+        slots,
+        starts_at=starts,
+        ends_at=ends,
+        now=deps.io.clock(),
+        max_slots=resource.max_hold_slots,
+        party_size=req.party_size,
+        capacity=resource.capacity,
+    )
+    lock = await _lock(deps, resource, starts, ends)
+    try:
+        return await _hold_in_transaction(deps, actor, req, resource, len(slots), lock)
+    except BaseException:
+        await deps.io.locks.release(lock)
+        raise
+
+
+async def _count_attempt(deps: HoldDeps, user: Actor) -> None:
+    # Every attempt counts, refused ones too: the limit protects the server, and a refused
+    # hold costs it as much as a granted one.
+    decision = await deps.limiter.hit(deps.settings.hold_rate_limit, "hold", str(user.id))
+    if not decision.allowed:
+        raise HoldRateLimitedError("Too many holds; retry later", retry_after=decision.retry_after)
+
+
+async def _check_caps(deps: HoldDeps, user: Actor, resource_id: int, now: datetime) -> None:
+    """Refuse a hold over the user's caps. Counted in this transaction after taking the
+    user's advisory lock: two parallel holds of one user are decided one after the other,
+    so neither can slip past a cap the other just reached."""
+    session, limits = deps.io.session, deps.settings
+    await deps.guards.serialise_user_holds(session, user.id)
+    live = await repository.count_live_holds(session, user.id, now)
+    if live >= limits.max_live_holds_per_user:
+        raise TooManyHoldsError(
+            f"You already have {live} live holds; the limit is "
+            f"{limits.max_live_holds_per_user} live holds per user. Confirm or cancel "
+            "one, or wait until one expires.",
+            limit=limits.max_live_holds_per_user,
+        )
+    cap = limits.max_future_bookings_per_resource
+    if not cap:
+        return
+    future = await repository.count_future_bookings(session, user.id, resource_id, now)
+    if future >= cap:
+        raise BookingLimitReachedError(
+            f"You already have {future} upcoming bookings or holds on this resource; the "
+            f"limit is {cap} per user and resource.",
+            limit=cap,
+        )
+
+
+async def _lock(
+    deps: HoldDeps, resource: BookableResource, starts: datetime, ends: datetime
+) -> Lock:
+    key = deps.io.keys.hold_lock(resource.id, starts, ends)
+    # Seats of a shared resource are sold to many holders of the same range: the range lock
+    # would refuse all but one, so only exclusive resources take it.
+    if not deps.guards.use_hold_lock or resource.booking_mode != BOOKING_MODE_EXCLUSIVE:
+        return Lock(key, "", LockState.UNAVAILABLE)
+    lock = await deps.io.locks.acquire(key, resource.hold_ttl_seconds)
+    if lock.state is LockState.TAKEN:
+        # Cheap refusal of an identical concurrent hold; overlapping ranges with other keys
+        # are refused by the database below.
+        raise SlotsUnavailableError("That range is being held by someone else")
+    return lock
+
+
+async def _hold_in_transaction(
+    deps: HoldDeps,
+    user: Actor,
+    req: HoldRequest,
+    resource: BookableResource,
+    slot_count: int,
+    lock: Lock,
+) -> Booking:
+    io = deps.io
+    now = io.clock()
+    starts, ends = req.starts_at.astimezone(UTC), req.ends_at.astimezone(UTC)
+    async with tx.transactional(io.session):
+        with busy_on_contention("Too much contention on this resource"), overlap_refused():
+            await set_lock_timeout(io.session)
+            await _check_caps(deps, user, resource.id, now)
+            await expire_overlapping(io, resource.id, starts, ends, now)
+            await deps.guards.race_window()
+            booking = await repository.add(
+                io.session,
+                Booking(
+                    user_id=user.id,
+                    resource_id=resource.id,
+                    starts_at=starts,
+                    ends_at=ends,
+                    status=PENDING,
+                    party_size=req.party_size,
+                    is_exclusive=resource.booking_mode == BOOKING_MODE_EXCLUSIVE,
+                    expires_at=now + timedelta(seconds=resource.hold_ttl_seconds),
+                    lock_token=lock.token if lock.state is LockState.ACQUIRED else None,
+                ),
+            )
+            changed = await slots_service.take(io.session, claim(booking))
+            deps.guards.require_all(
+                changed, slot_count, "One or more slots are no longer available"
+            )
+        await audit.record(
+            io.session,
+            action="booking.held",
+            entity="booking",
+            entity_id=booking.id,
+            actor_user_id=user.id,
+            meta={"resource_id": booking.resource_id, "slots": slot_count},
+        )
+        invalidate_on_commit(io, booking, resource.timezone)
+    log.info("booking_held", booking_id=booking.id, resource_id=booking.resource_id)
+    return booking
