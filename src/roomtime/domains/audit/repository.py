@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roomtime.core.pagination import fetch_page
 from roomtime.domains.audit.models import AuditLog
 
 
@@ -25,8 +26,4 @@ async def list_page(
         stmt = stmt.where(AuditLog.actor_user_id == actor_user_id)
     if action is not None:
         stmt = stmt.where(AuditLog.action == action)
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = await session.execute(
-        stmt.order_by(AuditLog.ts.desc(), AuditLog.id.desc()).limit(limit).offset(offset)
-    )
-    return list(rows.scalars().all()), int(total or 0)
+    return await fetch_page(session, stmt, [AuditLog.ts.desc(), AuditLog.id.desc()], limit, offset)

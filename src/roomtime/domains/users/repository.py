@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roomtime.core.pagination import fetch_page
 from roomtime.domains.users.models import User
 
 
@@ -44,6 +45,4 @@ async def list_page(
     stmt = select(User)
     if role is not None:
         stmt = stmt.where(User.role == role)
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = await session.execute(stmt.order_by(User.id).limit(limit).offset(offset))
-    return list(rows.scalars().all()), total or 0
+    return await fetch_page(session, stmt, [User.id], limit, offset)
