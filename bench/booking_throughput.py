@@ -174,7 +174,10 @@ def main() -> None:
             "JWT_SECRET": SECRET,
             "ENVIRONMENT": "test",
             "LOG_LEVEL": "WARNING",
+            # One user books everything here: the per-user limits would measure refusals.
             "CONFIRM_RATE_LIMIT": "100000/minute",
+            "HOLD_RATE_LIMIT": "100000/minute",
+            "MAX_LIVE_HOLDS_PER_USER": "1000",
             "DATA_DIR": tempfile.mkdtemp(prefix="rt-bench-"),
             "DB_POOL_SIZE": "20",
             "NOTIFICATIONS_IMMEDIATE": "false",
