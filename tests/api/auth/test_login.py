@@ -6,8 +6,14 @@ import statistics
 import time
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from roomtime.domains.auth.service import EnsureAdminDeps, ensure_admin
+from roomtime.seed import DEV_ADMIN_PASSWORD
+from roomtime.settings import AuthSettings
 from tests.api.auth.conftest import PASSWORD, AuthApp
+
+SEED_EMAIL = AuthSettings.model_fields["seed_admin_email"].default
 
 pytestmark = pytest.mark.api
 
@@ -136,3 +142,27 @@ async def test_forwarded_for_counts_from_a_trusted_proxy(auth_app: AuthApp) -> N
         )
     assert blocked.status_code == 429
     assert other_client.status_code == 200
+
+
+async def test_the_documented_development_admin_can_sign_in(
+    auth_app: AuthApp, session: AsyncSession
+) -> None:
+    # `.local` is a special-use domain that registration's address check refuses; the seed
+    # and `create-admin` make such accounts all the same, so login and forgot must take them.
+    deps = EnsureAdminDeps(session, auth_app.clock)
+    await ensure_admin(deps, email=SEED_EMAIL, password=DEV_ADMIN_PASSWORD)
+    response = await auth_app.client.post(
+        "/auth/login", json={"email": SEED_EMAIL, "password": DEV_ADMIN_PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    forgot = await auth_app.client.post("/auth/forgot", json={"email": SEED_EMAIL})
+    assert forgot.status_code == 202
+    [mail] = await auth_app.inbox.wait_for(1)
+    assert mail["To"] == SEED_EMAIL
+
+
+@pytest.mark.parametrize("email", ["not-an-email", "a@b@c", "two words@example.com", ""])
+async def test_login_refuses_what_is_not_an_address(auth_app: AuthApp, email: str) -> None:
+    response = await auth_app.client.post("/auth/login", json={"email": email, "password": "x"})
+    assert response.status_code == 422
+    assert response.json()["details"][0]["field"] == "body.email"
