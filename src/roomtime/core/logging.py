@@ -49,7 +49,7 @@ def configure_logging(
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
-            _redactor,  # again, now that tracebacks are text
+            _redactor.rendered_exception,
             renderer,
         ],
     )

@@ -72,3 +72,11 @@ class Redactor:
             else:
                 event[key] = self._value(value)
         return event
+
+    def rendered_exception(self, _: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+        """The processor to run after tracebacks are rendered: everything else was scrubbed
+        before, so only the new `exception` text needs it (not every field, every line)."""
+        text = event.get("exception")
+        if isinstance(text, str):
+            event["exception"] = self.scrub(text)
+        return event
