@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlencode
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,8 +46,7 @@ async def forgot(deps: ForgotDeps, email: str, *, ip: str) -> None:
     now = deps.clock()
     raw = tokens.new_opaque_token()
     ttl = deps.settings.auth.password_reset_ttl_seconds
-    base = deps.settings.app.link_base_url
-    link = f"{base}/reset?{urlencode({'token': raw})}"
+    link = tokens.mailed_link(deps.settings, "reset", raw)
     async with tx.transactional(deps.session):
         # The mail first: when the account's hourly mail cap drops it, the link the owner
         # already holds must stay valid, so nothing else changes.

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Protocol
-from urllib.parse import urlencode
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,8 +43,7 @@ async def send_verification(deps: VerificationMailDeps, user: User) -> None:
     now = deps.clock()
     raw = tokens.new_opaque_token()
     ttl = deps.settings.auth.email_verification_ttl_seconds
-    base = deps.settings.app.link_base_url
-    link = f"{base}/verify?{urlencode({'token': raw})}"
+    link = tokens.mailed_link(deps.settings, "verify", raw)
     # The mail first: when the account's hourly mail cap drops it, the link the owner
     # already holds must stay valid, so nothing else changes.
     queued = await deps.notifier.enqueue_email(

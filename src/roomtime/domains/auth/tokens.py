@@ -13,6 +13,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 import jwt
 
@@ -116,3 +117,9 @@ def new_opaque_token() -> str:
 def token_hash(token: str) -> str:
     # A plain SHA-256 is enough for 256-bit random secrets (ASVS 6.5.2): no dictionary to try.
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def mailed_link(settings: Settings, page: str, token: str) -> str:
+    """The link a mail carries to `page` with `token`: from PUBLIC_BASE_URL (or HOST:PORT in
+    development), never from a request's Host header, which a client chooses."""
+    return f"{settings.app.link_base_url}/{page}?{urlencode({'token': token})}"
