@@ -68,12 +68,13 @@ async def occupy(
     )
     await session.execute(
         text(
-            "UPDATE time_slot SET status = :status, booking_id = :booking "
-            "WHERE resource_id = :resource AND starts_at >= :start AND starts_at < :end"
+            "UPDATE time_slot SET status = :status, booking_id = :booking, "
+            "hold_expires_at = :expires WHERE resource_id = :resource AND starts_at >= :start AND starts_at < :end"
         ),
         {
             "status": "held" if status == "pending" else "booked",
             "booking": booking.id,
+            "expires": booking.expires_at if status == "pending" else None,
             "resource": resource_id,
             "start": starts_at,
             "end": ends_at,

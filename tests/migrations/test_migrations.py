@@ -27,6 +27,7 @@ EXPECTED_TABLES = {
     "resource",
     "resource_opening_hours",
     "time_slot",
+    "seat_hold",
     "booking",
     "file_upload",
     "audit_log",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -34,3 +36,54 @@ def test_import_contracts_are_kept() -> None:
             result.stdout
         ), domain
     assert "booking core domains depend downwards only (no cycles) KEPT" in result.stdout
+
+
+def _owned_tables() -> dict[str, set[str]]:
+    owned: dict[str, set[str]] = {}
+    for models in (ROOT / "src" / "roomtime" / "domains").glob("*/models.py"):
+        names = {
+            node.value.value
+            for node in ast.walk(ast.parse(models.read_text()))
+            if isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "__tablename__" for t in node.targets)
+            and isinstance(node.value, ast.Constant)
+        }
+        owned[models.parent.name] = names
+    return owned
+
+
+def _tables_named_in(source: str, tables: set[str]) -> set[str]:
+    """Tables another domain's code reaches without its models: `table("x", ...)` views and
+    SQL text naming them after FROM/JOIN/UPDATE/INTO."""
+    found: set[str] = set()
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", getattr(node.func, "attr", None)) == "table"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            found.add(str(node.args[0].value))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            pattern = r"\b(?:FROM|JOIN|UPDATE|INTO)\s+(" + "|".join(sorted(tables)) + r")\b"
+            found.update(re.findall(pattern, node.value))
+    return found & tables
+
+
+def test_no_domain_reads_or_writes_another_domains_tables() -> None:
+    owned = _owned_tables()
+    every = set().union(*owned.values())
+    assert {"booking", "time_slot", "seat_hold"} <= every
+    leaks = {}
+    for domain, mine in owned.items():
+        for module in (ROOT / "src" / "roomtime" / "domains" / domain).glob("*.py"):
+            foreign = _tables_named_in(module.read_text(), every - mine)
+            if foreign:
+                leaks[f"{domain}/{module.name}"] = sorted(foreign)
+    assert leaks == {}
+
+
+def test_the_table_check_sees_a_view_of_another_domains_table() -> None:
+    source = 'view = table("booking", column("id"))\nsql = "SELECT 1 FROM time_slot s"'
+    assert _tables_named_in(source, {"booking", "time_slot"}) == {"booking", "time_slot"}

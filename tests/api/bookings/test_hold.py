@@ -188,4 +188,11 @@ async def test_seats_of_an_expired_shared_hold_are_free_at_once(
     after = (await booking_app.client.get(f"/resources/{room}/availability", params=day)).json()
     freed = [s for s in after["slots"] if datetime.fromisoformat(s["starts_at"]) == at(10)]
     assert freed and freed[0]["seats_left"] == 2
-    assert (await booking_app.hold(bob, room, at(10), at(11), party_size=2)).status_code == 201
+    bobs = await booking_app.hold(bob, room, at(10), at(11), party_size=2)
+    assert bobs.status_code == 201
+    # The slots domain's record of seat holds follows: Ada's is gone with her seats, Bob's
+    # lives until he confirms.
+    held = "SELECT array_agg(booking_id) FROM seat_hold"
+    assert await booking_app.session.scalar(text(held)) == [bobs.json()["booking_id"]]
+    assert (await booking_app.confirm(bob, bobs.json()["hold_id"])).status_code == 201
+    assert await booking_app.session.scalar(text(held)) is None

@@ -33,13 +33,19 @@ async def _violations(session: AsyncSession) -> dict[str, int]:
 
 
 async def _slot(
-    session: AsyncSession, resource_id: int, start: datetime, status: str, booking: int | None
+    session: AsyncSession,
+    resource_id: int,
+    start: datetime,
+    status: str,
+    booking: int | None,
+    expires: datetime | None = None,
 ) -> None:
     await session.execute(
         text(
-            "UPDATE time_slot SET status = :s, booking_id = :b WHERE resource_id = :r AND starts_at = :t"
+            "UPDATE time_slot SET status = :s, booking_id = :b, hold_expires_at = :e "
+            "WHERE resource_id = :r AND starts_at = :t"
         ),
-        {"s": status, "b": booking, "r": resource_id, "t": start},
+        {"s": status, "b": booking, "e": expires, "r": resource_id, "t": start},
     )
 
 
@@ -81,7 +87,7 @@ async def _crashed_exclusive(
     await _slot(session, room, at(15), "held", ids["confirmed_held"])
     await _slot(session, room, at(16), "available", ids["cancelled_dangling"])
     await _slot(session, room, at(17), "held", ids["overdue"])
-    await _slot(session, room, at(18), "held", ids["live"])
+    await _slot(session, room, at(18), "held", ids["live"], expires=at(9, 5))
     await _slot(session, room, at(19), "blocked", None)
     return ids
 
@@ -129,6 +135,7 @@ async def test_reconcile_repairs_a_crashed_state(
         "status_corrected": 1,
         "slots_attached": 2,
         "seats_recounted": 0,
+        "seat_holds_synced": 0,
         "conflicts": 0,
     }
     assert await _violations(session) == {}
@@ -187,3 +194,47 @@ async def test_reconcile_leaves_started_and_past_slots_alone(
     assert report["booked_released"] == 0 and report["links_cleared"] == 0
     statuses = await slot_statuses(session, room, start, start + timedelta(hours=2))
     assert statuses == {start: "booked", start + timedelta(hours=1): "available"}
+
+
+async def test_reconcile_restores_the_hold_expiry_availability_relies_on(
+    ctx: dict[str, Any], session: AsyncSession, clock: FrozenClock
+) -> None:
+    """Availability counts a lapsed hold as free by the expiry the slots domain keeps: a
+    held slot that lost it, a pending shared booking without its seat hold, and a seat hold
+    left behind by a cancelled booking are all put back in line."""
+    at = _hours(clock)
+    user = (await rows.user(session)).id
+    await session.commit()
+    room = (await make_resource(session, clock, horizon_days=1)).id
+    hall = (await make_resource(session, clock, horizon_days=1, booking_mode="shared")).id
+    held = await rows.booking(
+        session, user_id=user, resource_id=room, starts_at=at(11), status="pending",
+        expires_at=at(9, 5),
+    )  # fmt: skip
+    await _slot(session, room, at(11), "held", held.id)  # expiry lost
+    pending = await rows.booking(
+        session, user_id=user, resource_id=hall, starts_at=at(12), status="pending",
+        is_exclusive=False, party_size=2, expires_at=at(9, 6),
+    )  # fmt: skip
+    gone = await rows.booking(
+        session, user_id=user, resource_id=hall, starts_at=at(13), status="cancelled",
+        is_exclusive=False,
+    )  # fmt: skip
+    await _seats(session, hall, at(12), 2)
+    await session.execute(
+        text(
+            "INSERT INTO seat_hold (booking_id, resource_id, starts_at, ends_at, seats, "
+            "expires_at) VALUES (:b, :r, :s, :e, 1, :x)"
+        ),
+        {"b": gone.id, "r": hall, "s": at(13), "e": at(14), "x": at(9, 1)},
+    )
+    await session.commit()
+
+    report = await reconcile_job(ctx)
+
+    assert report["status_corrected"] == 1 and report["seat_holds_synced"] == 2
+    expiry = "SELECT hold_expires_at FROM time_slot WHERE resource_id = :r AND starts_at = :t"
+    assert await scalar(session, expiry, r=room, t=at(11)) == at(9, 5)
+    holds = await session.execute(text("SELECT booking_id, seats, expires_at FROM seat_hold"))
+    assert [tuple(row) for row in holds] == [(pending.id, 2, at(9, 6))]
+    assert set((await reconcile_job(ctx)).values()) == {0}

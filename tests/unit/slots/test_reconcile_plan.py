@@ -39,11 +39,22 @@ def test_links_follow_the_live_booking_inside_whose_range_the_slot_lies() -> Non
     ]
     plan = {slot.id: want for slot, want in broken_links(slots, live)}
     assert plan == {
-        0: ("booked", 7),
-        2: ("available", None),
-        4: ("available", None),
-        5: ("available", None),
+        0: ("booked", 7, None),
+        2: ("available", None, None),
+        4: ("available", None, None),
+        5: ("available", None, None),
     }
+
+
+def test_a_held_slot_carries_the_expiry_of_its_pending_booking() -> None:
+    expires = T0 - H
+    claim = SlotClaim(8, 1, T0, T0 + 2 * H, 1, True, hold_expires_at=expires)
+    live = {8: LiveClaim(claim, booked=False)}
+    slots = [
+        SlotRow(0, 1, T0, "held", 8, 0, 1, hold_expires_at=None),  # expiry lost: restored
+        SlotRow(1, 1, T0 + H, "held", 8, 0, 1, hold_expires_at=expires),  # right already
+    ]
+    assert {slot.id: want for slot, want in broken_links(slots, live)} == {0: ("held", 8, expires)}
 
 
 def test_missing_links_are_the_exclusive_live_slots_pointing_elsewhere() -> None:

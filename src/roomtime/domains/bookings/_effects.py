@@ -20,6 +20,7 @@ from roomtime.core.redis.keys import Keys
 from roomtime.core.redis.locks import HoldLocks
 from roomtime.domains.availability import service as availability_service
 from roomtime.domains.bookings.actors import BookableResource
+from roomtime.domains.bookings.constants import PENDING
 from roomtime.domains.bookings.errors import SlotsUnavailableError
 from roomtime.domains.bookings.models import Booking
 from roomtime.domains.notifications import templates
@@ -65,6 +66,7 @@ def claim(booking: Booking) -> SlotClaim:
         ends_at=booking.ends_at,
         party_size=booking.party_size,
         exclusive=booking.is_exclusive,
+        hold_expires_at=booking.expires_at if booking.status == PENDING else None,
     )
 
 

@@ -28,22 +28,33 @@ async def spans_in_range(
 
 async def take(session: AsyncSession, claim: SlotClaim) -> int:
     """Hold the free slots of the claim (exclusive) or take its seats in each slot (shared);
-    returns how many slots changed."""
+    returns how many slots changed. A claim without `hold_expires_at` is taken for good
+    (booked at once); otherwise the slots domain records when the hold lapses."""
     if claim.exclusive:
         return await repository.hold_exclusive(
-            session, claim.resource_id, claim.starts_at, claim.ends_at, claim.booking_id
+            session,
+            claim.resource_id,
+            claim.starts_at,
+            claim.ends_at,
+            claim.booking_id,
+            claim.hold_expires_at,
         )
-    return await repository.take_seats(
+    taken = await repository.take_seats(
         session, claim.resource_id, claim.starts_at, claim.ends_at, claim.party_size
     )
+    if taken and claim.hold_expires_at is not None:
+        await repository.add_seat_hold(session, claim, claim.hold_expires_at)
+    return taken
 
 
 async def book(session: AsyncSession, claim: SlotClaim) -> tuple[int, int]:
     """Turn the slots the claim holds into booked ones: (booked, slots in its range).
 
-    Seats of a shared resource are already taken by the hold: nothing changes, (0, 0).
+    Seats of a shared resource are already taken by the hold: they only stop being a hold
+    that may lapse, (0, 0).
     """
     if not claim.exclusive:
+        await repository.drop_seat_hold(session, claim.booking_id)
         return 0, 0
     expected = await slot_rows.list_spans(
         session, claim.resource_id, claim.starts_at, claim.ends_at
@@ -59,6 +70,7 @@ async def free(session: AsyncSession, claim: SlotClaim, *, not_before: datetime)
     if claim.exclusive:
         await repository.release_exclusive(session, claim.booking_id, not_before=not_before)
     else:
+        await repository.drop_seat_hold(session, claim.booking_id)
         await repository.return_seats(
             session,
             claim.resource_id,

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.domains.slots.constants import SLOT_AVAILABLE, SLOT_BOOKED, SLOT_HELD
-from roomtime.domains.slots.models import TimeSlot
+from roomtime.domains.slots.models import SeatHold, TimeSlot
+from roomtime.domains.slots.schemas import SlotClaim
 
 
 def _in_range(resource_id: int, starts_at: datetime, ends_at: datetime) -> list[object]:
@@ -24,9 +26,15 @@ def _in_range(resource_id: int, starts_at: datetime, ends_at: datetime) -> list[
 
 
 async def hold_exclusive(
-    session: AsyncSession, resource_id: int, starts_at: datetime, ends_at: datetime, booking_id: int
+    session: AsyncSession,
+    resource_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    booking_id: int,
+    expires_at: datetime | None,
 ) -> int:
-    """Mark free slots of the range held by `booking_id`; returns how many changed."""
+    """Mark free slots of the range held by `booking_id` until `expires_at` (booked at once
+    when None); returns how many changed."""
     stmt = (
         update(TimeSlot)
         .where(
@@ -34,7 +42,11 @@ async def hold_exclusive(
             TimeSlot.status == SLOT_AVAILABLE,
             TimeSlot.booking_id.is_(None),
         )
-        .values(status=SLOT_HELD, booking_id=booking_id)
+        .values(
+            status=SLOT_HELD if expires_at else SLOT_BOOKED,
+            booking_id=booking_id,
+            hold_expires_at=expires_at,
+        )
     )
     return (await session.execute(stmt)).rowcount  # type: ignore[attr-defined]
 
@@ -60,7 +72,7 @@ async def book_held(session: AsyncSession, booking_id: int) -> int:
     stmt = (
         update(TimeSlot)
         .where(TimeSlot.booking_id == booking_id, TimeSlot.status == SLOT_HELD)
-        .values(status=SLOT_BOOKED)
+        .values(status=SLOT_BOOKED, hold_expires_at=None)
     )
     return (await session.execute(stmt)).rowcount  # type: ignore[attr-defined]
 
@@ -79,7 +91,7 @@ async def release_exclusive(
             TimeSlot.status.in_((SLOT_HELD, SLOT_BOOKED)),
             TimeSlot.starts_at >= not_before,
         )
-        .values(status=SLOT_AVAILABLE, booking_id=None)
+        .values(status=SLOT_AVAILABLE, booking_id=None, hold_expires_at=None)
         .returning(TimeSlot.starts_at)
     )
     return list((await session.execute(stmt)).scalars().all())
@@ -105,3 +117,27 @@ async def return_seats(
         .returning(TimeSlot.starts_at)
     )
     return list((await session.execute(stmt)).scalars().all())
+
+
+async def add_seat_hold(session: AsyncSession, claim: SlotClaim, expires_at: datetime) -> None:
+    """Record that the claim's seats are only held, until `expires_at`."""
+    await session.execute(
+        insert(SeatHold)
+        .values(
+            booking_id=claim.booking_id,
+            resource_id=claim.resource_id,
+            starts_at=claim.starts_at,
+            ends_at=claim.ends_at,
+            seats=claim.party_size,
+            expires_at=expires_at,
+        )
+        .on_conflict_do_update(
+            index_elements=[SeatHold.booking_id],
+            set_={"seats": claim.party_size, "expires_at": expires_at},
+        )
+    )
+
+
+async def drop_seat_hold(session: AsyncSession, booking_id: int) -> None:
+    """The booking's seats are no longer a hold: confirmed, or given back."""
+    await session.execute(delete(SeatHold).where(SeatHold.booking_id == booking_id))

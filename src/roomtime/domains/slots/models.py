@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Identity,
+    Index,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from roomtime.core.db import Base
@@ -38,3 +46,27 @@ class TimeSlot(Base):
     booking_id: Mapped[int | None] = mapped_column(
         ForeignKey("booking.id", ondelete="SET NULL", use_alter=True)
     )
+    # When the hold behind a held slot lapses (R-14): from then on the slot counts as free,
+    # before the release job returns it. NULL unless the slot is held.
+    hold_expires_at: Mapped[datetime | None]
+
+
+class SeatHold(Base):
+    """Seats of a shared resource taken by a hold that is not yet confirmed, and when that
+    hold lapses: availability counts them as free from then on (R-14). Written and removed
+    with the seats themselves, in the booking's transaction."""
+
+    __tablename__ = "seat_hold"
+    __table_args__ = (
+        CheckConstraint("seats > 0", name="seats_positive"),
+        Index(None, "resource_id", "starts_at"),
+    )
+
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("booking.id", ondelete="CASCADE"), primary_key=True
+    )
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    seats: Mapped[int]
+    expires_at: Mapped[datetime]

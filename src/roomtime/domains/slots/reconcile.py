@@ -38,6 +38,9 @@ from roomtime.domains.slots.schemas import LiveClaim
 # instead of one long transaction holding locks.
 REPAIR_LIMIT = 1000
 
+# (status, booking link, hold expiry): what a slot says about who has it, and until when.
+SlotState = tuple[str, int | None, datetime | None]
+
 
 @dataclass
 class SlotRow:
@@ -48,6 +51,11 @@ class SlotRow:
     booking_id: int | None
     seats_taken: int
     capacity: int
+    hold_expires_at: datetime | None = None
+
+    @property
+    def state(self) -> SlotState:
+        return self.status, self.booking_id, self.hold_expires_at
 
 
 @dataclass
@@ -71,6 +79,7 @@ class ReconcileReport:
             "status_corrected",
             "slots_attached",
             "seats_recounted",
+            "seat_holds_synced",
         )
         return {**{k: self.fixed[k] for k in kinds}, "conflicts": self.conflicts}
 
@@ -103,10 +112,12 @@ class _SlotIndex:
         return rows[bisect_left(starts, claim.starts_at) : bisect_left(starts, claim.ends_at)]
 
 
-def _wanted(live: LiveClaim | None) -> tuple[str, int | None]:
+def _wanted(live: LiveClaim | None) -> SlotState:
     if live is None:
-        return SLOT_AVAILABLE, None
-    return (SLOT_BOOKED if live.booked else SLOT_HELD), live.claim.booking_id
+        return SLOT_AVAILABLE, None, None
+    if live.booked:
+        return SLOT_BOOKED, live.claim.booking_id, None
+    return SLOT_HELD, live.claim.booking_id, live.claim.hold_expires_at
 
 
 def _kind(status: str, want: str) -> str:
@@ -117,7 +128,7 @@ def _kind(status: str, want: str) -> str:
 
 def broken_links(
     slots: Sequence[SlotRow], live: dict[int, LiveClaim]
-) -> Iterator[tuple[SlotRow, tuple[str, int | None]]]:
+) -> Iterator[tuple[SlotRow, SlotState]]:
     """Slots whose status or link disagrees with the booking they point at, and the state
     they should have. A booking owns a slot only if the slot lies inside its range."""
     for slot in slots:
@@ -127,7 +138,7 @@ def broken_links(
             continue
         owner = live.get(slot.booking_id) if slot.booking_id is not None else None
         want = _wanted(owner if owner is not None and _covers(owner, slot) else None)
-        if (slot.status, slot.booking_id) != want:
+        if slot.state != want:
             yield slot, want
 
 
@@ -170,15 +181,15 @@ async def reconcile(
     slots = [SlotRow(*row) for row in rows]
     by_id = {owner.claim.booking_id: owner for owner in live}
     for slot, want in list(broken_links(slots, by_id))[:REPAIR_LIMIT]:
-        if await repository.set_link_if(session, slot.id, (slot.status, slot.booking_id), want):
+        if await repository.set_link_if(session, slot.id, slot.state, want):
             report.note(_kind(slot.status, want[0]), slot)
-            slot.status, slot.booking_id = want
+            slot.status, slot.booking_id, slot.hold_expires_at = want
     for slot, owner in list(missing_links(slots, live))[:REPAIR_LIMIT]:
         free = slot.status == SLOT_AVAILABLE and slot.booking_id is None and slot.seats_taken == 0
         want = _wanted(owner)
-        if free and await repository.set_link_if(session, slot.id, (SLOT_AVAILABLE, None), want):
+        if free and await repository.set_link_if(session, slot.id, slot.state, want):
             report.note("slots_attached", slot)
-            slot.status, slot.booking_id = want
+            slot.status, slot.booking_id, slot.hold_expires_at = want
         else:
             # Blocked by an admin or taken by another live booking: not ours to decide.
             report.conflicts += 1
@@ -190,4 +201,8 @@ async def reconcile(
             session, slot.id, slot.seats_taken, want
         ):
             report.note("seats_recounted", slot)
+    seat_holds = [o.claim for o in live if not o.claim.exclusive and not o.booked]
+    for resource_id in await repository.sync_seat_holds(session, now, seat_holds):
+        report.fixed["seat_holds_synced"] += 1
+        report.resource_ids.add(resource_id)
     return report

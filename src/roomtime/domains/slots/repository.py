@@ -12,87 +12,63 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
-    DateTime,
-    Integer,
     Row,
     Select,
-    String,
     and_,
     case,
-    column,
     delete,
     func,
     or_,
     select,
-    table,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
-from sqlalchemy.sql.selectable import Join, ScalarSelect
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from roomtime.domains.slots.calendar import SlotRange
 from roomtime.domains.slots.constants import SLOT_AVAILABLE, SLOT_BLOCKED, SLOT_HELD
-from roomtime.domains.slots.models import TimeSlot
+from roomtime.domains.slots.models import SeatHold, TimeSlot
 
 _INSERT_BATCH = 2000
 _LONGEST_SLOT = timedelta(days=1)
 
-# R-14 needs to know whether the pending booking behind a held slot has expired. This is a
-# read-only view of the three columns that answer it (the bookings domain owns the table and
-# every write to it); it keeps the check in the same index-driven query as the slots.
-_booking = table(
-    "booking",
-    column("id", Integer),
-    column("status", String),
-    column("expires_at", DateTime(timezone=True)),
-    column("resource_id", Integer),
-    column("starts_at", DateTime(timezone=True)),
-    column("ends_at", DateTime(timezone=True)),
-    column("party_size", Integer),
-    column("is_exclusive", Boolean),
-)
-_PENDING = "pending"
-
 
 def _expired_seats(now: datetime) -> ScalarSelect[Any]:
     """Seats of a shared slot still counted for holds that have expired (R-14: they count
-    as free at once; the hold path or the release-holds job returns them for real)."""
-    stale = _booking.alias("stale")
+    as free at once; the hold path or the release-holds job returns them for real).
+
+    `seat_hold` has a row only per unconfirmed hold, so a resource's rows are few: the
+    probe reads them by resource and needs no bound on how long a hold may be."""
     return (
-        select(func.coalesce(func.sum(stale.c.party_size), 0))
+        select(func.coalesce(func.sum(SeatHold.seats), 0))
         .where(
-            stale.c.resource_id == TimeSlot.resource_id,
-            stale.c.status == _PENDING,
-            stale.c.is_exclusive.is_(False),
-            stale.c.expires_at <= now,
-            stale.c.starts_at < TimeSlot.ends_at,
-            stale.c.ends_at > TimeSlot.starts_at,
+            SeatHold.resource_id == TimeSlot.resource_id,
+            SeatHold.starts_at < TimeSlot.ends_at,
+            SeatHold.ends_at > TimeSlot.starts_at,
+            SeatHold.expires_at <= now,
         )
         .correlate(TimeSlot)
         .scalar_subquery()
     )
 
 
-def _with_booking() -> Join:
-    return TimeSlot.__table__.outerjoin(_booking, _booking.c.id == TimeSlot.booking_id)
-
-
 def _expired_hold(now: datetime) -> ColumnElement[bool]:
+    return and_(TimeSlot.status == SLOT_HELD, TimeSlot.hold_expires_at <= now)
+
+
+def _live_hold(now: datetime) -> ColumnElement[bool]:
+    # A held slot without an expiry (only a repair could leave one) is treated as held
+    # until reconcile restores its expiry: never offered, never taken from its holder.
     return and_(
         TimeSlot.status == SLOT_HELD,
-        _booking.c.status == _PENDING,
-        _booking.c.expires_at <= now,
+        or_(TimeSlot.hold_expires_at.is_(None), TimeSlot.hold_expires_at > now),
     )
 
 
 def is_available(now: datetime) -> ColumnElement[bool]:
-    """Bookable now: not started, and free (seats left) or held by an expired hold (R-14).
-
-    Needs the booking join of `_with_booking()` in the FROM clause.
-    """
+    """Bookable now: not started, and free (seats left) or held by an expired hold (R-14)."""
     free = and_(
         TimeSlot.status == SLOT_AVAILABLE,
         or_(
@@ -172,7 +148,6 @@ def available_in_day_query(
     )
     return (
         select(TimeSlot.id, TimeSlot.starts_at, TimeSlot.ends_at, seats_left.label("seats_left"))
-        .select_from(_with_booking())
         .where(_in_day(resource_id, start, end), is_available(now))
         .order_by(TimeSlot.starts_at)
     )
@@ -190,13 +165,17 @@ def earliest_live_hold_query(
 ) -> Select[tuple[datetime | None]]:
     """When the first hold still alive over [start, end) expires: the moment a cached view
     of that day (held slots, or seats of a shared slot) would start to lie."""
-    return select(func.min(_booking.c.expires_at)).where(
-        _booking.c.resource_id == resource_id,
-        _booking.c.status == _PENDING,
-        _booking.c.expires_at > now,
-        _booking.c.starts_at < end,
-        _booking.c.ends_at > start,
+    slots = select(func.min(TimeSlot.hold_expires_at)).where(
+        _overlapping(resource_id, start, end), _live_hold(now)
     )
+    seats = select(func.min(SeatHold.expires_at)).where(
+        SeatHold.resource_id == resource_id,
+        SeatHold.starts_at < end,
+        SeatHold.ends_at > start,
+        SeatHold.expires_at > now,
+    )
+    # LEAST ignores NULLs: either kind of hold may be missing.
+    return select(func.least(slots.scalar_subquery(), seats.scalar_subquery()))
 
 
 async def earliest_live_hold_expiry(
@@ -216,7 +195,6 @@ def covered_seconds(
     seconds = func.extract("epoch", TimeSlot.ends_at - TimeSlot.starts_at)
     return (
         select(func.coalesce(func.sum(seconds), 0))
-        .select_from(_with_booking())
         .where(
             TimeSlot.resource_id == resource_id,
             TimeSlot.starts_at >= start,
@@ -275,13 +253,8 @@ async def lock_overlapping(
             TimeSlot.starts_at,
             TimeSlot.status,
             TimeSlot.seats_taken,
-            and_(
-                TimeSlot.status == SLOT_HELD,
-                _booking.c.status == _PENDING,
-                _booking.c.expires_at > now,
-            ).label("live_hold"),
+            _live_hold(now).label("live_hold"),
         )
-        .select_from(_with_booking())
         .where(_overlapping(resource_id, start, end))
         .order_by(TimeSlot.starts_at)
         .with_for_update(of=TimeSlot)
@@ -296,7 +269,7 @@ async def block(session: AsyncSession, slot_ids: Sequence[int]) -> int:
     stmt = (
         update(TimeSlot)
         .where(TimeSlot.id.in_(slot_ids))
-        .values(status=SLOT_BLOCKED, booking_id=None)
+        .values(status=SLOT_BLOCKED, booking_id=None, hold_expires_at=None)
         .returning(TimeSlot.id)
     )
     return len((await session.execute(stmt)).all())

@@ -32,6 +32,8 @@ class SlotClaim:
     ends_at: datetime
     party_size: int
     exclusive: bool
+    # When the hold lapses, while the booking is pending; None once it is confirmed.
+    hold_expires_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
