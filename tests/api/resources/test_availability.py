@@ -6,10 +6,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import event
 
 from roomtime.core.clock import FrozenClock
 from roomtime.main import create_app
-from roomtime.settings import RedisSettings
+from roomtime.settings import RedisSettings, Settings
 from tests.api.resources.conftest import MakeResource, assert_problem
 from tests.conftest import make_settings
 from tests.services import ServiceUrls
@@ -133,3 +134,36 @@ async def test_redis_down_answers_from_postgresql(
         assert response.headers["x-cache"] == "MISS"
         assert len(response.json()["slots"]) == 12
     assert listed.status_code == 200 and listed.json()["total"] == 1
+
+
+async def test_a_hit_is_the_stored_bytes_and_touches_no_postgresql(
+    settings: Settings, client: httpx.AsyncClient, make_resource: MakeResource, frozen: FrozenClock
+) -> None:
+    room = await make_resource()
+    url = f"/resources/{room['id']}/availability?date=2030-01-08"
+    app = create_app(settings, clock=frozen)
+    async with app.router.lifespan_context(app):
+        checkouts: list[object] = []
+        pool = app.state.infra.engine.sync_engine
+        event.listen(pool, "checkout", lambda *args: checkouts.append(args), named=False)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as fresh:
+            miss = await fresh.get(url)
+            used_by_miss = len(checkouts)
+            hit = await fresh.get(url)
+    assert (miss.headers["x-cache"], hit.headers["x-cache"]) == ("MISS", "HIT")
+    assert used_by_miss >= 1 and len(checkouts) == used_by_miss  # the hit took no connection
+    assert hit.content == miss.content
+    assert hit.headers["content-type"] == "application/json"
+
+
+async def test_a_cached_day_of_a_deactivated_resource_stays_for_admins_only(
+    client: httpx.AsyncClient, make_resource: MakeResource, admin_headers: dict[str, str]
+) -> None:
+    room = await make_resource()
+    url = f"/resources/{room['id']}/availability?date=2030-01-08"
+    assert (await client.delete(f"/resources/{room['id']}", headers=admin_headers)).is_success
+    seen = await client.get(url, headers=admin_headers)  # cached by the admin's read
+    again = await client.get(url, headers=admin_headers)
+    assert (seen.headers["x-cache"], again.headers["x-cache"]) == ("MISS", "HIT")
+    assert_problem(await client.get(url), 404, "resource_not_found")

@@ -63,6 +63,8 @@ class Lookup:
     hit: bool
     value: Any = None
     stamp: Stamp | None = None
+    # For entries stored as bytes: what the writer said about them besides the body.
+    meta: dict[str, Any] | None = None
 
 
 class Cache(Protocol):
@@ -73,6 +75,17 @@ class Cache(Protocol):
     async def read(self, key: str, generations: Sequence[str] = ()) -> Lookup: ...
 
     async def write(self, key: str, value: Any, ttl_seconds: int, stamp: Stamp | None) -> None: ...
+
+    async def read_bytes(self, key: str, generations: Sequence[str] = ()) -> Lookup: ...
+
+    async def write_bytes(
+        self,
+        key: str,
+        body: bytes,
+        meta: dict[str, Any],
+        ttl_seconds: int,
+        stamp: Stamp | None,
+    ) -> None: ...
 
     async def invalidate(
         self, *, keys: Sequence[str] = (), generations: Sequence[str] = ()
@@ -87,30 +100,69 @@ class RedisCache:
         self._skip_until = 0.0
 
     async def read(self, key: str, generations: Sequence[str] = ()) -> Lookup:
-        if self._skipping():
+        raw = await self._mget(key, generations)
+        if raw is None:
             return Lookup(hit=False)
-        try:
-            raw = await self.redis.mget([*generations, key])
-        except _FAILURES as exc:
-            self._failed("read", exc)
-            return Lookup(hit=False)
-        self._healthy()
-        stamp = tuple(int(v) if v is not None else 0 for v in raw[:-1])
+        stamp = _stamp(raw)
         entry = _decode(raw[-1])
         if entry is None or entry.get("s") != list(stamp):
             return Lookup(hit=False, stamp=stamp)
         return Lookup(hit=True, value=entry.get("v"), stamp=stamp)
 
     async def write(self, key: str, value: Any, ttl_seconds: int, stamp: Stamp | None) -> None:
+        payload = json.dumps({"s": list(stamp or ()), "v": value}, separators=(",", ":"))
+        await self._set(key, payload.encode(), ttl_seconds, stamp)
+
+    async def _mget(self, key: str, generations: Sequence[str]) -> list[Any] | None:
+        """The generation counters and the entry in one round trip; None if Redis failed."""
+        if self._skipping():
+            return None
+        try:
+            raw = await self.redis.mget([*generations, key])
+        except _FAILURES as exc:
+            self._failed("read", exc)
+            return None
+        self._healthy()
+        return list(raw)
+
+    async def _set(self, key: str, payload: bytes, ttl_seconds: int, stamp: Stamp | None) -> None:
         if stamp is None or ttl_seconds < 1 or self._skipping():
             return
-        payload = json.dumps({"s": list(stamp), "v": value}, separators=(",", ":"))
         try:
             await self.redis.set(key, payload, ex=ttl_seconds)
         except _FAILURES as exc:
             self._failed("write", exc)
             return
         self._healthy()
+
+    async def read_bytes(self, key: str, generations: Sequence[str] = ()) -> Lookup:
+        """Like `read`, for an entry stored with `write_bytes`: on a hit `value` is the body
+        exactly as written (no JSON parsing of it) and `meta` what came with it."""
+        raw = await self._mget(key, generations)
+        if raw is None:
+            return Lookup(hit=False)
+        stamp = _stamp(raw)
+        entry = raw[-1]
+        if entry is None:
+            return Lookup(hit=False, stamp=stamp)
+        data = entry.encode() if isinstance(entry, str) else entry
+        header, sep, body = data.partition(b"\n")
+        head = _decode(header) if sep else None
+        if head is None or head.get("s") != list(stamp):
+            return Lookup(hit=False, stamp=stamp)
+        return Lookup(hit=True, value=body, stamp=stamp, meta=head.get("m") or {})
+
+    async def write_bytes(
+        self,
+        key: str,
+        body: bytes,
+        meta: dict[str, Any],
+        ttl_seconds: int,
+        stamp: Stamp | None,
+    ) -> None:
+        # One line of JSON header (json.dumps never emits a raw newline), then the body.
+        header = json.dumps({"s": list(stamp or ()), "m": meta}, separators=(",", ":"))
+        await self._set(key, header.encode() + b"\n" + body, ttl_seconds, stamp)
 
     async def invalidate(
         self, *, keys: Sequence[str] = (), generations: Sequence[str] = ()
@@ -149,6 +201,10 @@ def _log() -> Any:
     # Looked up when needed (rarely): a logger cached at import would keep whatever logging
     # configuration was current on its first use.
     return structlog.get_logger(__name__)
+
+
+def _stamp(raw: Sequence[Any]) -> Stamp:
+    return tuple(int(v) if v is not None else 0 for v in raw[:-1])
 
 
 def _decode(raw: bytes | str | None) -> dict[str, Any] | None:

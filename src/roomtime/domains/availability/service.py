@@ -15,18 +15,23 @@ Cache design:
   R-14) and the end of the earliest listed slot (it stops being available). Under a second
   the answer is not cached at all.
 - Redis down: reads come from PostgreSQL, nothing is cached (core.redis.cache).
+- A hit costs one Redis round trip and no PostgreSQL: the entry holds the JSON body as it
+  was sent and whether the resource was active then (a deactivated resource is for admins
+  only); any change of the resource bumps its generation, so that flag is never staler than
+  the entry itself.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core import tx
-from roomtime.core.redis.cache import Cache, Cached
+from roomtime.core.redis.cache import Cache, Cached, Lookup
 from roomtime.domains.availability.schemas import AvailabilityRead, AvailableSlotRead
 from roomtime.domains.slots import service as slots_service
 
@@ -49,21 +54,45 @@ def _ttl_seconds(found: slots_service.DayAvailability, now: datetime, configured
     return math.floor(min(limits))
 
 
-async def get_day(
+@dataclass(frozen=True, slots=True)
+class DayLookup:
+    """A cached day, or on a miss what a later `answer_day` must write back."""
+
+    key: str
+    lookup: Lookup
+
+    @property
+    def hit(self) -> bool:
+        return self.lookup.hit
+
+    @property
+    def body(self) -> bytes:
+        return self.lookup.value if self.lookup.hit else b""
+
+    @property
+    def resource_active(self) -> bool:
+        return bool((self.lookup.meta or {}).get("active"))
+
+
+async def lookup_day(cache: Cache, resource_id: int, day: date) -> DayLookup:
+    """The cached answer for the resource's local `day`, in one Redis round trip."""
+    key = cache.keys.availability(resource_id, day)
+    return DayLookup(key, await cache.read_bytes(key, _generations(cache, resource_id, day)))
+
+
+async def answer_day(
     session: AsyncSession,
     cache: Cache,
+    cached: DayLookup,
     *,
     resource_id: int,
     timezone: str,
+    resource_active: bool,
     day: date,
     now: datetime,
     ttl_seconds: int,
-) -> Cached[AvailabilityRead]:
-    """The available slots of the resource's local `day` (expired holds count as free)."""
-    key = cache.keys.availability(resource_id, day)
-    lookup = await cache.read(key, _generations(cache, resource_id, day))
-    if lookup.hit:
-        return Cached(AvailabilityRead.model_validate(lookup.value), hit=True)
+) -> bytes:
+    """The JSON body of the day's availability from PostgreSQL, cached for later hits."""
     found = await slots_service.available_day(session, resource_id, timezone, day, now)
     answer = AvailabilityRead(
         resource_id=resource_id,
@@ -76,9 +105,39 @@ async def get_day(
             for s in found.slots
         ],
     )
+    body = answer.model_dump_json().encode()
     ttl = _ttl_seconds(found, now, ttl_seconds)
-    await cache.write(key, answer.model_dump(mode="json"), ttl, lookup.stamp)
-    return Cached(answer, hit=False)
+    meta = {"active": resource_active}
+    await cache.write_bytes(cached.key, body, meta, ttl, cached.lookup.stamp)
+    return body
+
+
+async def get_day(
+    session: AsyncSession,
+    cache: Cache,
+    *,
+    resource_id: int,
+    timezone: str,
+    day: date,
+    now: datetime,
+    ttl_seconds: int,
+) -> Cached[AvailabilityRead]:
+    """The available slots of the resource's local `day` (expired holds count as free)."""
+    cached = await lookup_day(cache, resource_id, day)
+    if cached.hit:
+        return Cached(AvailabilityRead.model_validate_json(cached.body), hit=True)
+    body = await answer_day(
+        session,
+        cache,
+        cached,
+        resource_id=resource_id,
+        timezone=timezone,
+        resource_active=True,
+        day=day,
+        now=now,
+        ttl_seconds=ttl_seconds,
+    )
+    return Cached(AvailabilityRead.model_validate_json(body), hit=False)
 
 
 async def invalidate_availability(

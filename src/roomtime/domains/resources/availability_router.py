@@ -10,13 +10,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from roomtime.api.cache import CacheDep, cached_response_doc, set_cache_header
+from roomtime.api.cache import CacheDep, cached_response_doc
 from roomtime.api.deps import ClockDep, SessionDep, SettingsDep
 from roomtime.api.problems import problem_responses
 from roomtime.core.dates import IsoDay
+from roomtime.domains.auth.dependencies import OptionalUser
 from roomtime.domains.availability import service as availability_service
 from roomtime.domains.availability.schemas import AvailabilityRead
-from roomtime.domains.resources.dependencies import VisibleResource
+from roomtime.domains.resources.dependencies import ResourceId, is_admin, visible_resource
 
 router = APIRouter(tags=["availability"])
 
@@ -44,22 +45,32 @@ DayQuery = Annotated[
     },
 )
 async def get_availability(
-    resource: VisibleResource,
+    resource_id: ResourceId,
     day: DayQuery,
     session: SessionDep,
+    user: OptionalUser,
     cache: CacheDep,
     settings: SettingsDep,
     clock: ClockDep,
-    response: Response,
-) -> AvailabilityRead:
-    result = await availability_service.get_day(
+) -> Response:
+    # The hot path: a hit is served from Redis as stored, without touching PostgreSQL.
+    cached = await availability_service.lookup_day(cache, resource_id, day)
+    if cached.hit and (cached.resource_active or is_admin(user)):
+        return _json(cached.body, "HIT")
+    resource = await visible_resource(resource_id, session, user)
+    body = await availability_service.answer_day(
         session,
         cache,
+        cached,
         resource_id=resource.id,
         timezone=resource.timezone,
+        resource_active=resource.is_active,
         day=day,
         now=clock(),
         ttl_seconds=settings.booking.availability_cache_ttl_seconds,
     )
-    set_cache_header(response, result)
-    return result.value
+    return _json(body, "MISS")
+
+
+def _json(body: bytes, cache_state: str) -> Response:
+    return Response(body, media_type="application/json", headers={"X-Cache": cache_state})
