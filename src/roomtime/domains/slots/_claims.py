@@ -28,8 +28,8 @@ async def spans_in_range(
 
 async def take(session: AsyncSession, claim: SlotClaim) -> int:
     """Hold the free slots of the claim (exclusive) or take its seats in each slot (shared);
-    returns how many slots changed. A claim without `hold_expires_at` is taken for good
-    (booked at once); otherwise the slots domain records when the hold lapses."""
+    returns how many slots changed. The slots domain records when the hold lapses
+    (`hold_expires_at`); a claim without one is about to be booked in the same transaction."""
     if claim.exclusive:
         return await repository.hold_exclusive(
             session,

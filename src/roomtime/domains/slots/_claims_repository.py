@@ -33,8 +33,8 @@ async def hold_exclusive(
     booking_id: int,
     expires_at: datetime | None,
 ) -> int:
-    """Mark free slots of the range held by `booking_id` until `expires_at` (booked at once
-    when None); returns how many changed."""
+    """Mark free slots of the range held by `booking_id` until `expires_at` (None: no
+    expiry, for a booking confirmed in the same transaction); returns how many changed."""
     stmt = (
         update(TimeSlot)
         .where(
@@ -42,11 +42,7 @@ async def hold_exclusive(
             TimeSlot.status == SLOT_AVAILABLE,
             TimeSlot.booking_id.is_(None),
         )
-        .values(
-            status=SLOT_HELD if expires_at else SLOT_BOOKED,
-            booking_id=booking_id,
-            hold_expires_at=expires_at,
-        )
+        .values(status=SLOT_HELD, booking_id=booking_id, hold_expires_at=expires_at)
     )
     return (await session.execute(stmt)).rowcount  # type: ignore[attr-defined]
 
