@@ -31,6 +31,7 @@ EXPECTED_TABLES = {
     "file_upload",
     "audit_log",
     "notification_outbox",
+    "notification",
     "idempotency_record",
     "resource_utilization_daily",
 }
