@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.concurrency.conftest import SLOT, Fleet
+from tests.concurrency.conftest import SLOT, Fleet, api_processes, build_fleet
 from tests.concurrency.racing import assert_refused_for_the_slot, hold_and_confirm
+from tests.concurrency.test_double_booking import ACTIVE_OVERLAPS
+from tests.services import ServiceUrls
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.slow]
 
@@ -51,6 +54,61 @@ async def _slot_owners(fleet: Fleet) -> dict[datetime, tuple[str, int | None]]:
         fleet.resource_id,
     )
     return {r["starts_at"]: (r["status"], r["booking_id"]) for r in rows}
+
+
+async def _race_in_a_fleet_of_its_own(
+    services: ServiceUrls, tmp_path: Path, name: str, *, drop_constraint: bool, **env: str
+) -> tuple[Fleet, list[int], list[httpx.Response]]:
+    """Four users book an hour each, then all move into the same two free hours."""
+    url, resource_id, toks, fleet_env = await build_fleet(
+        services, tmp_path, name, services.redis_url, **env
+    )
+    fleet = Fleet([], url, resource_id, toks)
+    if drop_constraint:
+        await fleet.fetch("ALTER TABLE booking DROP CONSTRAINT booking_no_overlap")
+    with api_processes(2, fleet_env, tmp_path) as bases:
+        fleet.bases = bases
+        async with _client() as client:
+            ids = await _book_one_hour_each(client, fleet, 4)
+            target = FIRST + 9 * HOUR
+            answers = await asyncio.gather(
+                *[_change(client, fleet, i, ids[i], target, 2) for i in range(4)]
+            )
+    return fleet, ids, answers
+
+
+async def test_negative_control_with_guards_off_moves_collide(
+    services: ServiceUrls, tmp_path: Path
+) -> None:
+    fleet, _, answers = await _race_in_a_fleet_of_its_own(
+        services,
+        tmp_path,
+        "change_unguarded",
+        drop_constraint=True,
+        UNSAFE_DISABLE_BOOKING_GUARDS="true",
+        BOOKING_RACE_DELAY_MS="300",
+    )
+    assert sum(a.status_code == 200 for a in answers) > 1
+    [row] = await fleet.fetch(ACTIVE_OVERLAPS)
+    assert row[0] > 0, "with the guards off the harness must observe two moves into one range"
+
+
+async def test_a_wide_race_window_still_gives_one_winner(
+    services: ServiceUrls, tmp_path: Path
+) -> None:
+    """Every mover writes its new range, then waits 300 ms before taking the slots: the
+    exclusion constraint alone makes the others wait and lose."""
+    fleet, ids, answers = await _race_in_a_fleet_of_its_own(
+        services, tmp_path, "change_window", drop_constraint=False, BOOKING_RACE_DELAY_MS="300"
+    )
+    assert [a.status_code for a in answers].count(200) == 1, [a.status_code for a in answers]
+    for answer in answers:
+        if answer.status_code != 200:
+            assert_refused_for_the_slot(answer)
+    [row] = await fleet.fetch(ACTIVE_OVERLAPS)
+    assert row[0] == 0
+    statuses = await fleet.fetch("SELECT status FROM booking WHERE id = ANY($1)", ids)
+    assert {r["status"] for r in statuses} == {"confirmed"}
 
 
 @pytest.mark.parametrize("round_", range(3))
