@@ -149,6 +149,8 @@ async def _move(
     booking.party_size = target.party_size
     # The hold's Redis lock was released at confirm; its key named the old range.
     booking.lock_token = None
+    # A reminder of the old time says nothing about the new one.
+    booking.reminder_sent_at = None
     await io.session.flush()  # the exclusion constraint judges the new range here
     await deps.guards.race_window()
     expected = len(
