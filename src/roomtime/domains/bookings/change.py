@@ -88,11 +88,12 @@ async def change(deps: ChangeDeps, actor: Actor, booking_id: int, req: ChangeReq
             )
             if _range_of(booking) == target:
                 return booking
-            await _check_target(deps, resource, target, now)
+            slot_count = await _check_target(deps, resource, target, now)
             before = _range_of(booking)
             before_facts = facts(booking, resource)
             await expire_overlapping(io, resource.id, target.starts_at, target.ends_at, now)
-            await _move(deps, booking, target, now, states.ADMIN if is_admin else states.USER)
+            who = states.ADMIN if is_admin else states.USER
+            await _move(deps, booking, target, slot_count, now, who)
         await _record(deps, actor, booking, resource, before, before_facts, now, by_admin=is_admin)
     log.info("booking_changed", booking_id=booking.id, resource_id=booking.resource_id)
     return booking
@@ -122,9 +123,9 @@ def _check_changeable(
 
 async def _check_target(
     deps: ChangeDeps, resource: BookableResource, target: _Range, now: datetime
-) -> None:
+) -> int:
     """The same rules as a hold: future, on the slot grid, within opening hours, not longer
-    than `max_hold_slots`, a party the resource can seat."""
+    than `max_hold_slots`, a party the resource can seat. Returns the range's slot count."""
     slots = await slots_service.spans_in_range(
         deps.io.session, resource.id, target.starts_at, target.ends_at
     )
@@ -137,10 +138,16 @@ async def _check_target(
         party_size=target.party_size,
         capacity=resource.capacity,
     )
+    return len(slots)
 
 
 async def _move(
-    deps: ChangeDeps, booking: Booking, target: _Range, now: datetime, who: states.Who
+    deps: ChangeDeps,
+    booking: Booking,
+    target: _Range,
+    slot_count: int,
+    now: datetime,
+    who: states.Who,
 ) -> None:
     io = deps.io
     states.move(booking, CONFIRMED, who)
@@ -153,13 +160,8 @@ async def _move(
     booking.reminder_sent_at = None
     await io.session.flush()  # the exclusion constraint judges the new range here
     await deps.guards.race_window()
-    expected = len(
-        await slots_service.spans_in_range(
-            io.session, booking.resource_id, booking.starts_at, booking.ends_at
-        )
-    )
     taken = await slots_service.take(io.session, claim(booking))
-    deps.guards.require_all(taken, expected, "One or more slots of the new range are taken")
+    deps.guards.require_all(taken, slot_count, "One or more slots of the new range are taken")
     booked, to_book = await slots_service.book(io.session, claim(booking))
     deps.guards.require_all(booked, to_book, "One or more slots of the new range are taken")
 

@@ -154,7 +154,7 @@ _CHANGE_ERRORS = {
             "Status change not allowed",
             "Booking 7 is cancelled; only confirmed bookings can be changed",
         ),
-        ("busy", "Busy", "Too much contention on this resource"),
+        ("busy", "Resource busy, retry shortly", "Too much contention on this resource"),
     ),
     **coded_problems(
         422,
@@ -184,7 +184,7 @@ _CHANGE_ERRORS = {
             "party_size exceeds the resource's capacity",
             "party_size 5 > capacity 4",
         ),
-        ("validation_error", "Request validation failed", "body.starts_at: Field required"),
+        ("validation_error", "Validation failed", "body.starts_at: Field required"),
     ),
 }
 
