@@ -32,6 +32,7 @@ EXPECTED_TABLES = {
     "file_upload",
     "audit_log",
     "notification_outbox",
+    "notification",
     "idempotency_record",
     "resource_utilization_daily",
 }

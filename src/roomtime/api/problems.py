@@ -225,3 +225,35 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for status in statuses
     }
+
+
+def coded_problems(status: int, *codes: tuple[str, str, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entry for one status with an example per problem `code` it may
+    carry; each code is (code, title, detail)."""
+    examples = {
+        code: {
+            "summary": code,
+            "value": {
+                "type": f"/problems/{code}",
+                "title": title,
+                "status": status,
+                "detail": detail,
+                "code": code,
+                "request_id": "5f0c6f3e2a0b4d53a6c1f0f5a3b2c1d0",
+            },
+        }
+        for code, title, detail in codes
+    }
+    listed = ", ".join(f"`{code}`" for code, _, _ in codes)
+    return {
+        status: {
+            "model": Problem,
+            "description": f"{HTTPStatus(status).phrase}: {listed}",
+            "content": {
+                PROBLEM_JSON: {
+                    "schema": {"$ref": "#/components/schemas/Problem"},
+                    "examples": examples,
+                }
+            },
+        }
+    }

@@ -11,6 +11,7 @@ from roomtime.domains.auth import pages as auth_pages
 from roomtime.domains.auth import router as auth_router
 from roomtime.domains.bookings import router as bookings_router
 from roomtime.domains.files import router as files_router
+from roomtime.domains.notifications import router as notifications_router
 from roomtime.domains.reports import router as reports_router
 from roomtime.domains.resources import availability_router, slots_router
 from roomtime.domains.resources import router as resources_router
@@ -31,3 +32,4 @@ api_router.include_router(bookings_router.router)
 api_router.include_router(audit_router.router)
 api_router.include_router(files_router.router)
 api_router.include_router(reports_router.router)
+api_router.include_router(notifications_router.router)

@@ -30,6 +30,8 @@ ALLOWED = {
     (PENDING, CANCELLED, states.ADMIN): "free",
     (CONFIRMED, CANCELLED, states.USER): "free",
     (CONFIRMED, CANCELLED, states.ADMIN): "free",
+    (CONFIRMED, CONFIRMED, states.USER): "move",
+    (CONFIRMED, CONFIRMED, states.ADMIN): "move",
     (CONFIRMED, ARCHIVED, states.ADMIN): "none",
     (CONFIRMED, ARCHIVED, states.SYSTEM): "none",
 }

@@ -6,6 +6,7 @@ from fastapi import Depends
 
 from roomtime.api.deps import InfraDep, SessionDep
 from roomtime.domains.bookings._effects import BookingIO
+from roomtime.domains.bookings.change import ChangeDeps
 from roomtime.domains.bookings.factory import BookingWiring, wiring_of
 from roomtime.domains.bookings.hold import HoldDeps
 from roomtime.domains.bookings.idempotent import ConfirmRequestDeps
@@ -35,7 +36,12 @@ def _status(wiring: WiringDep) -> StatusDeps:
     return wiring.status_deps()
 
 
+def _change(wiring: WiringDep) -> ChangeDeps:
+    return wiring.change_deps()
+
+
 HoldDepsDep = Annotated[HoldDeps, Depends(_hold)]
 ConfirmDepsDep = Annotated[ConfirmRequestDeps, Depends(_confirm)]
 BookingIODep = Annotated[BookingIO, Depends(_io)]
 StatusDepsDep = Annotated[StatusDeps, Depends(_status)]
+ChangeDepsDep = Annotated[ChangeDeps, Depends(_change)]

@@ -32,6 +32,11 @@ class BookingEndedError(ConflictError):
     title = "Booking has ended"
 
 
+class BookingStartedError(ConflictError):
+    code = "booking_started"
+    title = "Booking has already started"
+
+
 class CancelDeadlinePassedError(ConflictError):
     code = "cancel_deadline_passed"
     title = "Cancellation deadline passed"

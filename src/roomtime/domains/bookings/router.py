@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Body, Header, Query, Response, status
 
 from roomtime.api.deps import SessionDep
-from roomtime.api.problems import problem_responses
+from roomtime.api.problems import coded_problems, problem_responses
 from roomtime.core.ids import id_path
 from roomtime.core.pagination import Page, PageParamsDep
 from roomtime.domains.auth.dependencies import AdminUser, CurrentUser, VerifiedUser
 from roomtime.domains.bookings import service
 from roomtime.domains.bookings.cancel import cancel as cancel_booking
+from roomtime.domains.bookings.change import change as change_booking
 from roomtime.domains.bookings.dependencies import (
     BookingIODep,
+    ChangeDepsDep,
     ConfirmDepsDep,
     HoldDepsDep,
     StatusDepsDep,
@@ -25,6 +27,7 @@ from roomtime.domains.bookings.schemas import (
     BookingFilters,
     BookingRead,
     CancelRequest,
+    ChangeRequest,
     ConfirmRequest,
     HoldRead,
     HoldRequest,
@@ -116,6 +119,96 @@ async def cancel(
 ) -> BookingRead:
     reason = body.reason if body else None
     return BookingRead.model_validate(await cancel_booking(io, user, booking_id, reason))
+
+
+_CHANGE_EXAMPLES = {
+    "later": {
+        "summary": "Move to a later range",
+        "value": {"starts_at": "2030-01-07T14:00:00+00:00", "ends_at": "2030-01-07T15:00:00+00:00"},
+    },
+    "bigger party": {
+        "summary": "Move and change the party size",
+        "value": {
+            "starts_at": "2030-01-07T11:00:00+00:00",
+            "ends_at": "2030-01-07T13:00:00+00:00",
+            "party_size": 3,
+        },
+    },
+}
+
+_CHANGE_ERRORS = {
+    **problem_responses(401, 403),
+    **coded_problems(404, ("booking_not_found", "Booking not found", "Booking 7 does not exist")),
+    **coded_problems(
+        409,
+        ("slots_unavailable", "Slots unavailable", "The range overlaps an active booking"),
+        (
+            "cancel_deadline_passed",
+            "Cancellation deadline passed",
+            "Bookings of this resource can be changed up to 60 minutes before start",
+        ),
+        ("booking_started", "Booking has already started", "Booking 7 has already started"),
+        ("booking_ended", "Booking has ended", "Booking 7 has ended"),
+        (
+            "invalid_status_transition",
+            "Status change not allowed",
+            "Booking 7 is cancelled; only confirmed bookings can be changed",
+        ),
+        ("busy", "Resource busy, retry shortly", "Too much contention on this resource"),
+    ),
+    **coded_problems(
+        422,
+        ("invalid_range", "ends_at must be after starts_at", "ends_at must be after starts_at"),
+        (
+            "starts_in_past",
+            "The range must start in the future",
+            "The range must start in the future",
+        ),
+        (
+            "not_aligned",
+            "The range must start and end on slot boundaries",
+            "Slots here start at 2030-01-07T10:00:00+00:00 and end at 2030-01-07T11:00:00+00:00",
+        ),
+        (
+            "outside_opening_hours",
+            "The range must lie within opening hours, without gaps",
+            "Part of the range has no slots",
+        ),
+        (
+            "too_many_slots",
+            "The range spans more slots than the resource allows",
+            "9 slots > max_hold_slots 8",
+        ),
+        (
+            "party_too_large",
+            "party_size exceeds the resource's capacity",
+            "party_size 5 > capacity 4",
+        ),
+        ("validation_error", "Validation failed", "body.starts_at: Field required"),
+    ),
+}
+
+
+@router.patch(
+    "/{booking_id}",
+    response_model=BookingRead,
+    summary="Move a confirmed booking to another free range (owner or admin)",
+    description="Same resource, same booking id. The new range follows the rules of a hold "
+    "(future, on slot boundaries, within opening hours, at most `max_hold_slots`); "
+    "`party_size` left out stays as it is. In one transaction the old slots are given back "
+    "and the new ones booked: if any is taken, 409 `slots_unavailable` and the booking stays "
+    "exactly as it was. Owners can change a booking until the resource's cancel deadline "
+    "(409 `cancel_deadline_passed`); admins any time before it starts. Someone else's "
+    "booking is 404. The owner is notified (mail and in-app).",
+    responses=_CHANGE_ERRORS,
+)
+async def change(
+    booking_id: BookingId,
+    body: Annotated[ChangeRequest, Body(openapi_examples=_CHANGE_EXAMPLES)],
+    user: VerifiedUser,
+    deps: ChangeDepsDep,
+) -> BookingRead:
+    return BookingRead.model_validate(await change_booking(deps, user, booking_id, body))
 
 
 @router.get(

@@ -21,6 +21,18 @@ class HoldRequest(BaseModel):
     party_size: int = Field(1, ge=1, le=100_000)
 
 
+class ChangeRequest(BaseModel):
+    """The new range of a confirmed booking, on the same resource (R-38)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    starts_at: Instant = Field(examples=["2030-01-07T11:00:00+01:00"])
+    ends_at: Instant = Field(examples=["2030-01-07T13:00:00+01:00"])
+    party_size: int | None = Field(
+        None, ge=1, le=100_000, description="Left out: the booking's party size stays"
+    )
+
+
 class HoldRead(BaseModel):
     hold_id: int
     booking_id: int

@@ -1,6 +1,9 @@
 """The booking state machine: every status change a booking may make, who may make it, and
 what it does to the booking's slots. Nothing else in the code decides a transition.
 
+                                          change
+                                          ┌────┐
+                                          ▼    │
     (new) ──hold──▶ pending ──confirm──▶ confirmed ──archive──▶ archived
                        │  ╲                   │
                   expire  cancel            cancel
@@ -24,8 +27,9 @@ from roomtime.domains.bookings.errors import InvalidTransitionError
 
 Who = Literal["user", "admin", "system"]
 # take: the hold takes its slots (or seats); book: held slots become booked; free: the
-# slots (seats) from now on are given back; none: the slots are left as they are.
-SlotEffect = Literal["take", "book", "free", "none"]
+# slots (seats) from now on are given back; move: the old ones are given back and the new
+# range's taken and booked, in one transaction; none: the slots are left as they are.
+SlotEffect = Literal["take", "book", "free", "move", "none"]
 
 USER: Who = "user"
 ADMIN: Who = "admin"
@@ -46,6 +50,8 @@ TRANSITIONS: dict[tuple[str | None, str], Transition] = {
     (PENDING, EXPIRED): Transition(frozenset({SYSTEM}), "free"),
     (PENDING, CANCELLED): Transition(frozenset({USER, ADMIN}), "free"),
     (CONFIRMED, CANCELLED): Transition(frozenset({USER, ADMIN}), "free"),
+    # A change (R-38) keeps the booking confirmed on another range of the same resource.
+    (CONFIRMED, CONFIRMED): Transition(frozenset({USER, ADMIN}), "move"),
     (CONFIRMED, ARCHIVED): Transition(frozenset({ADMIN, SYSTEM}), "none"),
 }
 

@@ -29,7 +29,8 @@ async def send_reminders(io: BookingIO, minutes: int, batch: int = BATCH) -> int
                     io,
                     booking,
                     templates.reminder(facts(booking, resource), left),
-                    dedupe_key=f"reminder:{booking.id}",
+                    # Per start: a booking moved is reminded of its new time.
+                    dedupe_key=f"reminder:{booking.id}:{booking.starts_at.isoformat()}",
                 )
                 booking.reminder_sent_at = now
         sent += len(due)

@@ -51,3 +51,30 @@ class OutboxMessage(CreatedAtMixin, Base):
     attempts: Mapped[int] = mapped_column(server_default="0")
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class InAppNotification(CreatedAtMixin, Base):
+    """A message kept for its user to read in the app (R-37), beside the mail that carries it.
+
+    Written by the outbox's enqueue path in the same transaction as the change it reports,
+    so the inbox never shows a change that rolled back.
+    """
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        # The inbox lists a user's messages newest first.
+        Index("ix_notification_user_created", "user_id", "created_at"),
+        # The unread badge counts a user's unacknowledged messages on every page.
+        Index("ix_notification_unread", "user_id", postgresql_where=text("acked_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(50))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    cta_url: Mapped[str | None] = mapped_column(String(500))
+    cta_label: Mapped[str | None] = mapped_column(String(100))
+    # The outbox's dedupe key: a message queued twice is stored once.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    acked_at: Mapped[datetime | None]

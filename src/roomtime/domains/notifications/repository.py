@@ -1,15 +1,15 @@
-"""SQL for the notification outbox."""
+"""SQL for the notification outbox and the in-app inbox."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roomtime.domains.notifications.models import OutboxMessage
+from roomtime.domains.notifications.models import InAppNotification, OutboxMessage
 
 
 async def add(session: AsyncSession, values: dict[str, object]) -> int | None:
@@ -79,3 +79,50 @@ async def mark_failed(
         .where(OutboxMessage.id == message_id)
         .values(last_error=error[:500], available_at=retry_at)
     )
+
+
+async def add_in_app(session: AsyncSession, values: dict[str, object]) -> int | None:
+    """Store an inbox message; None when its dedupe key was already stored."""
+    stmt = insert(InAppNotification).values(**values).returning(InAppNotification.id)
+    if values.get("dedupe_key"):
+        stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+def inbox(user_id: int, *, unread_only: bool) -> Select[tuple[InAppNotification]]:
+    stmt = select(InAppNotification).where(InAppNotification.user_id == user_id)
+    if unread_only:
+        stmt = stmt.where(InAppNotification.acked_at.is_(None))
+    return stmt
+
+
+async def count_unread(session: AsyncSession, user_id: int) -> int:
+    stmt = select(func.count()).select_from(inbox(user_id, unread_only=True).subquery())
+    return int(await session.scalar(stmt) or 0)
+
+
+async def ack(
+    session: AsyncSession, user_id: int, notification_id: int, now: datetime
+) -> bool | None:
+    """Mark one of the user's messages read: True if it was unread, False if it was read
+    already (it keeps its first `acked_at`), None when the user has no such message."""
+    mine = (InAppNotification.id == notification_id, InAppNotification.user_id == user_id)
+    stmt = (
+        update(InAppNotification)
+        .where(*mine, InAppNotification.acked_at.is_(None))
+        .values(acked_at=now)
+        .returning(InAppNotification.id)
+    )
+    if (await session.execute(stmt)).scalar_one_or_none() is not None:
+        return True
+    found = await session.scalar(select(InAppNotification.id).where(*mine))
+    return False if found is not None else None
+
+
+async def ack_all(session: AsyncSession, user_id: int, now: datetime) -> int:
+    stmt = (
+        update(InAppNotification)
+        .where(InAppNotification.user_id == user_id, InAppNotification.acked_at.is_(None))
+        .values(acked_at=now)
+    )
+    return (await session.execute(stmt)).rowcount  # type: ignore[attr-defined]

@@ -1,5 +1,6 @@
 """Notifications (R-32): an outbox written inside the business transaction, delivered after
-commit, retried with exponential backoff until the channel takes it."""
+commit, retried with exponential backoff until the channel takes it; and (R-37) the in-app
+inbox, where every message addressed to a user is kept for them in the same transaction."""
 
 from __future__ import annotations
 
@@ -13,6 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from roomtime.core import tx
 from roomtime.core.clock import Clock
 from roomtime.domains.notifications import repository
+from roomtime.domains.notifications._inbox import ack_all as ack_all
+from roomtime.domains.notifications._inbox import ack_notification as ack_notification
+from roomtime.domains.notifications._inbox import list_notifications as list_notifications
+from roomtime.domains.notifications._inbox import store_in_app
+from roomtime.domains.notifications._inbox import unread_count as unread_count
 from roomtime.domains.notifications.models import OutboxMessage
 from roomtime.domains.notifications.senders import (
     DeliveryError,
@@ -77,10 +83,18 @@ class Notifier:
     ) -> int | None:
         """Add the message to the caller's transaction; try to deliver it once it commits.
 
+        A message for an account is also kept in its in-app inbox (R-37), even when the
+        hourly mail cap drops the mail: the cap protects a mailbox, and the inbox is only
+        read by the account itself. The dedupe key keeps either from storing it twice.
+
         None when nothing was queued: the dedupe key was used before, or the account has
         had its hourly share of messages (the caller's use case goes on regardless).
         """
         now = self._clock()
+        if user_id is not None:
+            await store_in_app(
+                session, user_id=user_id, message=message, dedupe_key=dedupe_key, now=now
+            )
         if user_id is not None and await self._over_cap(session, user_id, message, now):
             return None
         message_id = await repository.add(

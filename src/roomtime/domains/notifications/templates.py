@@ -17,6 +17,9 @@ class Message:
     subject: str
     body: str
     sensitive: bool = False
+    # The in-app copy's call to action: a path within the app, e.g. the booking.
+    cta_url: str | None = None
+    cta_label: str | None = None
 
 
 def password_reset(link: str, minutes: int) -> Message:
@@ -85,11 +88,31 @@ def _when(facts: BookingFacts) -> str:
     return f"{facts.resource_name}, {facts.starts_local} – {facts.ends_local}"
 
 
+def _booking_path(facts: BookingFacts) -> str:
+    return f"/bookings/{facts.booking_id}"
+
+
 def booking_confirmed(facts: BookingFacts) -> Message:
     return Message(
         kind="booking_confirmed",
         subject=f"Booking #{facts.booking_id} confirmed: {facts.resource_name}",
         body=f"Your booking #{facts.booking_id} is confirmed:\n{_when(facts)}\n",
+        cta_url=_booking_path(facts),
+        cta_label="View booking",
+    )
+
+
+def booking_changed(facts: BookingFacts, previous: BookingFacts, *, by_admin: bool) -> Message:
+    who = "an administrator" if by_admin else "you"
+    return Message(
+        kind="booking_changed",
+        subject=f"Booking #{facts.booking_id} changed: {facts.resource_name}",
+        body=(
+            f"Booking #{facts.booking_id} was moved by {who}.\n"
+            f"Now: {_when(facts)}\nBefore: {_when(previous)}\n"
+        ),
+        cta_url=_booking_path(facts),
+        cta_label="View booking",
     )
 
 
@@ -103,6 +126,8 @@ def booking_cancelled(
         kind="booking_cancelled",
         subject=f"Booking #{facts.booking_id} cancelled: {facts.resource_name}",
         body=f"Booking #{facts.booking_id} was cancelled by {who}:\n{_when(facts)}\n{why}",
+        cta_url=_booking_path(facts),
+        cta_label="View booking",
     )
 
 
@@ -114,6 +139,8 @@ def hold_expired(facts: BookingFacts) -> Message:
             f"Hold #{facts.booking_id} was not confirmed in time and was released:\n"
             f"{_when(facts)}\nThe time may still be free: hold it again to book it.\n"
         ),
+        cta_url=_booking_path(facts),
+        cta_label="View hold",
     )
 
 
@@ -122,4 +149,6 @@ def reminder(facts: BookingFacts, minutes: int) -> Message:
         kind="booking_reminder",
         subject=f"Reminder: {facts.resource_name} in {minutes} minutes",
         body=f"Your booking #{facts.booking_id} starts soon:\n{_when(facts)}\n",
+        cta_url=_booking_path(facts),
+        cta_label="View booking",
     )
