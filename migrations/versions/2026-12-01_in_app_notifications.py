@@ -2,7 +2,7 @@
 in the app, with an unread state they acknowledge.
 
 Revision ID: 0010_in_app_notifications
-Revises: 0009_audit_request_id
+Revises: 0010_slot_hold_expiry
 Create Date: 2026-12-01 17:00:00+00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_in_app_notifications"
-down_revision: str | None = "0009_audit_request_id"
+down_revision: str | None = "0010_slot_hold_expiry"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
