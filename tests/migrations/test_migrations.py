@@ -33,6 +33,7 @@ EXPECTED_TABLES = {
     "notification_outbox",
     "idempotency_record",
     "resource_utilization_daily",
+    "event",
 }
 
 
