@@ -4,6 +4,7 @@ bookings that say which event they are for.
 `booking.event_id` carries the one-live-booking-per-user-and-event rule as a partial unique
 index, so the database refuses a second pending or confirmed booking whatever the code did.
 `resource.is_hidden` marks the resources events own: never listed, never held directly.
+An event's image is its hidden resource's file (R-27), so it needs no column here.
 
 Revision ID: 0012_events
 Revises: 0009_audit_request_id
@@ -40,8 +41,6 @@ def upgrade() -> None:
         sa.Column("payment_info", sa.String(length=2000), nullable=True),
         sa.Column("status", sa.String(length=16), server_default="scheduled", nullable=False),
         sa.Column("resource_id", sa.BigInteger(), nullable=False),
-        sa.Column("image_file_id", sa.BigInteger(), nullable=True),
-        sa.Column("image_url", sa.String(length=500), nullable=True),
         sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("cancel_reason", sa.String(length=500), nullable=True),
         sa.Column(
@@ -64,12 +63,6 @@ def upgrade() -> None:
             ["resource.id"],
             name=op.f("fk_event_resource_id_resource"),
             ondelete="RESTRICT",
-        ),
-        sa.ForeignKeyConstraint(
-            ["image_file_id"],
-            ["file_upload.id"],
-            name=op.f("fk_event_image_file_id_file_upload"),
-            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_event")),
         sa.UniqueConstraint("resource_id", name=op.f("uq_event_resource_id")),

@@ -46,7 +46,7 @@ async def lock_event(session: AsyncSession, event_id: int) -> Event:
     return event
 
 
-def to_read(event: Event, seats_taken: int) -> EventRead:
+def to_read(event: Event, seats_taken: int, image_url: str | None = None) -> EventRead:
     available = None
     if event.total_seats is not None:
         available = max(0, event.total_seats - seats_taken)
@@ -54,6 +54,7 @@ def to_read(event: Event, seats_taken: int) -> EventRead:
         {
             **{f: getattr(event, f) for f in EventRead.model_fields if hasattr(event, f)},
             "available_seats": available,
+            "image_url": image_url,
         }
     )
 
@@ -61,4 +62,5 @@ def to_read(event: Event, seats_taken: int) -> EventRead:
 async def read_events(session: AsyncSession, events: list[Event], now: datetime) -> list[EventRead]:
     """The events as the API shows them, seats left counted from the live bookings now."""
     taken = await bookings_service.live_seats_by_event(session, [e.id for e in events], now)
-    return [to_read(e, taken.get(e.id, 0)) for e in events]
+    images = await resources_service.hidden_file_urls(session, [e.resource_id for e in events])
+    return [to_read(e, taken.get(e.id, 0), images.get(e.resource_id)) for e in events]

@@ -21,7 +21,8 @@ from roomtime.domains.events.constants import EVENT_STATUSES
 
 class Event(CreatedAtMixin, Base):
     """A dated event with seats (R-36). Its seats are the one slot of a hidden shared
-    resource (`resource_id`), so holds, confirms, cancels and expiry are the booking engine's."""
+    resource (`resource_id`), so holds, confirms, cancels and expiry are the booking engine's.
+    Its image is that resource's file (uploaded through the files domain, R-27)."""
 
     __tablename__ = "event"
     __table_args__ = (
@@ -48,10 +49,6 @@ class Event(CreatedAtMixin, Base):
     resource_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("resource.id", ondelete="RESTRICT")
     )
-    image_file_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("file_upload.id", ondelete="SET NULL")
-    )
-    image_url: Mapped[str | None] = mapped_column(String(500))
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

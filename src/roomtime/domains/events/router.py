@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, status
+from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 
-from roomtime.api.deps import ClockDep, SessionDep
+from roomtime.api.deps import ClientIpDep, ClockDep, SessionDep
 from roomtime.api.problems import problem_responses
 from roomtime.core.dates import DayOrInstant
 from roomtime.core.ids import id_path
@@ -25,8 +25,32 @@ from roomtime.domains.events.schemas import (
     EventUpdate,
     ParticipantRead,
 )
+from roomtime.domains.files import service as files_service
+from roomtime.domains.files.dependencies import (
+    StorageDep,
+    UploadPolicyDep,
+    refuse_oversized_body,
+)
+from roomtime.domains.files.schemas import FileRead, file_url
 
 router = APIRouter(prefix="/events", tags=["events"])
+
+# Streams its multipart body under MAX_UPLOAD_BYTES, exempt from the JSON body cap.
+IMAGE_PATH = "/events/{event_id}/image"
+_IMAGE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
 
 EventId = Annotated[int, id_path("Event id")]
 
@@ -188,3 +212,41 @@ async def participants(
     event_id: EventId, _: AdminUser, session: SessionDep, clock: ClockDep, paging: PageParamsDep
 ) -> Page[ParticipantRead]:
     return await service.list_participants(session, event_id, paging, clock())
+
+
+@router.post(
+    "/{event_id}/image",
+    status_code=status.HTTP_201_CREATED,
+    response_model=FileRead,
+    summary="Upload the event's image (admin)",
+    description="The same upload as `POST /resources/{id}/file` (R-27): `multipart/form-data` "
+    "with the file in the field `file`; PNG, JPEG, WEBP (or PDF), the type decided from the "
+    "content alone (415 `unsupported_file_type` otherwise); at most `MAX_UPLOAD_BYTES` (413). "
+    "The event's `image_url` then points at it, served publicly by `GET /files/{id}`.",
+    dependencies=[Depends(refuse_oversized_body)],
+    openapi_extra=_IMAGE_BODY,
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422),
+)
+async def upload_image(
+    event_id: EventId,
+    request: Request,
+    response: Response,
+    admin: AdminUser,
+    session: SessionDep,
+    storage: StorageDep,
+    policy: UploadPolicyDep,
+    ip: ClientIpDep,
+) -> FileRead:
+    event = await service.get_event(session, event_id)
+    upload = files_service.IncomingUpload(request.stream(), request.headers.get("content-type"))
+    row = await files_service.upload_resource_file(
+        session,
+        storage,
+        resource_id=event.resource_id,
+        upload=upload,
+        policy=policy,
+        actor_user_id=admin.id,
+        ip=ip,
+    )
+    response.headers["Location"] = file_url(row.id)
+    return files_service.to_read(row)

@@ -86,3 +86,10 @@ async def close_hidden_resource(session: AsyncSession, resource_id: int) -> None
 
 async def hidden_seats_taken(session: AsyncSession, resource_id: int) -> int:
     return await slots_service.seats_taken_in_span(session, resource_id)
+
+
+async def hidden_file_urls(session: AsyncSession, resource_ids: list[int]) -> dict[int, str | None]:
+    """The current file URL of each resource (an event's image), None where it has none."""
+    if not resource_ids:
+        return {}
+    return await repository.file_urls(session, resource_ids)

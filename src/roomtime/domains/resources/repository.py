@@ -92,3 +92,8 @@ async def list_ids(session: AsyncSession, *, include_inactive: bool = False) -> 
     if not include_inactive:
         stmt = stmt.where(Resource.is_active.is_(True))
     return list((await session.execute(stmt)).scalars().all())
+
+
+async def file_urls(session: AsyncSession, resource_ids: Sequence[int]) -> dict[int, str | None]:
+    stmt = select(Resource.id, Resource.file_path).where(Resource.id.in_(resource_ids))
+    return dict((await session.execute(stmt)).all())

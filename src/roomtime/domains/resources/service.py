@@ -26,6 +26,7 @@ from roomtime.domains.resources._common import (
 from roomtime.domains.resources._hidden import HiddenSpec as HiddenSpec
 from roomtime.domains.resources._hidden import close_hidden_resource as close_hidden_resource
 from roomtime.domains.resources._hidden import create_hidden_resource as create_hidden_resource
+from roomtime.domains.resources._hidden import hidden_file_urls as hidden_file_urls
 from roomtime.domains.resources._hidden import hidden_seats_taken as hidden_seats_taken
 from roomtime.domains.resources._hidden import update_hidden_resource as update_hidden_resource
 from roomtime.domains.resources._horizon import extend_horizons
