@@ -161,6 +161,24 @@ class EventCancel(BaseModel):
 
 
 class ParticipantRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "booking_id": 42,
+                    "user_id": 7,
+                    "email": "ana@example.com",
+                    "full_name": "Ana Lima",
+                    "status": "confirmed",
+                    "seats": 2,
+                    "expires_at": None,
+                    "confirmed_at": "2030-02-20T10:05:00Z",
+                    "created_at": "2030-02-20T10:00:00Z",
+                }
+            ]
+        }
+    )
+
     booking_id: int
     user_id: int
     email: str
