@@ -8,10 +8,12 @@ after it, so every racer ends with a verdict on the seats themselves.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -103,12 +105,11 @@ async def _users(dsn: str, count: int) -> tuple[list[int], int]:
     return ids, admin
 
 
-@pytest.fixture(scope="module")
-async def event_fleet(
-    services: ServiceUrls, tmp_path_factory: pytest.TempPathFactory
+@contextlib.asynccontextmanager
+async def _fleet(
+    services: ServiceUrls, tmp: Path, name: str, **extra: str
 ) -> AsyncIterator[EventFleet]:
-    tmp = tmp_path_factory.mktemp("event-fleet")
-    url = await fresh_database(services, f"{TEST_DB_NAME}_events_race")
+    url = await fresh_database(services, f"{TEST_DB_NAME}_{name}")
     await asyncio.to_thread(migrate.upgrade, url)
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     ids, admin = await _users(dsn, RACERS)
@@ -118,8 +119,9 @@ async def event_fleet(
         url,
         services.redis_url,
         DATA_DIR=str(tmp),
-        REDIS_KEY_PREFIX=f"rt-race-{os.getpid()}-events",
+        REDIS_KEY_PREFIX=f"rt-race-{os.getpid()}-{name}",
         DB_POOL_SIZE="30",
+        **extra,
     )
     with api_processes(2, env, tmp) as bases:
         yield EventFleet(
@@ -130,8 +132,38 @@ async def event_fleet(
         )
 
 
+@pytest.fixture(scope="module")
+async def event_fleet(
+    services: ServiceUrls, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[EventFleet]:
+    async with _fleet(services, tmp_path_factory.mktemp("event-fleet"), "events_race") as found:
+        yield found
+
+
 def _client() -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=200))
+
+
+async def test_negative_control_guards_off_oversells(services: ServiceUrls, tmp_path: Path) -> None:
+    """With the write path's guards switched off (test-only settings) the same race sells
+    more bookings than seats: the harness can see an oversell, so its silence below counts."""
+    async with (
+        _fleet(
+            services,
+            tmp_path,
+            "events_unguarded",
+            UNSAFE_DISABLE_BOOKING_GUARDS="true",
+            BOOKING_RACE_DELAY_MS="200",
+        ) as fleet,
+        _client() as client,
+    ):
+        event = await fleet.create_event(client)
+        answers = await asyncio.gather(
+            *[fleet.book(client, i, event["id"]) for i in range(RACERS // 2)]
+        )
+        live = await fleet.fetchrow(LIVE, event["id"])
+    assert [a.status_code for a in answers].count(201) > SEATS
+    assert live["n"] > SEATS
 
 
 async def test_100_users_racing_for_10_seats_get_exactly_10(event_fleet: EventFleet) -> None:
