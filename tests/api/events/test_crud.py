@@ -218,3 +218,15 @@ async def test_moving_an_event_with_bookings_is_refused(events: EventsApp) -> No
         headers=events.admin.headers,
     )
     assert (inverted.status_code, inverted.json()["code"]) == (422, "invalid_range")
+
+
+@pytest.mark.parametrize("q", ["\x00", "a\x00b", "x" * 201])
+async def test_unstorable_search_text_is_422(events: EventsApp, q: str) -> None:
+    answer = await events.client.get("/events", params={"q": q})
+    assert answer.status_code == 422, answer.text
+
+
+async def test_blank_search_means_no_filter(events: EventsApp) -> None:
+    await events.create()
+    answer = await events.client.get("/events", params={"q": "  "})
+    assert (answer.status_code, answer.json()["total"]) == (200, 1)

@@ -24,6 +24,7 @@ from roomtime.domains.events.schemas import (
     EventRead,
     EventUpdate,
     ParticipantRead,
+    SearchText,
 )
 from roomtime.domains.files import service as files_service
 from roomtime.domains.files.dependencies import (
@@ -120,7 +121,7 @@ async def list_events(
     paging: PageParamsDep,
     starts_from: Annotated[DayOrInstant | None, Query(alias="from")] = None,
     starts_to: Annotated[DayOrInstant | None, Query(alias="to")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Text to search")] = None,
+    q: Annotated[SearchText | None, Query(description="Text to search")] = None,
 ) -> Page[EventRead]:
     return await service.list_events(
         session, starts_from=starts_from, starts_to=starts_to, q=q, page=paging, now=clock()

@@ -17,6 +17,7 @@ from roomtime.domains.events.constants import (
 Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), StorableText
 ]
+SearchText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), StorableText]
 Reason = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), StorableText
 ]
