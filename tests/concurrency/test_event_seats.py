@@ -120,7 +120,10 @@ async def _fleet(
         services.redis_url,
         DATA_DIR=str(tmp),
         REDIS_KEY_PREFIX=f"rt-race-{os.getpid()}-{name}",
-        DB_POOL_SIZE="30",
+        # The suite's other fleet keeps its own connections open meanwhile: stay well inside
+        # the server's max_connections (100), and let racers queue for a connection instead.
+        DB_POOL_SIZE="10",
+        DB_MAX_OVERFLOW="5",
         **extra,
     )
     with api_processes(2, env, tmp) as bases:
