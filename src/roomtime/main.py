@@ -15,6 +15,7 @@ from roomtime.api.problems import install_problem_handlers
 from roomtime.api.router import api_router
 from roomtime.core.clock import Clock, utcnow
 from roomtime.core.logging import configure_logging
+from roomtime.domains.events.router import IMAGE_PATH as EVENT_IMAGE_PATH
 from roomtime.domains.files.router import UPLOAD_PATH
 from roomtime.infrastructure import open_infrastructure
 from roomtime.settings import Settings, get_settings
@@ -57,7 +58,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> Fa
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.app.max_json_body_bytes,
-        streamed_routes=[("POST", UPLOAD_PATH)],
+        streamed_routes=[("POST", UPLOAD_PATH), ("POST", EVENT_IMAGE_PATH)],
     )
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     return app

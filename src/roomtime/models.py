@@ -4,6 +4,7 @@ from roomtime.core.db import Base
 from roomtime.domains.audit import models as _audit  # noqa: F401
 from roomtime.domains.auth import models as _auth  # noqa: F401
 from roomtime.domains.bookings import models as _bookings  # noqa: F401
+from roomtime.domains.events import models as _events  # noqa: F401
 from roomtime.domains.files import models as _files  # noqa: F401
 from roomtime.domains.notifications import models as _notifications  # noqa: F401
 from roomtime.domains.reports import models as _reports  # noqa: F401

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core.clock import Clock
 from roomtime.domains.auth import service as auth_service
+from roomtime.domains.events import service as events_service
+from roomtime.domains.events.schemas import EventCreate
 from roomtime.domains.resources import service as resources_service
 from roomtime.domains.resources.schemas import OpeningHoursItem, ResourceCreate
 from roomtime.production import DEV_ADMIN_PASSWORD
@@ -70,11 +73,31 @@ STARTER_RESOURCES = (
 )
 
 
+STARTER_EVENT_NAME = "RoomTime community evening"
+
+
+def starter_event(now: datetime) -> EventCreate:
+    """An upcoming event with seats, two weeks out, so a fresh `dev` has one to book."""
+    starts = (now + timedelta(days=14)).replace(hour=18, minute=0, second=0, microsecond=0)
+    return EventCreate(
+        name=STARTER_EVENT_NAME,
+        short_description="Talks and snacks with the RoomTime team",
+        description="Three short talks, then drinks. Seats are limited: book and confirm.",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=3),
+        location="Berlin, ground floor lounge",
+        total_seats=30,
+        booking_ttl_minutes=15,
+        payment_info="Free; confirming your booking is the payment step.",
+    )
+
+
 @dataclass
 class SeedReport:
     admin_email: str
     admin_created: bool
     resources_created: list[str]
+    events_created: list[str] = field(default_factory=list)
 
 
 async def seed(session: AsyncSession, settings: Settings, clock: Clock) -> SeedReport:
@@ -104,5 +127,17 @@ async def seed(session: AsyncSession, settings: Settings, clock: Clock) -> SeedR
             horizon_days=settings.booking.slot_horizon_days,
         )
         made.append(data.name)
-    log.info("seeded", admin=admin.email, admin_created=created, resources_created=len(made))
-    return SeedReport(admin.email, created, made)
+    events: list[str] = []
+    if await events_service.find_by_name(session, STARTER_EVENT_NAME) is None:
+        await events_service.create_event(
+            session, starter_event(clock()), actor_user_id=admin.id, now=clock()
+        )
+        events.append(STARTER_EVENT_NAME)
+    log.info(
+        "seeded",
+        admin=admin.email,
+        admin_created=created,
+        resources_created=len(made),
+        events_created=len(events),
+    )
+    return SeedReport(admin.email, created, made, events)

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core.clock import FrozenClock
 from roomtime.domains.auth.passwords import verify_password
-from roomtime.seed import DEV_ADMIN_PASSWORD, STARTER_RESOURCES, seed
+from roomtime.seed import DEV_ADMIN_PASSWORD, STARTER_EVENT_NAME, STARTER_RESOURCES, seed
 from roomtime.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -24,7 +24,10 @@ async def test_seed_twice_creates_everything_once(
     assert first.admin_created and not second.admin_created
     assert len(first.resources_created) == len(STARTER_RESOURCES)
     assert second.resources_created == []
-    assert await session.scalar(text("SELECT count(*) FROM resource")) == len(STARTER_RESOURCES)
+    listed = "SELECT count(*) FROM resource WHERE NOT is_hidden"
+    assert await session.scalar(text(listed)) == len(STARTER_RESOURCES)
+    assert first.events_created == [STARTER_EVENT_NAME] and second.events_created == []
+    assert await session.scalar(text("SELECT count(*) FROM event")) == 1
     assert await session.scalar(text("SELECT count(*) FROM time_slot")) == slots_after_first
     assert slots_after_first and slots_after_first > 0
     role, password_hash, verified_at = (

@@ -35,6 +35,7 @@ EXPECTED_TABLES = {
     "notification",
     "idempotency_record",
     "resource_utilization_daily",
+    "event",
 }
 
 

@@ -10,6 +10,7 @@ from roomtime.domains.audit import router as audit_router
 from roomtime.domains.auth import pages as auth_pages
 from roomtime.domains.auth import router as auth_router
 from roomtime.domains.bookings import router as bookings_router
+from roomtime.domains.events import router as events_router
 from roomtime.domains.files import router as files_router
 from roomtime.domains.notifications import router as notifications_router
 from roomtime.domains.reports import router as reports_router
@@ -29,6 +30,7 @@ api_router.include_router(resources_router.router)
 api_router.include_router(availability_router.router)
 api_router.include_router(slots_router.router)
 api_router.include_router(bookings_router.router)
+api_router.include_router(events_router.router)
 api_router.include_router(audit_router.router)
 api_router.include_router(files_router.router)
 api_router.include_router(reports_router.router)

@@ -18,13 +18,14 @@ from roomtime.domains.bookings._effects import (
     resource_of,
 )
 from roomtime.domains.bookings.actors import Actor, BookableResource
-from roomtime.domains.bookings.constants import ARCHIVED, CANCELLED, CONFIRMED, EXPIRED
+from roomtime.domains.bookings.constants import ARCHIVED, CANCELLED, CONFIRMED, EXPIRED, PENDING
 from roomtime.domains.bookings.errors import (
     BookingEndedError,
     BookingNotFoundError,
     CancelDeadlinePassedError,
     InvalidTransitionError,
 )
+from roomtime.domains.bookings.expire import expire_one
 from roomtime.domains.bookings.models import Booking
 from roomtime.domains.notifications import templates
 from roomtime.domains.users.constants import ROLE_ADMIN
@@ -69,6 +70,28 @@ def _check_cancellable(
         )
 
 
+async def cancel_event_bookings(
+    io: BookingIO, actor: Actor, event_id: int, reason: str | None
+) -> list[Booking]:
+    """Cancel every live booking of an event (R-36), inside the caller's transaction.
+
+    Holds that already ran out are expired instead (their owners hear that, as ever). The
+    cancelled ones are returned and their owners are NOT mailed here: the event's domain
+    tells each participant once, about the event.
+    """
+    now = io.clock()
+    cancelled: list[Booking] = []
+    for booking in await repository.live_for_event(io.session, event_id):
+        overdue = booking.expires_at is not None and booking.expires_at <= now
+        if booking.status == PENDING and overdue:
+            await expire_one(io, booking, reason="event_cancelled")
+            continue
+        resource = await resource_of(io, booking)
+        await _cancel(io, booking, resource, actor, now, reason, by_admin=True, notify=False)
+        cancelled.append(booking)
+    return cancelled
+
+
 async def _cancel(
     io: BookingIO,
     booking: Booking,
@@ -78,6 +101,7 @@ async def _cancel(
     reason: str | None,
     *,
     by_admin: bool,
+    notify: bool = True,
 ) -> None:
     was = booking.status
     states.move(booking, CANCELLED, states.ADMIN if by_admin else states.USER)
@@ -92,7 +116,7 @@ async def _cancel(
         actor_user_id=actor.id,
         meta={"from": was, "by_admin": by_admin, "reason": reason},
     )
-    if was == CONFIRMED:
+    if was == CONFIRMED and notify:
         # The owner's own reason stays in the booking and the audit row, never in mail.
         message = templates.booking_cancelled(
             facts(booking, resource), by_admin=by_admin, admin_reason=reason if by_admin else None

@@ -22,6 +22,11 @@ class HoldExpiredError(ConflictError):
     title = "Hold expired"
 
 
+class AlreadyBookedError(ConflictError):
+    code = "already_booked"
+    title = "You already have a live booking for this event"
+
+
 class BookingNotPendingError(ConflictError):
     code = "booking_not_pending"
     title = "The booking is no longer a hold"

@@ -6,13 +6,16 @@ PostgreSQL, under a per-user advisory lock, inside the hold's transaction)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import structlog
+from sqlalchemy.exc import IntegrityError
 
 from roomtime.core import tx
-from roomtime.core.contention import busy_on_contention, set_lock_timeout
+from roomtime.core.contention import busy_on_contention, set_lock_timeout, sqlstate
 from roomtime.core.redis.locks import Lock, LockState
 from roomtime.core.redis.ratelimit import RateLimiter
 from roomtime.domains.audit import service as audit
@@ -26,15 +29,18 @@ from roomtime.domains.bookings._effects import (
 from roomtime.domains.bookings.actors import Actor, BookableResource
 from roomtime.domains.bookings.constants import PENDING
 from roomtime.domains.bookings.errors import (
+    AlreadyBookedError,
     BookingLimitReachedError,
     HoldRateLimitedError,
+    PartyTooLargeError,
     SlotsUnavailableError,
+    StartsInPastError,
     TooManyHoldsError,
 )
 from roomtime.domains.bookings.expire import expire_overlapping
 from roomtime.domains.bookings.guards import Guards
 from roomtime.domains.bookings.models import Booking
-from roomtime.domains.bookings.schemas import HoldRequest
+from roomtime.domains.bookings.schemas import HoldRequest, SeatHold
 from roomtime.domains.resources import service as resources_service
 from roomtime.domains.resources.constants import BOOKING_MODE_EXCLUSIVE
 from roomtime.domains.slots import service as slots_service
@@ -44,6 +50,37 @@ log = structlog.get_logger(__name__)
 
 # A hold creates a pending booking and takes its slots (or seats).
 HOLDING = states.transition(states.NEW, PENDING, states.USER)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What one hold writes: its range, seats, lifetime, slot count and event (if any)."""
+
+    starts: datetime
+    ends: datetime
+    party_size: int
+    ttl_seconds: int
+    slot_count: int
+    event_id: int | None = None
+
+
+_ONE_LIVE_PER_EVENT = "uq_booking_one_live_per_event"
+
+
+@contextmanager
+def _one_live_per_event() -> Iterator[None]:
+    """The partial unique index's verdict (R-36): a second live booking of one user for one
+    event is `already_booked`, however the two requests interleaved."""
+    try:
+        yield
+    except IntegrityError as exc:
+        cause = getattr(exc.orig, "__cause__", None)
+        name = getattr(cause, "constraint_name", None) or ""
+        if sqlstate(exc) == "23505" and (
+            name == _ONE_LIVE_PER_EVENT or _ONE_LIVE_PER_EVENT in str(exc)
+        ):
+            raise AlreadyBookedError("You already have a live booking for this event") from exc
+        raise
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +107,32 @@ async def hold(deps: HoldDeps, actor: Actor, req: HoldRequest) -> Booking:
         party_size=req.party_size,
         capacity=resource.capacity,
     )
-    lock = await _lock(deps, resource, starts, ends)
+    plan = _Plan(starts, ends, req.party_size, resource.hold_ttl_seconds, len(slots))
+    return await _hold_locked(deps, actor, resource, plan)
+
+
+async def hold_seats(deps: HoldDeps, actor: Actor, req: SeatHold) -> Booking:
+    """Hold seats of an event: the one slot of its hidden shared resource, through the same
+    transaction as every hold. The slot grid, opening hours and `max_hold_slots` do not
+    apply (the event's domain has checked its own rules); caps, limits and guards do."""
+    await _count_attempt(deps, actor)
+    session = deps.io.session
+    resource = await resources_service.get_resource(session, req.resource_id, include_inactive=True)
+    starts, ends = req.starts_at.astimezone(UTC), req.ends_at.astimezone(UTC)
+    if starts < deps.io.clock():
+        raise StartsInPastError()
+    if req.seats > resource.capacity:
+        raise PartyTooLargeError(f"seats {req.seats} > capacity {resource.capacity}")
+    plan = _Plan(starts, ends, req.seats, req.ttl_seconds, 1, event_id=req.event_id)
+    return await _hold_locked(deps, actor, resource, plan)
+
+
+async def _hold_locked(
+    deps: HoldDeps, actor: Actor, resource: BookableResource, plan: _Plan
+) -> Booking:
+    lock = await _lock(deps, resource, plan.starts, plan.ends)
     try:
-        return await _hold_in_transaction(deps, actor, req, resource, len(slots), lock)
+        return await _hold_in_transaction(deps, actor, plan, resource, lock)
     except BaseException:
         await deps.io.locks.release(lock)
         raise
@@ -129,47 +189,49 @@ async def _lock(
 
 
 async def _hold_in_transaction(
-    deps: HoldDeps,
-    user: Actor,
-    req: HoldRequest,
-    resource: BookableResource,
-    slot_count: int,
-    lock: Lock,
+    deps: HoldDeps, user: Actor, plan: _Plan, resource: BookableResource, lock: Lock
 ) -> Booking:
     io = deps.io
     now = io.clock()
-    starts, ends = req.starts_at.astimezone(UTC), req.ends_at.astimezone(UTC)
     async with tx.transactional(io.session):
-        with busy_on_contention("Too much contention on this resource"), overlap_refused():
+        with (
+            busy_on_contention("Too much contention on this resource"),
+            overlap_refused(),
+            _one_live_per_event(),
+        ):
             await set_lock_timeout(io.session)
             await _check_caps(deps, user, resource.id, now)
-            await expire_overlapping(io, resource.id, starts, ends, now)
+            await expire_overlapping(io, resource.id, plan.starts, plan.ends, now)
             await deps.guards.race_window()
             booking = await repository.add(
                 io.session,
                 Booking(
                     user_id=user.id,
                     resource_id=resource.id,
-                    starts_at=starts,
-                    ends_at=ends,
+                    starts_at=plan.starts,
+                    ends_at=plan.ends,
                     status=PENDING,
-                    party_size=req.party_size,
+                    party_size=plan.party_size,
                     is_exclusive=resource.booking_mode == BOOKING_MODE_EXCLUSIVE,
-                    expires_at=now + timedelta(seconds=resource.hold_ttl_seconds),
+                    expires_at=now + timedelta(seconds=plan.ttl_seconds),
                     lock_token=lock.token if lock.state is LockState.ACQUIRED else None,
+                    event_id=plan.event_id,
                 ),
             )
             changed = await slots_service.take(io.session, claim(booking))
             deps.guards.require_all(
-                changed, slot_count, "One or more slots are no longer available"
+                changed, plan.slot_count, "One or more slots are no longer available"
             )
+        meta: dict[str, object] = {"resource_id": booking.resource_id, "slots": plan.slot_count}
+        if plan.event_id is not None:
+            meta.update(event_id=plan.event_id, seats=plan.party_size)
         await audit.record(
             io.session,
             action="booking.held",
             entity="booking",
             entity_id=booking.id,
             actor_user_id=user.id,
-            meta={"resource_id": booking.resource_id, "slots": slot_count},
+            meta=meta,
         )
         invalidate_on_commit(io, booking, resource.timezone)
     log.info("booking_held", booking_id=booking.id, resource_id=booking.resource_id)

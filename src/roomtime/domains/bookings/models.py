@@ -50,6 +50,15 @@ class Booking(CreatedAtMixin, Base):
             postgresql_where=text("status = 'pending'"),
         ),
         NO_OVERLAP,
+        Index(None, "event_id"),
+        # at most one live booking per user and event, whatever the code before it did.
+        Index(
+            "uq_booking_one_live_per_event",
+            "user_id",
+            "event_id",
+            unique=True,
+            postgresql_where=text("status IN ('pending', 'confirmed') AND event_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -70,6 +79,10 @@ class Booking(CreatedAtMixin, Base):
     # compare-and-delete and never remove a lock someone else took after ours expired.
     lock_token: Mapped[str | None] = mapped_column(String(64))
     reminder_sent_at: Mapped[datetime | None]
+    # The event whose seats this booking takes; null for every other booking.
+    event_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("event.id", ondelete="RESTRICT")
+    )
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 

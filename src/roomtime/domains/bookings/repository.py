@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -190,6 +190,43 @@ async def counted_in_window(
         Booking.ends_at > start,
     )
     return [(row[0], row[1], row[2]) for row in (await session.execute(stmt)).all()]
+
+
+async def live_for_event(session: AsyncSession, event_id: int) -> Sequence[Booking]:
+    """The event's pending and confirmed bookings, locked, by id (one lock order for all)."""
+    stmt = (
+        select(Booking)
+        .where(Booking.event_id == event_id, Booking.status.in_(ACTIVE_STATUSES))
+        .order_by(Booking.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
+def _live(now: datetime) -> ColumnElement[bool]:
+    """Confirmed, or pending and not yet run out (R-14: an expired hold holds nothing)."""
+    return or_(
+        Booking.status == CONFIRMED, and_(Booking.status == PENDING, Booking.expires_at > now)
+    )
+
+
+async def live_seats_by_event(
+    session: AsyncSession, event_ids: Sequence[int], now: datetime
+) -> dict[int, int]:
+    """Seats taken by the live bookings of each event (events without any are absent)."""
+    if not event_ids:
+        return {}
+    stmt = (
+        select(Booking.event_id, func.sum(Booking.party_size))
+        .where(Booking.event_id.in_(event_ids), _live(now))
+        .group_by(Booking.event_id)
+    )
+    return {int(e): int(n) for e, n in (await session.execute(stmt)).all()}
+
+
+def live_of_event(event_id: int, now: datetime) -> Select[tuple[Booking]]:
+    return select(Booking).where(Booking.event_id == event_id, _live(now))
 
 
 async def get_idempotency(

@@ -42,6 +42,23 @@ BookingId = Annotated[int, id_path("Booking id")]
 
 Sort = Literal["starts_at", "-starts_at", "created_at", "-created_at"]
 
+BOOKING_EXAMPLE = {
+    "id": 42,
+    "user_id": 7,
+    "resource_id": 12,
+    "starts_at": "2030-03-01T18:00:00Z",
+    "ends_at": "2030-03-01T21:00:00Z",
+    "status": "confirmed",
+    "party_size": 2,
+    "seats": 2,
+    "event_id": 3,
+    "created_at": "2030-02-20T10:00:00Z",
+    "expires_at": None,
+    "confirmed_at": "2030-02-20T10:05:00Z",
+    "cancelled_at": None,
+    "cancel_reason": None,
+}
+
 IDEMPOTENCY_DOC = (
     "Optional. Retrying with the same key and body replays the first committed result with "
     "`Idempotent-Replayed: true`; the same key with another body is 422 "
@@ -99,6 +116,42 @@ async def confirm(
             media_type="application/json",
         )
     # Rendered by the same function whose bytes a replay of this request sends.
+    return Response(render_booking(outcome), status_code=201, media_type="application/json")
+
+
+@router.post(
+    "/{booking_id}/confirm",
+    status_code=status.HTTP_201_CREATED,
+    response_model=BookingRead,
+    summary="Confirm (pay for) your pending booking",
+    description="The same confirmation as `POST /bookings/confirm {hold_id}`, addressed by "
+    "the booking's id: any pending booking of yours, an event booking (R-36) included, "
+    "becomes confirmed. A booking already confirmed is returned as is; one whose time ran "
+    "out is 409 `hold_expired` (it is expired, its seats given back); a cancelled one is 409 "
+    "`booking_not_pending`. Someone else's booking is 404. Limited to 10 a minute per user; "
+    "the Idempotency-Key is shared with `POST /bookings/confirm` for the same booking.",
+    responses={
+        **problem_responses(400, 401, 403, 404, 409, 422, 429),
+        201: {
+            "description": "The booking, confirmed",
+            "content": {"application/json": {"example": BOOKING_EXAMPLE}},
+        },
+    },
+)
+async def confirm_by_id(
+    booking_id: BookingId,
+    user: VerifiedUser,
+    deps: ConfirmDepsDep,
+    idempotency_key: Annotated[str | None, Header(description=IDEMPOTENCY_DOC)] = None,
+) -> Response:
+    outcome = await confirm_request(deps, user, booking_id, idempotency_key, render_booking)
+    if isinstance(outcome, Replay):
+        return Response(
+            outcome.body,
+            status_code=outcome.status_code,
+            headers={"Idempotent-Replayed": "true"},
+            media_type="application/json",
+        )
     return Response(render_booking(outcome), status_code=201, media_type="application/json")
 
 

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from roomtime.core.dates import DayOrInstant, Instant
 from roomtime.core.ids import Id
@@ -31,6 +32,18 @@ class ChangeRequest(BaseModel):
     party_size: int | None = Field(
         None, ge=1, le=100_000, description="Left out: the booking's party size stays"
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SeatHold:
+    """A hold on seats of an event's hidden resource (R-36), as the events domain asks."""
+
+    resource_id: int
+    event_id: int
+    starts_at: datetime
+    ends_at: datetime
+    seats: int
+    ttl_seconds: int
 
 
 class HoldRead(BaseModel):
@@ -69,6 +82,12 @@ class BookingRead(BaseModel):
     confirmed_at: datetime | None = None
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
+    event_id: int | None = Field(None, description="The event booked (R-36); null otherwise")
+
+    @computed_field(description="Seats taken: the party size")  # type: ignore[prop-decorator]
+    @property
+    def seats(self) -> int:
+        return self.party_size
 
 
 def render_booking(booking: object) -> str:

@@ -152,3 +152,16 @@ def reminder(facts: BookingFacts, minutes: int) -> Message:
         cta_url=_booking_path(facts),
         cta_label="View booking",
     )
+
+
+def event_cancelled(event_name: str, starts_utc: str, reason: str, booking_id: int) -> Message:
+    """To each participant of a cancelled event, once; `reason` is the admin's, audited."""
+    return Message(
+        kind="event_cancelled",
+        subject=f"Cancelled: {event_name}",
+        body=(
+            f"{event_name} ({starts_utc}) has been cancelled by the organisers.\n"
+            f"Your booking #{booking_id} is cancelled and its seats released.\n"
+            f"Reason: {reason}\n"
+        ),
+    )

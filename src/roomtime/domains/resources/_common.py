@@ -60,7 +60,8 @@ def touch(resource: Resource, now: datetime) -> None:
 
 async def load_for_update(session: AsyncSession, resource_id: int) -> Resource:
     resource = await repository.get_for_update(session, resource_id)
-    if resource is None:
+    # A hidden resource is edited only through the domain that owns it (an event).
+    if resource is None or resource.is_hidden:
         raise ResourceNotFoundError(f"Resource {resource_id} does not exist")
     return resource
 

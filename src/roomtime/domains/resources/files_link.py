@@ -6,7 +6,7 @@ link through these functions.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core.contention import set_lock_timeout
@@ -21,7 +21,9 @@ async def get_for_file(
     transaction ends, so concurrent uploads change the link one after the other."""
     stmt = select(Resource).where(Resource.id == resource_id)
     if not include_inactive:
-        stmt = stmt.where(Resource.is_active.is_(True))
+        # A hidden resource (an event's seats) is inactive only to keep it out of lists and
+        # holds; its file (the event's image) is as public as the event.
+        stmt = stmt.where(or_(Resource.is_active.is_(True), Resource.is_hidden.is_(True)))
     if for_update:
         # A lock held by a stuck transaction becomes a quick 409 busy, not a hung request.
         await set_lock_timeout(session)

@@ -46,6 +46,8 @@ class Resource(CreatedAtMixin, Base):
         ForeignKey("file_upload.id", ondelete="SET NULL", use_alter=True)
     )
     is_active: Mapped[bool] = mapped_column(server_default="true")
+    # Owned by another domain (an event's seats): never listed, never held or edited directly.
+    is_hidden: Mapped[bool] = mapped_column(server_default="false")
     timezone: Mapped[str] = mapped_column(String(64), server_default="UTC")
     slot_minutes: Mapped[int] = mapped_column(SmallInteger, server_default="60")
     hold_ttl_seconds: Mapped[int] = mapped_column(server_default="300")

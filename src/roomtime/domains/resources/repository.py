@@ -47,7 +47,8 @@ def _escape_like(text: str) -> str:
 def filters(
     query: ResourceListQuery, extra: Sequence[ColumnElement[bool]] = ()
 ) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = list(extra)
+    # Hidden resources belong to another domain (an event's seats): never listed.
+    conditions: list[ColumnElement[bool]] = [*extra, Resource.is_hidden.is_(False)]
     if not query.include_inactive:
         conditions.append(Resource.is_active.is_(True))
     if query.q:
@@ -87,7 +88,12 @@ async def list_page(
 
 
 async def list_ids(session: AsyncSession, *, include_inactive: bool = False) -> list[int]:
-    stmt = select(Resource.id).order_by(Resource.id)
+    stmt = select(Resource.id).where(Resource.is_hidden.is_(False)).order_by(Resource.id)
     if not include_inactive:
         stmt = stmt.where(Resource.is_active.is_(True))
     return list((await session.execute(stmt)).scalars().all())
+
+
+async def file_urls(session: AsyncSession, resource_ids: Sequence[int]) -> dict[int, str | None]:
+    stmt = select(Resource.id, Resource.file_path).where(Resource.id.in_(resource_ids))
+    return dict((await session.execute(stmt)).all())

@@ -23,6 +23,12 @@ from roomtime.domains.resources._common import (
     to_read,
     touch,
 )
+from roomtime.domains.resources._hidden import HiddenSpec as HiddenSpec
+from roomtime.domains.resources._hidden import close_hidden_resource as close_hidden_resource
+from roomtime.domains.resources._hidden import create_hidden_resource as create_hidden_resource
+from roomtime.domains.resources._hidden import hidden_file_urls as hidden_file_urls
+from roomtime.domains.resources._hidden import hidden_seats_taken as hidden_seats_taken
+from roomtime.domains.resources._hidden import update_hidden_resource as update_hidden_resource
 from roomtime.domains.resources._horizon import extend_horizons
 from roomtime.domains.resources._listing import list_resources
 from roomtime.domains.resources._slot_admin import add_slots, block_slots, unblock_slots

@@ -24,6 +24,11 @@ from roomtime.domains.slots._claims import book as book
 from roomtime.domains.slots._claims import free as free
 from roomtime.domains.slots._claims import spans_in_range as spans_in_range
 from roomtime.domains.slots._claims import take as take
+from roomtime.domains.slots._whole import add_whole_span as add_whole_span
+from roomtime.domains.slots._whole import close_whole_span as close_whole_span
+from roomtime.domains.slots._whole import move_whole_span as move_whole_span
+from roomtime.domains.slots._whole import resize_whole_span as resize_whole_span
+from roomtime.domains.slots._whole import seats_taken_in_span as seats_taken_in_span
 from roomtime.domains.slots.calendar import (
     SlotRange,
     day_bounds,
