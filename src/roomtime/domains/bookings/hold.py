@@ -57,6 +57,26 @@ class HoldDeps:
 async def hold(deps: HoldDeps, actor: Actor, req: HoldRequest) -> Booking:
     """Hold a range for `actor`: a pending booking that expires after the resource's TTL."""
     await _count_attempt(deps, actor)
+    prepared = await prepare_hold(deps, req)
+    try:
+        return await _hold_in_transaction(deps, actor, req, prepared)
+    except BaseException:
+        await deps.io.locks.release(prepared.lock)
+        raise
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedHold:
+    """A range checked against the rules, outside any transaction, and its Redis lock."""
+
+    resource: BookableResource
+    slot_count: int
+    lock: Lock
+
+
+async def prepare_hold(deps: HoldDeps, req: HoldRequest) -> PreparedHold:
+    """Validate the range and take the fast-path lock. The caller releases `lock` if the
+    transaction that follows fails (a committed booking releases it on commit)."""
     session = deps.io.session
     starts, ends = req.starts_at.astimezone(UTC), req.ends_at.astimezone(UTC)
     resource = await resources_service.get_resource(session, req.resource_id)
@@ -71,11 +91,7 @@ async def hold(deps: HoldDeps, actor: Actor, req: HoldRequest) -> Booking:
         capacity=resource.capacity,
     )
     lock = await _lock(deps, resource, starts, ends)
-    try:
-        return await _hold_in_transaction(deps, actor, req, resource, len(slots), lock)
-    except BaseException:
-        await deps.io.locks.release(lock)
-        raise
+    return PreparedHold(resource, len(slots), lock)
 
 
 async def _count_attempt(deps: HoldDeps, user: Actor) -> None:
@@ -129,48 +145,53 @@ async def _lock(
 
 
 async def _hold_in_transaction(
-    deps: HoldDeps,
-    user: Actor,
-    req: HoldRequest,
-    resource: BookableResource,
-    slot_count: int,
-    lock: Lock,
+    deps: HoldDeps, user: Actor, req: HoldRequest, prepared: PreparedHold
 ) -> Booking:
     io = deps.io
-    now = io.clock()
-    starts, ends = req.starts_at.astimezone(UTC), req.ends_at.astimezone(UTC)
     async with tx.transactional(io.session):
-        with busy_on_contention("Too much contention on this resource"), overlap_refused():
-            await set_lock_timeout(io.session)
-            await _check_caps(deps, user, resource.id, now)
-            await expire_overlapping(io, resource.id, starts, ends, now)
-            await deps.guards.race_window()
-            booking = await repository.add(
-                io.session,
-                Booking(
-                    user_id=user.id,
-                    resource_id=resource.id,
-                    starts_at=starts,
-                    ends_at=ends,
-                    status=PENDING,
-                    party_size=req.party_size,
-                    is_exclusive=resource.booking_mode == BOOKING_MODE_EXCLUSIVE,
-                    expires_at=now + timedelta(seconds=resource.hold_ttl_seconds),
-                    lock_token=lock.token if lock.state is LockState.ACQUIRED else None,
-                ),
-            )
-            changed = await slots_service.take(io.session, claim(booking))
-            deps.guards.require_all(
-                changed, slot_count, "One or more slots are no longer available"
-            )
-        await audit.record(
-            io.session,
-            action="booking.held",
-            entity="booking",
-            entity_id=booking.id,
-            actor_user_id=user.id,
-            meta={"resource_id": booking.resource_id, "slots": slot_count},
-        )
-        invalidate_on_commit(io, booking, resource.timezone)
+        booking = await place_hold(deps, user, req, prepared, io.clock())
     log.info("booking_held", booking_id=booking.id, resource_id=booking.resource_id)
+    return booking
+
+
+async def place_hold(
+    deps: HoldDeps, user: Actor, req: HoldRequest, prepared: PreparedHold, now: datetime
+) -> Booking:
+    """The hold's writes, inside the caller's transaction: caps, expiry of overdue holds in
+    the way, the pending booking and its slots, the audit row."""
+    io, resource = deps.io, prepared.resource
+    lock = prepared.lock
+    starts, ends = req.starts_at.astimezone(UTC), req.ends_at.astimezone(UTC)
+    with busy_on_contention("Too much contention on this resource"), overlap_refused():
+        await set_lock_timeout(io.session)
+        await _check_caps(deps, user, resource.id, now)
+        await expire_overlapping(io, resource.id, starts, ends, now)
+        await deps.guards.race_window()
+        booking = await repository.add(
+            io.session,
+            Booking(
+                user_id=user.id,
+                resource_id=resource.id,
+                starts_at=starts,
+                ends_at=ends,
+                status=PENDING,
+                party_size=req.party_size,
+                is_exclusive=resource.booking_mode == BOOKING_MODE_EXCLUSIVE,
+                expires_at=now + timedelta(seconds=resource.hold_ttl_seconds),
+                lock_token=lock.token if lock.state is LockState.ACQUIRED else None,
+            ),
+        )
+        changed = await slots_service.take(io.session, claim(booking))
+        deps.guards.require_all(
+            changed, prepared.slot_count, "One or more slots are no longer available"
+        )
+    await audit.record(
+        io.session,
+        action="booking.held",
+        entity="booking",
+        entity_id=booking.id,
+        actor_user_id=user.id,
+        meta={"resource_id": booking.resource_id, "slots": prepared.slot_count},
+    )
+    invalidate_on_commit(io, booking, resource.timezone)
     return booking
