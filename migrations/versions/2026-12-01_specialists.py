@@ -22,7 +22,7 @@ _ROLE = "ck_user_account_role"
 
 
 def upgrade() -> None:
-    op.drop_constraint(_ROLE, "user_account", type_="check")
+    op.drop_constraint(op.f(_ROLE), "user_account", type_="check")
     op.create_check_constraint(
         op.f(_ROLE), "user_account", "role IN ('user', 'admin', 'specialist')"
     )
@@ -104,5 +104,5 @@ def downgrade() -> None:
     op.drop_table("specialist")
     # Without the role, a specialist is an ordinary user again.
     op.execute("UPDATE user_account SET role = 'user' WHERE role = 'specialist'")
-    op.drop_constraint(_ROLE, "user_account", type_="check")
+    op.drop_constraint(op.f(_ROLE), "user_account", type_="check")
     op.create_check_constraint(op.f(_ROLE), "user_account", "role IN ('user', 'admin')")

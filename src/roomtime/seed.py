@@ -1,4 +1,5 @@
-"""Idempotent starter data: an admin and a few resources with their slots (SPEC §5)."""
+"""Idempotent starter data: an admin and a few resources with their slots (SPEC §5), and
+outside production a specialist with two services (R-34) whose account can sign in."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roomtime._seed_specialist import seed_specialist
 from roomtime.core.clock import Clock
 from roomtime.domains.auth import service as auth_service
 from roomtime.domains.resources import service as resources_service
@@ -75,6 +77,7 @@ class SeedReport:
     admin_email: str
     admin_created: bool
     resources_created: list[str]
+    specialist_created: bool = False
 
 
 async def seed(session: AsyncSession, settings: Settings, clock: Clock) -> SeedReport:
@@ -104,5 +107,15 @@ async def seed(session: AsyncSession, settings: Settings, clock: Clock) -> SeedR
             horizon_days=settings.booking.slot_horizon_days,
         )
         made.append(data.name)
-    log.info("seeded", admin=admin.email, admin_created=created, resources_created=len(made))
-    return SeedReport(admin.email, created, made)
+    # A known password is fine on a developer's machine, never on a production database.
+    specialist = settings.app.environment != "production" and await seed_specialist(
+        session, settings, clock, admin_id=admin.id
+    )
+    log.info(
+        "seeded",
+        admin=admin.email,
+        admin_created=created,
+        resources_created=len(made),
+        specialist_created=specialist,
+    )
+    return SeedReport(admin.email, created, made, specialist)

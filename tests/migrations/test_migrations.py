@@ -33,6 +33,8 @@ EXPECTED_TABLES = {
     "notification_outbox",
     "idempotency_record",
     "resource_utilization_daily",
+    "specialist",
+    "specialist_service",
 }
 
 

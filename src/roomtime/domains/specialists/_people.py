@@ -101,6 +101,10 @@ async def get_specialist(
     return specialist
 
 
+async def find_for_user(session: AsyncSession, user_id: int) -> Specialist | None:
+    return await repository.get_by_user(session, user_id)
+
+
 async def is_active(session: AsyncSession, specialist: Specialist) -> bool:
     """Taking bookings: the calendar resource is active (an admin deactivates a specialist
     with DELETE /resources/{resource_id})."""

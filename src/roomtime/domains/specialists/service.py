@@ -23,6 +23,7 @@ from roomtime.domains.specialists._catalogue import list_services as list_servic
 from roomtime.domains.specialists._catalogue import update_service as update_service
 from roomtime.domains.specialists._people import acting_specialist as acting_specialist
 from roomtime.domains.specialists._people import create_specialist as create_specialist
+from roomtime.domains.specialists._people import find_for_user as find_for_user
 from roomtime.domains.specialists._people import get_specialist as get_specialist
 from roomtime.domains.specialists._people import list_specialists as list_specialists
 from roomtime.domains.specialists._people import to_read as to_read
