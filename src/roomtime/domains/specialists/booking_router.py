@@ -38,6 +38,20 @@ IDEMPOTENCY_DOC = (
     "`idempotency_key_reused`; while the first request runs, 409 `idempotency_in_progress`. "
     "Keys are per user and kept 24 hours. 1–255 visible ASCII characters, bare or quoted."
 )
+BOOKED_EXAMPLE = {
+    "id": 42,
+    "user_id": 7,
+    "resource_id": 6,
+    "starts_at": "2030-01-08T10:00:00Z",
+    "ends_at": "2030-01-08T11:30:00Z",
+    "status": "confirmed",
+    "party_size": 1,
+    "created_at": "2030-01-05T18:02:11Z",
+    "expires_at": None,
+    "confirmed_at": "2030-01-05T18:02:11Z",
+    "cancelled_at": None,
+    "cancel_reason": None,
+}
 BookBody = Annotated[
     BookingCreate,
     Body(
@@ -73,7 +87,13 @@ BookBody = Annotated[
     "service 404 `service_not_found`; a retired service 422 `service_inactive`; a specialist "
     "not taking bookings 422 `specialist_inactive`; a duration off the grid 422 "
     "`duration_not_on_grid`. Counts against the confirm limit (10 a minute per user, 429).",
-    responses=problem_responses(400, 401, 403, 404, 409, 422, 429),
+    responses={
+        201: {
+            "description": "The confirmed booking",
+            "content": {"application/json": {"example": BOOKED_EXAMPLE}},
+        },
+        **problem_responses(400, 401, 403, 404, 409, 422, 429),
+    },
 )
 async def book(
     body: BookBody,

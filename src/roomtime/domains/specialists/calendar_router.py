@@ -212,7 +212,7 @@ async def unblock_slots(
     response_model=SpecialistSlots,
     summary="Free starts of a specialist's day",
     description=SLOTS_DOC,
-    responses=problem_responses(404, 422),
+    responses=problem_responses(401, 404, 422),
 )
 async def specialist_slots(
     specialist: VisibleSpecialist,

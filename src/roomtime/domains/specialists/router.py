@@ -114,7 +114,7 @@ async def create_specialist(
     summary="List specialists",
     description="By name. Specialists whose calendar is deactivated are listed to admins only "
     "(`include_inactive=true`).",
-    responses=problem_responses(422),
+    responses=problem_responses(401, 422),
 )
 async def list_specialists(
     session: SessionDep,
@@ -206,7 +206,7 @@ async def update_service(
     "/{specialist_id}",
     response_model=SpecialistRead,
     summary="Get a specialist",
-    responses=problem_responses(404, 422),
+    responses=problem_responses(401, 404, 422),
 )
 async def get_specialist(specialist: VisibleSpecialist, session: SessionDep) -> SpecialistRead:
     return await service.to_read(session, specialist)
@@ -216,7 +216,7 @@ async def get_specialist(specialist: VisibleSpecialist, session: SessionDep) -> 
     "/{specialist_id}/services",
     response_model=Page[ServiceRead],
     summary="A specialist's services on offer",
-    responses=problem_responses(404, 422),
+    responses=problem_responses(401, 404, 422),
 )
 async def specialist_services(
     specialist: VisibleSpecialist, session: SessionDep, paging: PageParamsDep

@@ -56,6 +56,24 @@ class SpecialistCreate(BaseModel):
 
 
 class SpecialistRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 1,
+                    "user_id": 2,
+                    "display_name": "Dr. Ana Lima",
+                    "timezone": "Europe/Lisbon",
+                    "slot_minutes": 30,
+                    "resource_id": 6,
+                    "opening_hours": [{"weekday": 0, "opens": "09:00", "closes": "17:00"}],
+                    "is_active": True,
+                    "created_at": "2030-01-01T09:00:00Z",
+                }
+            ]
+        }
+    )
+
     id: int
     user_id: int
     display_name: str
@@ -111,7 +129,21 @@ class ServiceUpdate(BaseModel):
 
 
 class ServiceRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 1,
+                    "specialist_id": 1,
+                    "name": "Haircut and beard",
+                    "duration_minutes": 90,
+                    "price_cents": 4500,
+                    "is_active": True,
+                }
+            ]
+        },
+    )
 
     id: int
     specialist_id: int
@@ -127,6 +159,26 @@ class StartRead(BaseModel):
 
 
 class SpecialistSlots(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "specialist_id": 1,
+                    "service_id": 1,
+                    "date": "2030-01-08",
+                    "timezone": "UTC",
+                    "duration_minutes": 90,
+                    "slots": [
+                        {
+                            "starts_at": "2030-01-08T09:00:00Z",
+                            "ends_at": "2030-01-08T10:30:00Z",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     specialist_id: int
     service_id: int | None
     date: date
