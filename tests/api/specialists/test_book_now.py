@@ -198,3 +198,30 @@ async def test_the_specialist_sees_the_bookings_on_their_calendar(studio: Studio
     assert by_admin.json()["total"] == 2
     me = await studio.client.get("/users/me", headers=studio.pro.headers)
     assert me.status_code == 200 and me.json()["role"] == "specialist"
+
+
+async def test_a_refusal_in_the_confirm_step_rolls_back_the_hold_step_too(
+    studio: Studio,
+) -> None:
+    """The key already names a confirmed booking of this user (made through confirm): the
+    one-step booking's hold writes succeed, its confirm step is refused by the database's
+    (user, key) uniqueness, and the whole transaction goes, the pending row and slots too."""
+    client = await studio.app.caller()
+    room = await studio.app.resource()
+    held = await studio.app.hold(client, room, at(8), at(9))
+    confirmed = await studio.app.confirm(client, held.json()["hold_id"], key="shared-key")
+    assert confirmed.status_code == 201
+    answer = await studio.book(
+        client, key="shared-key", service_id=studio.service["id"], starts_at=at(9).isoformat()
+    )
+    assert answer.status_code == 422 and answer.json()["code"] == "idempotency_key_reused"
+    rows = await studio.app.session.execute(
+        text("SELECT resource_id, status FROM booking ORDER BY id")
+    )
+    assert [tuple(r) for r in rows] == [(room, "confirmed")]
+    statuses = await slot_statuses(
+        studio.app.session, studio.specialist["resource_id"], at(8), at(12)
+    )
+    assert set(statuses.values()) == {"available"}
+    retry = await studio.book(client, service_id=studio.service["id"], starts_at=at(9).isoformat())
+    assert retry.status_code == 201, retry.text
