@@ -17,7 +17,9 @@ from typing import Any
 import structlog
 
 from roomtime.core import tx
+from roomtime.core.contention import busy_on_contention, set_lock_timeout
 from roomtime.domains.bookings import repository
+from roomtime.domains.bookings._effects import overlap_refused
 from roomtime.domains.bookings.actors import Actor
 from roomtime.domains.bookings.confirm import confirm_held
 from roomtime.domains.bookings.hold import HoldDeps, PreparedHold, place_hold, prepare_hold
@@ -72,14 +74,18 @@ async def _book_in_transaction(
     io = deps.hold.io
     now = io.clock()
     async with tx.transactional(io.session):
-        if once is not None:
-            await repository.lock_idempotency_key(io.session, actor.id, once.scope, once.key)
-            # A duplicate that waited for the key sees the first one's record.
-            await once.replay_if_done(io.session)
-        booking = await place_hold(deps.hold, actor, req, prepared, now)
-        await confirm_held(deps.request.confirm, actor, booking, once, now, as_admin=False)
-        if once is not None:
-            await once.record(io.session, booking)
+        # Every wait of the transaction, the key's lock included, is bounded and answers
+        # `busy`; an overlap found by the constraint at any step is `slots_unavailable`.
+        with busy_on_contention("Too much contention on this resource"), overlap_refused():
+            await set_lock_timeout(io.session)
+            if once is not None:
+                await repository.lock_idempotency_key(io.session, actor.id, once.scope, once.key)
+                # A duplicate that waited for the key sees the first one's record.
+                await once.replay_if_done(io.session)
+            booking = await place_hold(deps.hold, actor, req, prepared, now)
+            await confirm_held(deps.request.confirm, actor, booking, once, now, as_admin=False)
+            if once is not None:
+                await once.record(io.session, booking)
     log.info("booking_booked", booking_id=booking.id, resource_id=booking.resource_id)
     return booking
 
