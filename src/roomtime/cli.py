@@ -58,6 +58,8 @@ async def _seed(settings: Settings) -> None:
     typer.echo(
         f"admin {report.admin_email} ({created}); new resources: {len(report.resources_created)}"
     )
+    if report.specialist_created:
+        typer.echo("demonstration specialist: specialist@roomtime.local / roomtime-specialist")
 
 
 def _require_database_url(settings: Settings) -> str:

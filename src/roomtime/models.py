@@ -10,6 +10,7 @@ from roomtime.domains.notifications import models as _notifications  # noqa: F40
 from roomtime.domains.reports import models as _reports  # noqa: F401
 from roomtime.domains.resources import models as _resources  # noqa: F401
 from roomtime.domains.slots import models as _slots  # noqa: F401
+from roomtime.domains.specialists import models as _specialists  # noqa: F401
 from roomtime.domains.users import models as _users  # noqa: F401
 
 metadata = Base.metadata

@@ -16,6 +16,9 @@ if TYPE_CHECKING:  # settings.py imports this module to validate itself
     from roomtime.settings import AppSettings, AuthSettings, MailSettings
 
 DEV_ADMIN_PASSWORD = "roomtime-admin"  # noqa: S105 (the documented development default)
+# The demonstration specialist the seed creates outside production only.
+DEV_SPECIALIST_EMAIL = "specialist@roomtime.local"
+DEV_SPECIALIST_PASSWORD = "roomtime-specialist"  # noqa: S105 (documented development default)
 MIN_JWT_SECRET_LENGTH = 32
 MIN_ADMIN_PASSWORD_LENGTH = 12
 

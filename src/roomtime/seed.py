@@ -1,4 +1,5 @@
-"""Idempotent starter data: an admin and a few resources with their slots (SPEC §5)."""
+"""Idempotent starter data: an admin and a few resources with their slots (SPEC §5), and
+outside production a specialist with two services (R-34) whose account can sign in."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime, timedelta
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roomtime._seed_specialist import seed_specialist
 from roomtime.core.clock import Clock
 from roomtime.domains.auth import service as auth_service
 from roomtime.domains.events import service as events_service
@@ -98,6 +100,7 @@ class SeedReport:
     admin_created: bool
     resources_created: list[str]
     events_created: list[str] = field(default_factory=list)
+    specialist_created: bool = False
 
 
 async def seed(session: AsyncSession, settings: Settings, clock: Clock) -> SeedReport:
@@ -133,11 +136,16 @@ async def seed(session: AsyncSession, settings: Settings, clock: Clock) -> SeedR
             session, starter_event(clock()), actor_user_id=admin.id, now=clock()
         )
         events.append(STARTER_EVENT_NAME)
+    # A known password is fine on a developer's machine, never on a production database.
+    specialist = settings.app.environment != "production" and await seed_specialist(
+        session, settings, clock, admin_id=admin.id
+    )
     log.info(
         "seeded",
         admin=admin.email,
         admin_created=created,
         resources_created=len(made),
         events_created=len(events),
+        specialist_created=specialist,
     )
-    return SeedReport(admin.email, created, made, events)
+    return SeedReport(admin.email, created, made, events, specialist)

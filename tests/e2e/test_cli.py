@@ -58,7 +58,8 @@ def _migrated(services: ServiceUrls, name: str) -> str:
 def test_migrate_seed_and_create_admin(services: ServiceUrls) -> None:
     url = _migrated(services, "cli")
     assert _run("seed", database_url=url).returncode == 0
-    [seeded] = asyncio.run(_fetch(url, "SELECT role, email_verified_at FROM user_account"))
+    admins = "SELECT role, email_verified_at FROM user_account WHERE role = 'admin'"
+    [seeded] = asyncio.run(_fetch(url, admins))
     assert seeded["role"] == "admin" and seeded["email_verified_at"] is not None
 
     weak = _run("create-admin", "ops@example.com", database_url=url, stdin="short\n")

@@ -149,7 +149,7 @@ def test_every_operation_answers_as_documented_to_a_user_and_an_admin(
             "user": _fuzz(base, user, tmp_path / "user", *user_operations),
         }
         try:
-            outputs = {role: run.communicate(timeout=400)[0] for role, run in runs.items()}
+            outputs = {role: run.communicate(timeout=900)[0] for role, run in runs.items()}
         finally:
             for run in runs.values():
                 if run.poll() is None:

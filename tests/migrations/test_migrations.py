@@ -36,6 +36,8 @@ EXPECTED_TABLES = {
     "idempotency_record",
     "resource_utilization_daily",
     "event",
+    "specialist",
+    "specialist_service",
 }
 
 

@@ -16,6 +16,9 @@ from roomtime.domains.notifications import router as notifications_router
 from roomtime.domains.reports import router as reports_router
 from roomtime.domains.resources import availability_router, slots_router
 from roomtime.domains.resources import router as resources_router
+from roomtime.domains.specialists import booking_router as specialist_bookings_router
+from roomtime.domains.specialists import calendar_router as specialist_calendar_router
+from roomtime.domains.specialists import router as specialists_router
 from roomtime.domains.users import router as users_router
 
 # Any request can be malformed (400: a body that is not even text), too large (413: over
@@ -31,6 +34,9 @@ api_router.include_router(availability_router.router)
 api_router.include_router(slots_router.router)
 api_router.include_router(bookings_router.router)
 api_router.include_router(events_router.router)
+api_router.include_router(specialists_router.router)
+api_router.include_router(specialist_calendar_router.router)
+api_router.include_router(specialist_bookings_router.router)
 api_router.include_router(audit_router.router)
 api_router.include_router(files_router.router)
 api_router.include_router(reports_router.router)

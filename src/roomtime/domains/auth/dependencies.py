@@ -20,6 +20,7 @@ from roomtime.domains.auth.errors import (
     EmailNotVerifiedError,
     InvalidTokenError,
     NotAuthenticatedError,
+    SpecialistRequiredError,
 )
 from roomtime.domains.auth.service import (
     AccountUpdateDeps,
@@ -33,7 +34,7 @@ from roomtime.domains.auth.service import (
     VerifyDeps,
 )
 from roomtime.domains.users import service as users_service
-from roomtime.domains.users.constants import ROLE_ADMIN
+from roomtime.domains.users.constants import ROLE_ADMIN, ROLE_SPECIALIST
 from roomtime.domains.users.models import User
 
 log = structlog.get_logger(__name__)
@@ -78,6 +79,13 @@ async def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
     return user
 
 
+async def specialist_user(user: Annotated[User, Depends(current_user)]) -> User:
+    """A specialist (who manages their own calendar) or an admin (who may manage anyone's)."""
+    if user.role not in (ROLE_SPECIALIST, ROLE_ADMIN):
+        raise SpecialistRequiredError()
+    return user
+
+
 async def verified_user(
     user: Annotated[User, Depends(current_user)], settings: SettingsDep
 ) -> User:
@@ -94,6 +102,7 @@ async def verified_user(
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 CurrentUser = Annotated[User, Depends(current_user)]
 AdminUser = Annotated[User, Depends(admin_user)]
+SpecialistUser = Annotated[User, Depends(specialist_user)]
 VerifiedUser = Annotated[User, Depends(verified_user)]
 
 

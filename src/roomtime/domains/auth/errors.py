@@ -42,6 +42,11 @@ class AdminRequiredError(ForbiddenError):
     title = "Administrator role required"
 
 
+class SpecialistRequiredError(ForbiddenError):
+    code = "forbidden"
+    title = "Specialist or administrator role required"
+
+
 class TooManyAttemptsError(RateLimitedError):
     code = "rate_limited"
     title = "Too many requests"

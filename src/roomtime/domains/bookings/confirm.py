@@ -90,14 +90,14 @@ async def confirm(
             if booking.status == PENDING and overdue:
                 await expire_one(io, booking, reason="expired_before_confirm")
             else:
-                await _confirm_booking(deps, actor, booking, once, now, as_admin=as_admin)
+                await confirm_held(deps, actor, booking, once, now, as_admin=as_admin)
                 if once is not None:
                     await once.record(io.session, booking)
                 return booking
     raise HoldExpiredError(f"Hold {hold_id} expired; hold the slots again")
 
 
-async def _confirm_booking(
+async def confirm_held(
     deps: ConfirmDeps,
     actor: Actor,
     booking: Booking,
@@ -106,6 +106,7 @@ async def _confirm_booking(
     *,
     as_admin: bool,
 ) -> None:
+    """Confirm a locked (or just created) hold inside the caller's transaction."""
     if booking.status == CONFIRMED:
         return  # confirming twice returns the booking
     if booking.status == EXPIRED:

@@ -6,6 +6,7 @@ from fastapi import Depends
 
 from roomtime.api.deps import InfraDep, SessionDep
 from roomtime.domains.bookings._effects import BookingIO
+from roomtime.domains.bookings.book_now import BookNowDeps
 from roomtime.domains.bookings.change import ChangeDeps
 from roomtime.domains.bookings.factory import BookingWiring, wiring_of
 from roomtime.domains.bookings.hold import HoldDeps
@@ -40,8 +41,13 @@ def _change(wiring: WiringDep) -> ChangeDeps:
     return wiring.change_deps()
 
 
+def _book_now(wiring: WiringDep) -> BookNowDeps:
+    return wiring.book_now_deps()
+
+
 HoldDepsDep = Annotated[HoldDeps, Depends(_hold)]
 ConfirmDepsDep = Annotated[ConfirmRequestDeps, Depends(_confirm)]
 BookingIODep = Annotated[BookingIO, Depends(_io)]
 StatusDepsDep = Annotated[StatusDeps, Depends(_status)]
 ChangeDepsDep = Annotated[ChangeDeps, Depends(_change)]
+BookNowDepsDep = Annotated[BookNowDeps, Depends(_book_now)]

@@ -16,6 +16,7 @@ from roomtime.core.redis.keys import Keys
 from roomtime.core.redis.locks import HoldLocks
 from roomtime.core.redis.ratelimit import RateLimiter
 from roomtime.domains.bookings._effects import BookingIO
+from roomtime.domains.bookings.book_now import BookNowDeps
 from roomtime.domains.bookings.change import ChangeDeps
 from roomtime.domains.bookings.confirm import ConfirmDeps
 from roomtime.domains.bookings.guards import STRICT, Guards
@@ -79,6 +80,9 @@ class BookingWiring:
 
     def change_deps(self) -> ChangeDeps:
         return ChangeDeps(self.io, self.guards())
+
+    def book_now_deps(self) -> BookNowDeps:
+        return BookNowDeps(self.hold_deps(), self.confirm_request_deps())
 
     def status_deps(self) -> StatusDeps:
         return StatusDeps(self.confirm_deps())

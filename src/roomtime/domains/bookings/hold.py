@@ -53,7 +53,7 @@ HOLDING = states.transition(states.NEW, PENDING, states.USER)
 
 
 @dataclass(frozen=True, slots=True)
-class _Plan:
+class HoldPlan:
     """What one hold writes: its range, seats, lifetime, slot count and event (if any)."""
 
     starts: datetime
@@ -94,21 +94,7 @@ class HoldDeps:
 async def hold(deps: HoldDeps, actor: Actor, req: HoldRequest) -> Booking:
     """Hold a range for `actor`: a pending booking that expires after the resource's TTL."""
     await _count_attempt(deps, actor)
-    session = deps.io.session
-    starts, ends = req.starts_at.astimezone(UTC), req.ends_at.astimezone(UTC)
-    resource = await resources_service.get_resource(session, req.resource_id)
-    slots = await slots_service.spans_in_range(session, resource.id, starts, ends)
-    rules.check_hold_range(
-        slots,
-        starts_at=starts,
-        ends_at=ends,
-        now=deps.io.clock(),
-        max_slots=resource.max_hold_slots,
-        party_size=req.party_size,
-        capacity=resource.capacity,
-    )
-    plan = _Plan(starts, ends, req.party_size, resource.hold_ttl_seconds, len(slots))
-    return await _hold_locked(deps, actor, resource, plan)
+    return await _hold_prepared(deps, actor, await prepare_hold(deps, req))
 
 
 async def hold_seats(deps: HoldDeps, actor: Actor, req: SeatHold) -> Booking:
@@ -123,18 +109,46 @@ async def hold_seats(deps: HoldDeps, actor: Actor, req: SeatHold) -> Booking:
         raise StartsInPastError()
     if req.seats > resource.capacity:
         raise PartyTooLargeError(f"seats {req.seats} > capacity {resource.capacity}")
-    plan = _Plan(starts, ends, req.seats, req.ttl_seconds, 1, event_id=req.event_id)
-    return await _hold_locked(deps, actor, resource, plan)
+    plan = HoldPlan(starts, ends, req.seats, req.ttl_seconds, 1, event_id=req.event_id)
+    lock = await _lock(deps, resource, starts, ends)
+    return await _hold_prepared(deps, actor, PreparedHold(resource, plan, lock))
 
 
-async def _hold_locked(
-    deps: HoldDeps, actor: Actor, resource: BookableResource, plan: _Plan
-) -> Booking:
-    lock = await _lock(deps, resource, plan.starts, plan.ends)
+@dataclass(frozen=True, slots=True)
+class PreparedHold:
+    """A hold checked against the rules, outside any transaction, and its Redis lock."""
+
+    resource: BookableResource
+    plan: HoldPlan
+    lock: Lock
+
+
+async def prepare_hold(deps: HoldDeps, req: HoldRequest) -> PreparedHold:
+    """Validate the range and take the fast-path lock. The caller releases `lock` if the
+    transaction that follows fails (a committed booking releases it on commit)."""
+    session = deps.io.session
+    starts, ends = req.starts_at.astimezone(UTC), req.ends_at.astimezone(UTC)
+    resource = await resources_service.get_resource(session, req.resource_id)
+    slots = await slots_service.spans_in_range(session, resource.id, starts, ends)
+    rules.check_hold_range(
+        slots,
+        starts_at=starts,
+        ends_at=ends,
+        now=deps.io.clock(),
+        max_slots=resource.max_hold_slots,
+        party_size=req.party_size,
+        capacity=resource.capacity,
+    )
+    plan = HoldPlan(starts, ends, req.party_size, resource.hold_ttl_seconds, len(slots))
+    lock = await _lock(deps, resource, starts, ends)
+    return PreparedHold(resource, plan, lock)
+
+
+async def _hold_prepared(deps: HoldDeps, actor: Actor, prepared: PreparedHold) -> Booking:
     try:
-        return await _hold_in_transaction(deps, actor, plan, resource, lock)
+        return await _hold_in_transaction(deps, actor, prepared)
     except BaseException:
-        await deps.io.locks.release(lock)
+        await deps.io.locks.release(prepared.lock)
         raise
 
 
@@ -188,51 +202,56 @@ async def _lock(
     return lock
 
 
-async def _hold_in_transaction(
-    deps: HoldDeps, user: Actor, plan: _Plan, resource: BookableResource, lock: Lock
-) -> Booking:
+async def _hold_in_transaction(deps: HoldDeps, user: Actor, prepared: PreparedHold) -> Booking:
     io = deps.io
-    now = io.clock()
     async with tx.transactional(io.session):
-        with (
-            busy_on_contention("Too much contention on this resource"),
-            overlap_refused(),
-            _one_live_per_event(),
-        ):
-            await set_lock_timeout(io.session)
-            await _check_caps(deps, user, resource.id, now)
-            await expire_overlapping(io, resource.id, plan.starts, plan.ends, now)
-            await deps.guards.race_window()
-            booking = await repository.add(
-                io.session,
-                Booking(
-                    user_id=user.id,
-                    resource_id=resource.id,
-                    starts_at=plan.starts,
-                    ends_at=plan.ends,
-                    status=PENDING,
-                    party_size=plan.party_size,
-                    is_exclusive=resource.booking_mode == BOOKING_MODE_EXCLUSIVE,
-                    expires_at=now + timedelta(seconds=plan.ttl_seconds),
-                    lock_token=lock.token if lock.state is LockState.ACQUIRED else None,
-                    event_id=plan.event_id,
-                ),
-            )
-            changed = await slots_service.take(io.session, claim(booking))
-            deps.guards.require_all(
-                changed, plan.slot_count, "One or more slots are no longer available"
-            )
-        meta: dict[str, object] = {"resource_id": booking.resource_id, "slots": plan.slot_count}
-        if plan.event_id is not None:
-            meta.update(event_id=plan.event_id, seats=plan.party_size)
-        await audit.record(
-            io.session,
-            action="booking.held",
-            entity="booking",
-            entity_id=booking.id,
-            actor_user_id=user.id,
-            meta=meta,
-        )
-        invalidate_on_commit(io, booking, resource.timezone)
+        booking = await place_hold(deps, user, prepared, io.clock())
     log.info("booking_held", booking_id=booking.id, resource_id=booking.resource_id)
+    return booking
+
+
+async def place_hold(deps: HoldDeps, user: Actor, prepared: PreparedHold, now: datetime) -> Booking:
+    """The hold's writes, inside the caller's transaction: caps, expiry of overdue holds in
+    the way, the pending booking and its slots (or seats), the audit row."""
+    io, resource, plan, lock = deps.io, prepared.resource, prepared.plan, prepared.lock
+    with (
+        busy_on_contention("Too much contention on this resource"),
+        overlap_refused(),
+        _one_live_per_event(),
+    ):
+        await set_lock_timeout(io.session)
+        await _check_caps(deps, user, resource.id, now)
+        await expire_overlapping(io, resource.id, plan.starts, plan.ends, now)
+        await deps.guards.race_window()
+        booking = await repository.add(
+            io.session,
+            Booking(
+                user_id=user.id,
+                resource_id=resource.id,
+                starts_at=plan.starts,
+                ends_at=plan.ends,
+                status=PENDING,
+                party_size=plan.party_size,
+                is_exclusive=resource.booking_mode == BOOKING_MODE_EXCLUSIVE,
+                expires_at=now + timedelta(seconds=plan.ttl_seconds),
+                lock_token=lock.token if lock.state is LockState.ACQUIRED else None,
+                event_id=plan.event_id,
+            ),
+        )
+        changed = await slots_service.take(io.session, claim(booking))
+        deps.guards.require_all(
+            changed, plan.slot_count, "One or more slots are no longer available"
+        )
+    meta: dict[str, object] = {"resource_id": booking.resource_id, "slots": plan.slot_count}
+    if plan.event_id is not None:
+        meta.update(event_id=plan.event_id, seats=plan.party_size)
+    await audit.record(
+        io.session,
+        action="booking.held",
+        entity="booking",
+        entity_id=booking.id,
+        actor_user_id=user.id,
+        meta=meta,
+    )
+    invalidate_on_commit(io, booking, resource.timezone)
     return booking

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -65,36 +65,43 @@ def parse_idempotency_key(raw: str) -> str:
 
 
 def fingerprint(hold_id: int) -> str:
-    return hashlib.sha256(json.dumps({"hold_id": hold_id}, sort_keys=True).encode()).hexdigest()
+    return body_fingerprint({"hold_id": hold_id})
 
 
-class _Replayed(Exception):  # noqa: N818 - control flow out of the transaction, never raised further
+def body_fingerprint(body: dict[str, object]) -> str:
+    """The identity of a request body: the same key with another body is refused."""
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class Replayed(Exception):  # noqa: N818 - control flow out of the transaction, never raised further
     def __init__(self, replay: Replay) -> None:
         self.replay = replay
 
 
 @dataclass
-class _Once:
-    """The hooks confirm runs under its row lock: replay a committed duplicate, or store
-    this outcome (rendered by `render`, exactly as the client receives it)."""
+class KeyedOnce:
+    """The hooks a keyed use case runs inside its transaction: replay a committed
+    duplicate, or store this outcome (rendered by `render`, exactly as the client receives
+    it). `scope` keeps the keys of different routes apart."""
 
     user_id: int
     key: str
-    hold_id: int
+    scope: str
+    fingerprint: str
     now: datetime
     render: Render
 
     async def replay_if_done(self, session: AsyncSession) -> None:
-        found = await _stored(session, self.user_id, self.key, self.hold_id, self.now)
+        found = await stored_replay(session, self)
         if found is not None:
-            raise _Replayed(found)
+            raise Replayed(found)
 
     async def record(self, session: AsyncSession, booking: Booking) -> None:
         values = {
             "user_id": self.user_id,
-            "scope": SCOPE,
+            "scope": self.scope,
             "key": self.key,
-            "fingerprint": fingerprint(self.hold_id),
+            "fingerprint": self.fingerprint,
             "status_code": 201,
             "response": self.render(booking),
             "created_at": self.now,
@@ -103,43 +110,54 @@ class _Once:
         await repository.save_idempotency(session, values)
 
 
-async def _stored(
-    session: AsyncSession, user_id: int, key: str, hold_id: int, now: datetime
-) -> Replay | None:
-    record = await repository.get_idempotency(session, user_id, SCOPE, key, now)
+async def stored_replay(session: AsyncSession, once: KeyedOnce) -> Replay | None:
+    record = await repository.get_idempotency(session, once.user_id, once.scope, once.key, once.now)
     if record is None:
         return None
-    if record.fingerprint != fingerprint(hold_id):
+    if record.fingerprint != once.fingerprint:
         raise IdempotencyKeyReusedError("This Idempotency-Key was used for another request")
     return Replay(record.status_code, record.response)
 
 
-async def confirm_request(
-    deps: ConfirmRequestDeps, user: Actor, hold_id: int, raw_key: str | None, render: Render
-) -> Booking | Replay:
-    """POST /bookings/confirm: rate limit, then confirm once per key (or replay)."""
+async def count_confirmation(deps: ConfirmRequestDeps, user: Actor) -> None:
+    """The confirm rate limit (R-30); one-step bookings count against it too."""
     # Replays count against the limit too: it protects the server, not the booking.
     decision = await deps.limiter.hit(deps.settings.confirm_rate_limit, "confirm", str(user.id))
     if not decision.allowed:
         raise ConfirmRateLimitedError(
             "Too many confirmations; retry later", retry_after=decision.retry_after
         )
-    if raw_key is None:
-        return await confirm(deps.confirm, user, hold_id)
-    key = parse_idempotency_key(raw_key)
+
+
+async def run_once(
+    deps: ConfirmRequestDeps, once: KeyedOnce, use_case: Callable[[], Awaitable[Booking]]
+) -> Booking | Replay:
+    """Run a keyed use case at most once per key: replay a committed outcome, refuse a
+    duplicate still running (409), else run it (its transaction calls `once`'s hooks)."""
     io = deps.confirm.io
-    once = _Once(user.id, key, hold_id, io.clock(), render)
-    replay = await _stored(io.session, user.id, key, hold_id, once.now)
+    replay = await stored_replay(io.session, once)
     if replay is not None:
         return replay
-    marker = io.keys.idempotency(user.id, SCOPE, key)
+    marker = io.keys.idempotency(once.user_id, once.scope, once.key)
     flight = await deps.markers.begin(marker)
     if flight is Flight.IN_PROGRESS:
         raise IdempotencyInProgressError(retry_after=1)
     try:
-        return await confirm(deps.confirm, user, hold_id, once=once)
-    except _Replayed as replayed:
+        return await use_case()
+    except Replayed as replayed:
         return replayed.replay
     finally:
         if flight is Flight.STARTED:
             await deps.markers.end(marker)
+
+
+async def confirm_request(
+    deps: ConfirmRequestDeps, user: Actor, hold_id: int, raw_key: str | None, render: Render
+) -> Booking | Replay:
+    """POST /bookings/confirm: rate limit, then confirm once per key (or replay)."""
+    await count_confirmation(deps, user)
+    if raw_key is None:
+        return await confirm(deps.confirm, user, hold_id)
+    key = parse_idempotency_key(raw_key)
+    once = KeyedOnce(user.id, key, SCOPE, fingerprint(hold_id), deps.confirm.io.clock(), render)
+    return await run_once(deps, once, lambda: confirm(deps.confirm, user, hold_id, once=once))

@@ -271,3 +271,13 @@ def filtered(
     if user_id is not None:
         stmt = stmt.where(Booking.user_id == user_id)
     return stmt
+
+
+async def lock_idempotency_key(session: AsyncSession, user_id: int, scope: str, key: str) -> None:
+    """Serialise the requests of one user carrying one key until this transaction ends: a
+    duplicate waits for the first and then finds its stored outcome (no row exists yet to
+    lock, which is why an advisory lock on the key's hash)."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"),
+        {"name": f"idempotency:{user_id}:{scope}:{key}"},
+    )

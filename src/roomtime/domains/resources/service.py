@@ -44,6 +44,7 @@ from roomtime.domains.slots import service as slots_service
 from roomtime.domains.slots.schemas import SlotCalendar
 
 __all__ = [
+    "add_resource",
     "add_slots",
     "block_slots",
     "calendar_of",
@@ -96,27 +97,48 @@ async def create_resource(
 ) -> Resource:
     """Create a resource and its slots for the rolling horizon, in one transaction."""
     async with tx.transactional(session):
-        fields = data.model_dump(exclude={"opening_hours", "hold_ttl_seconds"})
-        resource = Resource(
-            **fields,
-            hold_ttl_seconds=data.hold_ttl_seconds or default_hold_ttl,
-            opening_hours=_opening_hours(data.opening_hours),
-            created_at=now,
-            updated_at=now,
-        )
-        await repository.add(session, resource)
-        generated = await slots_service.fill_horizon(
-            session, calendar_of(resource), now, horizon_days
-        )
-        await audit.record(
+        return await add_resource(
             session,
-            action="resource.created",
-            entity="resource",
-            entity_id=resource.id,
+            data,
             actor_user_id=actor_user_id,
-            meta={"name": resource.name, "slots_created": generated.created},
+            now=now,
+            default_hold_ttl=default_hold_ttl,
+            horizon_days=horizon_days,
+            cache=cache,
         )
-        invalidate_on_commit(session, cache, resource.id, listing=True)
+
+
+async def add_resource(
+    session: AsyncSession,
+    data: ResourceCreate,
+    *,
+    actor_user_id: int | None,
+    now: datetime,
+    default_hold_ttl: int,
+    horizon_days: int,
+    cache: Cache | None = None,
+) -> Resource:
+    """`create_resource` inside the caller's transaction: for a domain whose own row is
+    created together with its calendar (a specialist), so neither exists without the other."""
+    fields = data.model_dump(exclude={"opening_hours", "hold_ttl_seconds"})
+    resource = Resource(
+        **fields,
+        hold_ttl_seconds=data.hold_ttl_seconds or default_hold_ttl,
+        opening_hours=_opening_hours(data.opening_hours),
+        created_at=now,
+        updated_at=now,
+    )
+    await repository.add(session, resource)
+    generated = await slots_service.fill_horizon(session, calendar_of(resource), now, horizon_days)
+    await audit.record(
+        session,
+        action="resource.created",
+        entity="resource",
+        entity_id=resource.id,
+        actor_user_id=actor_user_id,
+        meta={"name": resource.name, "slots_created": generated.created},
+    )
+    invalidate_on_commit(session, cache, resource.id, listing=True)
     return resource
 
 

@@ -29,6 +29,12 @@ class AccountUpdate(BaseModel):
 
 
 @router.patch(
+    "/users/me",
+    response_model=UserRead,
+    summary="Change your name or Telegram chat id (alias of PATCH /me)",
+    responses=problem_responses(401, 422),
+)
+@router.patch(
     "/me",
     response_model=UserRead,
     summary="Change your name or Telegram chat id",
@@ -42,6 +48,12 @@ async def update_me(body: ProfileUpdate, user: CurrentUser, session: SessionDep)
     return UserRead.model_validate(await service.update_profile(session, user, changes))
 
 
+@router.get(
+    "/users/me",
+    response_model=UserRead,
+    summary="The signed-in user (alias of GET /me)",
+    responses=problem_responses(401),
+)
 @router.get(
     "/me", response_model=UserRead, summary="The signed-in user", responses=problem_responses(401)
 )
@@ -59,7 +71,7 @@ async def list_users(
     _: AdminUser,
     session: SessionDep,
     paging: PageParamsDep,
-    role: Literal["user", "admin"] | None = None,
+    role: Literal["user", "admin", "specialist"] | None = None,
 ) -> Page[UserAdminRead]:
     users, total = await service.list_users(
         session, limit=paging.limit, offset=paging.offset, role=role
