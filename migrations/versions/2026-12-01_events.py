@@ -7,7 +7,7 @@ index, so the database refuses a second pending or confirmed booking whatever th
 An event's image is its hidden resource's file (R-27), so it needs no column here.
 
 Revision ID: 0012_events
-Revises: 0010_in_app_notifications
+Revises: 0011_specialists
 Create Date: 2026-12-01 17:00:00+00:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_events"
-down_revision: str | None = "0010_in_app_notifications"
+down_revision: str | None = "0011_specialists"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,7 @@ A specialist is a user whose working hours are a resource (their calendar); serv
 to a specialist and have a duration that is a whole number of the calendar's slots.
 
 Revision ID: 0011_specialists
-Revises: 0009_audit_request_id
+Revises: 0010_in_app_notifications
 Create Date: 2026-12-01 17:00:00+00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011_specialists"
-down_revision: str | None = "0009_audit_request_id"
+down_revision: str | None = "0010_in_app_notifications"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
