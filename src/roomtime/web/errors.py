@@ -35,12 +35,12 @@ async def _api_problem(request: Request, exc: Exception) -> Response:
     if request.method != "GET" and ui.back:
         return ui.redirect(ui.back, error=ui.problem_text(exc))
     status = exc.status if 400 <= exc.status < 600 else 500
-    return ui.page("error.html", status=status, message=ui.problem_text(exc), status_code=status)
+    return ui.page("error.html", http_status=status, message=ui.problem_text(exc))
 
 
 async def _csrf_refused(request: Request, exc: Exception) -> Response:
     ui = _ui(request)
-    return ui.page("error.html", status=403, message=ui.t("csrf_refused"), status_code=403)
+    return ui.page("error.html", http_status=403, message=ui.t("csrf_refused"))
 
 
 def install_error_pages(app: FastAPI) -> None:

@@ -105,7 +105,7 @@ class Ui:
 
     # Responses -------------------------------------------------------------------------
 
-    def page(self, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+    def page(self, template: str, *, http_status: int = 200, **context: Any) -> HTMLResponse:
         body = _environment.get_template(template).render(
             t=self.t,
             lang=self.lang,
@@ -122,7 +122,7 @@ class Ui:
             clock_span=timefmt.clock_span,
             **context,
         )
-        return self.finish(HTMLResponse(body, status_code=status, headers=PAGE_HEADERS))
+        return self.finish(HTMLResponse(body, status_code=http_status, headers=PAGE_HEADERS))
 
     def redirect(self, url: str, *, ok: str | None = None, error: str | None = None) -> Response:
         response = RedirectResponse(url, status_code=303)

@@ -98,7 +98,7 @@ def _secret(request: Request) -> bytes:
 
 def csrf_seed(request: Request) -> str:
     """This browser's CSRF value (made now if it has none; `ensure_csrf` stores it)."""
-    seed = request.cookies.get(CSRF_COOKIE) or request.state.__dict__.get("csrf_seed")
+    seed = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "csrf_seed", None)
     if not seed:
         seed = secrets.token_urlsafe(24)
         request.state.csrf_seed = seed

@@ -112,7 +112,7 @@ async def reset(request: Request) -> Response:
         # without asking for a new mail.
         return ui.page(
             "reset.html",
-            status=problem.status,
+            http_status=problem.status,
             title=ui.t("reset_title"),
             token=token,
             error=ui.problem_text(problem),

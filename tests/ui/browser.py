@@ -1,0 +1,69 @@
+"""Debian's Chromium driven by Playwright (no browser download), axe-core injected from the
+axe-playwright-python wheel, and the screenshots every visited page leaves behind."""
+
+from __future__ import annotations
+
+import json
+import os
+from importlib import resources
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+CHROMIUM = os.environ.get("ROOMTIME_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+ROOT = Path(__file__).resolve().parents[2]
+# Ignored by git; `python3 run.py ui-shots` copies a chosen few into docs/ui/.
+SHOTS = Path(os.environ.get("ROOMTIME_UI_SHOTS", ROOT / ".ui-shots"))
+PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 900}
+BLOCKING = ("serious", "critical")
+
+
+def _axe_source() -> str:
+    return resources.files("axe_playwright_python").joinpath("axe.min.js").read_text()
+
+
+AXE = _axe_source()
+
+
+def axe_violations(page: Page) -> list[dict[str, object]]:
+    """Serious and critical axe-core findings on the page as it is now.
+
+    Injected with evaluate (the DevTools protocol), which the page's CSP does not govern, so
+    the policy under test stays exactly what the server sends.
+    """
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE)
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"][:5]],
+        }
+        for v in result["violations"]
+        if v["impact"] in BLOCKING
+    ]
+
+
+def check_page(page: Page, name: str) -> None:
+    """What every page must pass, at phone and desktop width: no serious or critical axe
+    finding, nothing wider than a phone screen, and a screenshot of each for review."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(size)
+        found = axe_violations(page)
+        assert not found, f"{name} at {label} width: {json.dumps(found, indent=1)}"
+        if label == "phone":
+            overflow = page.evaluate(
+                "() => document.documentElement.scrollWidth - window.innerWidth"
+            )
+            assert overflow <= 1, f"{name} is {overflow}px wider than a phone screen"
+        page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
