@@ -32,6 +32,9 @@ class ApiProblemError(Exception):
     code: str = "error"
     retry_after: int | None = None
     fields: list[dict[str, str]] = field(default_factory=list)
+    # A 401 to a call made with the person's token: the session is over (sign in again), as
+    # opposed to a 401 that is the answer itself (wrong password).
+    signed_out: bool = False
 
     @classmethod
     def from_response(cls, response: httpx.Response) -> ApiProblemError:
@@ -91,7 +94,9 @@ class ApiClient:
         if response.status_code == 401 and auth and content is None and await self._refresh():
             response = await self._send(method, path, json, params, headers, content, auth)
         if response.status_code >= 400:
-            raise ApiProblemError.from_response(response)
+            problem = ApiProblemError.from_response(response)
+            problem.signed_out = auth and response.status_code == 401
+            raise problem
         return response
 
     async def get(self, path: str, **params: Any) -> Any:

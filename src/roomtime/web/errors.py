@@ -25,7 +25,7 @@ def _ui(request: Request) -> Ui:
 async def _api_problem(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiProblemError)
     ui = _ui(request)
-    if exc.status == 401:
+    if exc.signed_out:
         ui.api.tokens.access = ui.api.tokens.refresh = None
         ui.api.tokens.changed = True
         target = sign_in_url(request) if request.method == "GET" else "/login"

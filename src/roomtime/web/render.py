@@ -72,7 +72,7 @@ class Ui:
                 ui.api.tokens.access = ui.api.tokens.refresh = None
                 ui.api.tokens.changed = True
         if signed_in and ui.user is None:
-            raise ApiProblemError(401, ui.t("sign_in_needed"), "unauthorized")
+            raise ApiProblemError(401, ui.t("sign_in_needed"), "unauthorized", signed_out=True)
         return ui
 
     @classmethod
@@ -86,7 +86,7 @@ class Ui:
         if not session.csrf_ok(request, data.get(session.CSRF_FIELD)):
             raise CsrfRefusedError
         if signed_in and ui.user is None:
-            raise ApiProblemError(401, ui.t("sign_in_needed"), "unauthorized")
+            raise ApiProblemError(401, ui.t("sign_in_needed"), "unauthorized", signed_out=True)
         fields = {k: v for k, v in data.items() if isinstance(v, str)}
         return ui, fields
 
