@@ -63,7 +63,13 @@ def check_page(page: Page, name: str) -> None:
     found = axe_violations(page)
     assert not found, f"{name}: {json.dumps(found, indent=1)}"
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 1, f"{name} is {overflow}px wider than a phone screen"
+    if overflow > 1:
+        culprits = page.evaluate(
+            """() => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+                .slice(-5).map(e => e.tagName + '.' + e.className + '#' + e.id)"""
+        )
+        raise AssertionError(f"{name} is {overflow}px wider than a phone screen: {culprits}")
     page.screenshot(path=str(SHOTS / f"{name}-phone.png"), full_page=True)
     page.set_viewport_size(DESKTOP)
     page.screenshot(path=str(SHOTS / f"{name}-desktop.png"), full_page=True)
