@@ -27,7 +27,8 @@ CONTENT_SECURITY_POLICY = (
 PAGE_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
+    # Mailed links carry their token in the address: it must not travel on in a Referer.
+    "Referrer-Policy": "no-referrer",
     # Pages show personal data and carry CSRF tokens: never kept by caches.
     "Cache-Control": "no-store",
 }
