@@ -73,8 +73,11 @@ def test_swagger_ui_and_redoc_work_offline(site: Site) -> None:
         lambda r: outside.append(r.url) if not r.url.startswith(site.server.base_url) else None,
     )
     site.open("/docs")
-    expect(site.page.locator(".swagger-ui .title")).to_contain_text("RoomTime")
+    # Generous: the bundle (1.5 MB) and the whole schema are parsed first.
+    expect(site.page.locator(".swagger-ui .title")).to_contain_text("RoomTime", timeout=30_000)
     expect(site.page.get_by_text("/bookings/hold").first).to_be_visible()
     site.open("/redoc")
-    expect(site.page.get_by_role("heading", name=re.compile("RoomTime"))).to_be_visible()
+    expect(site.page.get_by_role("heading", name=re.compile("RoomTime"))).to_be_visible(
+        timeout=30_000
+    )
     assert outside == []

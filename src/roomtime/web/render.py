@@ -121,6 +121,7 @@ class Ui:
             span=lambda a, b, zone: timefmt.span(a, b, zone, self.t),
             moment=lambda a, zone: timefmt.moment(a, zone, self.t),
             clock_span=timefmt.clock_span,
+            day_label=lambda day: timefmt.day_label(day, self.t),
             **context,
         )
         return self.finish(HTMLResponse(body, status_code=http_status, headers=PAGE_HEADERS))

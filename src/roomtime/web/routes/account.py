@@ -10,9 +10,10 @@ from starlette.responses import Response
 
 from roomtime.web import session
 from roomtime.web.api_client import ApiProblemError
+from roomtime.web.page_route import PageRoute
 from roomtime.web.render import Ui, safe_next
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 
 @router.get("/login")

@@ -7,9 +7,10 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from roomtime.web import chart, lookups
+from roomtime.web.page_route import PageRoute
 from roomtime.web.render import Ui
 
-router = APIRouter(prefix="/admin", include_in_schema=False)
+router = APIRouter(prefix="/admin", include_in_schema=False, route_class=PageRoute)
 ROLES = ("user", "admin")
 PAGE_SIZE = 20
 REPORT_PAGES = 10  # at most 1,000 report rows feed one chart

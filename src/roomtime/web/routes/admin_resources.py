@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from roomtime.web import lookups, session
+from roomtime.web.page_route import PageRoute
 from roomtime.web.render import CsrfRefusedError, Ui
 from roomtime.web.resource_form import body_from, local_range, single_interval_hours
 
-router = APIRouter(prefix="/admin/resources", include_in_schema=False)
+router = APIRouter(prefix="/admin/resources", include_in_schema=False, route_class=PageRoute)
 # The image form posts its file here; main.py lets this route stream past the JSON body cap
 # (the API enforces MAX_UPLOAD_BYTES while reading it).
 IMAGE_PATH = "/admin/resources/{resource_id}/image"
@@ -23,6 +26,13 @@ ZONES = (
     "Asia/Tokyo",
     "Australia/Sydney",
 )
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 @router.get("")
@@ -65,8 +75,8 @@ async def create(request: Request) -> Response:
 async def edit_page(request: Request, resource_id: int, date: str = "") -> Response:
     ui = await Ui.open(request, signed_in=True)
     resource = await ui.api.get(f"/resources/{resource_id}")
-    day = date or lookups.today_in(resource["timezone"], ui).isoformat()
-    free = await ui.api.get(f"/resources/{resource_id}/availability", date=day)
+    day = _day(date) or lookups.today_in(resource["timezone"], ui)
+    free = await ui.api.get(f"/resources/{resource_id}/availability", date=day.isoformat())
     return ui.page(
         "admin/resource_form.html",
         title=resource["name"],

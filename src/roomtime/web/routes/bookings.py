@@ -6,9 +6,10 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from roomtime.web import lookups
+from roomtime.web.page_route import PageRoute
 from roomtime.web.render import Ui
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 STATUSES = ("pending", "confirmed", "cancelled", "expired", "archived")
 PAGE_SIZE = 20
 

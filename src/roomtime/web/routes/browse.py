@@ -9,10 +9,11 @@ from starlette.responses import Response
 
 from roomtime.web import lookups
 from roomtime.web.api_client import ApiProblemError
+from roomtime.web.page_route import PageRoute
 from roomtime.web.render import Ui
 from roomtime.web.timefmt import parse
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 PAGE_SIZE = 12
 
 
