@@ -4,6 +4,7 @@ language switch. The mails' links (`/verify?token=…`, `/reset?token=…`) land
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
@@ -28,7 +29,7 @@ async def login_page(
 async def login(request: Request) -> Response:
     ui, form = await Ui.form(request, "/login", signed_in=False)
     target = safe_next(form.get("next"))
-    ui.back = "/login?next=" + target if target != "/" else "/login"
+    ui.back = "/login?next=" + quote(target, safe="") if target != "/" else "/login"
     body = {"email": form.get("email", ""), "password": form.get("password", "")}
     response = await ui.api.call("POST", "/auth/login", json=body, auth=False)
     pair = response.json()

@@ -34,6 +34,14 @@ async def home(request: Request, q: str = "", min_capacity: str = "", offset: in
     )
 
 
+def _valid_day(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _day(value: str | None, fallback: date) -> date:
     try:
         return date.fromisoformat(value) if value else fallback
@@ -64,8 +72,8 @@ async def day_view(request: Request, resource_id: int, date: str | None = None) 
 async def hold(request: Request, resource_id: int) -> Response:
     back = f"/book/{resource_id}"
     ui, form = await Ui.form(request, back)
-    if form.get("date"):
-        ui.back = f"{back}?date={_day(form['date'], date.today()).isoformat()}"
+    if _valid_day(form.get("date", "")):
+        ui.back = f"{back}?date={form['date']}"
     party = form.get("party_size", "1")
     body = {
         "resource_id": resource_id,
