@@ -76,7 +76,11 @@ class ApiClient:
 
     def _client(self) -> httpx.AsyncClient:
         transport = httpx.ASGITransport(app=self._request.app, client=self._peer)
-        return httpx.AsyncClient(transport=transport, base_url="http://roomtime.internal")
+        # The API's device cookie (Path=/auth) goes back with the login it belongs to.
+        cookies = {"roomtime_device": self.device_cookie} if self.device_cookie else None
+        return httpx.AsyncClient(
+            transport=transport, base_url="http://roomtime.internal", cookies=cookies
+        )
 
     async def call(
         self,
@@ -118,7 +122,6 @@ class ApiClient:
             sent["authorization"] = f"Bearer {self.tokens.access}"
         if headers:
             sent.update(headers)
-        cookies = {"roomtime_device": self.device_cookie} if self.device_cookie else None
         async with self._client() as client:
             response = await client.request(
                 method,
@@ -127,7 +130,6 @@ class ApiClient:
                 params=params,
                 headers=sent,
                 content=content,
-                cookies=cookies,
             )
         # The inner request's log line clears the log context; this request keeps its id.
         request_id = self._request.scope.get("state", {}).get("request_id")
