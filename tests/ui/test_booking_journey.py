@@ -109,3 +109,23 @@ def test_an_expired_hold_cannot_be_confirmed(site: Site) -> None:
         "() => { const b = document.querySelector('[data-confirm]'); b.disabled = false; b.click(); }"
     )
     expect(site.page.get_by_role("alert")).to_contain_text(re.compile("expired", re.I))
+
+
+def test_seats_of_a_shared_class_for_a_party(site: Site) -> None:
+    email = new_email("party")
+    register(site.server, email)
+    site.sign_in(email, PASSWORD)
+    site.search("yoga")
+    site.open_day("Morning yoga class", tomorrow_in("UTC").isoformat())
+    expect(site.page.get_by_text("12 seats left").first).to_be_visible()
+    site.page.get_by_label("Party size").first.fill("3")
+    site.slot_buttons().first.click()
+    expect(site.heading()).to_have_text("Your hold")
+    expect(site.page.get_by_text("Party size: 3")).to_be_visible()
+    site.page.get_by_role("button", name="Confirm the booking").click()
+    site.expect_flash("Booking confirmed.")
+    site.open(
+        f"/book/{resource_named(site.server, 'Morning yoga class')['id']}"
+        f"?date={tomorrow_in('UTC').isoformat()}"
+    )
+    expect(site.page.get_by_text("9 seats left").first).to_be_visible()
