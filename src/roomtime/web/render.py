@@ -64,16 +64,7 @@ class Ui:
         """`signed_in`: the page needs an account; without one, ApiProblemError 401 is raised
         (and answered with the sign-in page)."""
         ui = cls(request)
-        if ui.api.tokens.access or ui.api.tokens.refresh:
-            try:
-                ui.user = await ui.api.get("/me")
-            except ApiProblemError as problem:
-                if problem.status != 401:
-                    raise
-                ui.api.tokens.access = ui.api.tokens.refresh = None
-                ui.api.tokens.changed = True
-        if signed_in and ui.user is None:
-            raise ApiProblemError(401, ui.t("sign_in_needed"), "unauthorized", signed_out=True)
+        await ui.load_user(signed_in=signed_in)
         return ui
 
     @classmethod
@@ -81,15 +72,27 @@ class Ui:
         cls, request: Request, back: str, *, signed_in: bool = True
     ) -> tuple[Ui, dict[str, str]]:
         """A POSTed form, its CSRF token checked first; failures are reported at `back`."""
-        ui = await cls.open(request, signed_in=False)
+        ui = cls(request)
         ui.back = back
         data = await request.form()
+        # Before anything else, even a token refresh: a forged form changes nothing at all.
         if not session.csrf_ok(request, data.get(session.CSRF_FIELD)):
             raise CsrfRefusedError
-        if signed_in and ui.user is None:
-            raise ApiProblemError(401, ui.t("sign_in_needed"), "unauthorized", signed_out=True)
+        await ui.load_user(signed_in=signed_in)
         fields = {k: v for k, v in data.items() if isinstance(v, str)}
         return ui, fields
+
+    async def load_user(self, *, signed_in: bool) -> None:
+        if self.api.tokens.access or self.api.tokens.refresh:
+            try:
+                self.user = await self.api.get("/me")
+            except ApiProblemError as problem:
+                if problem.status != 401:
+                    raise
+                self.api.tokens.access = self.api.tokens.refresh = None
+                self.api.tokens.changed = True
+        if signed_in and self.user is None:
+            raise ApiProblemError(401, self.t("sign_in_needed"), "unauthorized", signed_out=True)
 
     @property
     def is_admin(self) -> bool:

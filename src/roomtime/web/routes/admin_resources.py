@@ -126,10 +126,11 @@ async def block_or_unblock(request: Request, resource_id: int, action: str) -> R
 async def upload_image(request: Request, resource_id: int, csrf_token: str = "") -> Response:
     # The file is streamed to the API as it arrives, so the CSRF token comes in the query.
     back = f"/admin/resources/{resource_id}"
-    ui = await Ui.open(request, signed_in=True)
+    ui = Ui(request)
     ui.back = back
     if not session.csrf_ok(request, csrf_token):
         raise CsrfRefusedError
+    await ui.load_user(signed_in=True)
     content_type = request.headers.get("content-type", "")
     await ui.api.call(
         "POST",
