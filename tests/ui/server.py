@@ -21,10 +21,11 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from tests.conftest import TEST_JWT_SECRET
-from tests.services import ServiceUrls, fresh_database
+from tests.services import TEST_DB_NAME, ServiceUrls, fresh_database
 from tests.support.processes import free_port, roomtime_process, wait_for_http
 
-UI_DB_NAME = "roomtime_ui"
+# Beside the suite's own database, named after it so two suites can share one server.
+UI_DB_NAME = f"{TEST_DB_NAME}_ui"
 ADMIN_EMAIL = "admin@roomtime.local"
 ADMIN_PASSWORD = "roomtime-admin"  # the documented development default
 T = TypeVar("T")
