@@ -32,6 +32,14 @@ async def my_pending(ui: Ui, booking_id: int) -> dict[str, Any] | None:
     return next((b for b in page["items"] if b["id"] == booking_id), None)
 
 
+def parse_day(text: str | None) -> date | None:
+    """A YYYY-MM-DD from an address or a form, or None (the page then picks its default)."""
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
 def today_in(zone: str, ui: Ui) -> date:
     now = ui.request.app.state.clock()
     return now.astimezone(ZoneInfo(zone)).date()

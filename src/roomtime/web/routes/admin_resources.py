@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -26,13 +24,6 @@ ZONES = (
     "Asia/Tokyo",
     "Australia/Sydney",
 )
-
-
-def _day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
 
 
 @router.get("")
@@ -75,7 +66,7 @@ async def create(request: Request) -> Response:
 async def edit_page(request: Request, resource_id: int, date: str = "") -> Response:
     ui = await Ui.open(request, signed_in=True)
     resource = await ui.api.get(f"/resources/{resource_id}")
-    day = _day(date) or lookups.today_in(resource["timezone"], ui)
+    day = lookups.parse_day(date) or lookups.today_in(resource["timezone"], ui)
     free = await ui.api.get(f"/resources/{resource_id}/availability", date=day.isoformat())
     return ui.page(
         "admin/resource_form.html",

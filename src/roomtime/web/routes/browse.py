@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -34,27 +34,12 @@ async def home(request: Request, q: str = "", min_capacity: str = "", offset: in
     )
 
 
-def _valid_day(value: str) -> bool:
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _day(value: str | None, fallback: date) -> date:
-    try:
-        return date.fromisoformat(value) if value else fallback
-    except ValueError:
-        return fallback
-
-
 @router.get("/book/{resource_id}")
 async def day_view(request: Request, resource_id: int, date: str | None = None) -> Response:
     ui = await Ui.open(request)
     resource = await ui.api.get(f"/resources/{resource_id}")
     today = lookups.today_in(resource["timezone"], ui)
-    day = _day(date, today)
+    day = lookups.parse_day(date) or today
     availability = await ui.api.get(f"/resources/{resource_id}/availability", date=day.isoformat())
     return ui.page(
         "day.html",
@@ -72,7 +57,7 @@ async def day_view(request: Request, resource_id: int, date: str | None = None) 
 async def hold(request: Request, resource_id: int) -> Response:
     back = f"/book/{resource_id}"
     ui, form = await Ui.form(request, back)
-    if _valid_day(form.get("date", "")):
+    if lookups.parse_day(form.get("date")):
         ui.back = f"{back}?date={form['date']}"
     party = form.get("party_size", "1")
     body = {
