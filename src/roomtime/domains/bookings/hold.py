@@ -20,6 +20,7 @@ from roomtime.domains.bookings import repository, rules, states
 from roomtime.domains.bookings._effects import (
     BookingIO,
     claim,
+    count_on_commit,
     invalidate_on_commit,
     overlap_refused,
 )
@@ -171,6 +172,7 @@ async def _hold_in_transaction(
             actor_user_id=user.id,
             meta={"resource_id": booking.resource_id, "slots": slot_count},
         )
+        count_on_commit(io, "hold")
         invalidate_on_commit(io, booking, resource.timezone)
     log.info("booking_held", booking_id=booking.id, resource_id=booking.resource_id)
     return booking

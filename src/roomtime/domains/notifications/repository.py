@@ -79,3 +79,12 @@ async def mark_failed(
         .where(OutboxMessage.id == message_id)
         .values(last_error=error[:500], available_at=retry_at)
     )
+
+
+async def backlog(session: AsyncSession) -> tuple[int, datetime | None]:
+    """How many messages are undelivered, and when the oldest of them was written."""
+    stmt = select(func.count(), func.min(OutboxMessage.created_at)).where(
+        OutboxMessage.sent_at.is_(None)
+    )
+    count, oldest = (await session.execute(stmt)).one()
+    return int(count), oldest
