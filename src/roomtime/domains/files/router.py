@@ -97,6 +97,10 @@ async def upload_resource_file(
     responses={
         200: {"description": "The file", "content": _FILE_CONTENT},
         304: {"description": "Not modified (If-None-Match matched the ETag)"},
+        307: {
+            "description": "With STORAGE=s3 and S3_SERVE=redirect: the file is at the "
+            "presigned URL in `Location`, valid S3_PRESIGN_SECONDS"
+        },
         **problem_responses(401, 404),
     },
 )
@@ -108,4 +112,4 @@ async def download_file(
     is_admin: ViewerIsAdmin,
 ) -> Response:
     download = await service.get_download(session, storage, file_id, viewer_is_admin=is_admin)
-    return file_response(download, if_none_match=request.headers.get("if-none-match"))
+    return await file_response(download, if_none_match=request.headers.get("if-none-match"))

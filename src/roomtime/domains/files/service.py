@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import anyio.to_thread
 import structlog
@@ -20,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from roomtime.core import tx
 from roomtime.core.contention import busy_on_contention
 from roomtime.core.errors import DomainError
-from roomtime.core.storage import LocalStorage
+from roomtime.core.storage import FileSource, Storage
 from roomtime.domains.audit import service as audit
 from roomtime.domains.files import repository
 from roomtime.domains.files._cleanup import CleanupReport, cleanup_uploads
@@ -81,7 +80,7 @@ class _Stored:
 
 @dataclass(frozen=True)
 class Download:
-    path: Path
+    source: FileSource
     mime: str
     etag: str
     content_disposition: str
@@ -100,7 +99,7 @@ def to_read(row: FileUpload) -> FileRead:
 
 async def upload_resource_file(
     session: AsyncSession,
-    storage: LocalStorage,
+    storage: Storage,
     *,
     resource_id: int,
     upload: IncomingUpload,
@@ -123,12 +122,12 @@ async def upload_resource_file(
     except DomainError:
         # Raised inside the transaction, so it surely rolled back: the file is nobody's.
         # After any other failure the commit may have happened; cleanup decides later.
-        storage.delete(stored.key)
+        await storage.remove(stored.key)
         raise
 
 
 async def _receive_and_store(
-    storage: LocalStorage, upload: IncomingUpload, policy: UploadPolicy
+    storage: Storage, upload: IncomingUpload, policy: UploadPolicy
 ) -> _Stored:
     limits = UploadLimits(policy.max_bytes)
     received = await receive_upload(upload.body, upload.content_type, storage, limits)
@@ -137,9 +136,9 @@ async def _receive_and_store(
             raise EmptyFileError("The file is empty")
         kind = detect(received.head, policy.allowed_types)
         check_declared(received.declared_type, kind)
-        await anyio.to_thread.run_sync(verify, storage.path_for(received.temp.key), kind)
+        await anyio.to_thread.run_sync(verify, storage.temp_path(received.temp), kind)
         key = storage.new_key(kind.extension)
-        await anyio.to_thread.run_sync(storage.promote, received.temp, key)
+        await storage.store(received.temp, key)
     except BaseException:
         storage.discard(received.temp)  # no await: it must happen even when cancelled
         raise
@@ -207,7 +206,7 @@ async def _record_refusal(
 
 
 async def get_download(
-    session: AsyncSession, storage: LocalStorage, file_id: int, *, viewer_is_admin: bool
+    session: AsyncSession, storage: Storage, file_id: int, *, viewer_is_admin: bool
 ) -> Download:
     """The file to serve. Anyone may fetch the current file of an active resource; any
     other file (replaced, orphaned, of a deactivated resource) only an admin."""
@@ -217,18 +216,19 @@ async def get_download(
     public = await _is_public(session, row)
     if not public and not viewer_is_admin:
         raise UploadNotFoundError()
-    path = storage.path_for(row.path)
-    if not await anyio.to_thread.run_sync(path.is_file):
-        log.error("upload_missing_on_disk", file_id=row.id, path=row.path)
-        raise UploadNotFoundError()
     kind = TYPES.get(row.mime)
     disposition = kind.disposition if kind else "attachment"
     name = with_extension(row.original_name, kind.extension) if kind else row.original_name
+    header = content_disposition(disposition, name)
+    source = await storage.source(row.path, mime=row.mime, disposition=header)
+    if source is None:
+        log.error("upload_missing_in_storage", file_id=row.id, path=row.path)
+        raise UploadNotFoundError()
     return Download(
-        path=path,
+        source=source,
         mime=row.mime,
         etag=f'"{row.sha256}"',
-        content_disposition=content_disposition(disposition, name),
+        content_disposition=header,
         public=public,
     )
 
