@@ -169,6 +169,9 @@ def create_admin(
     typer.echo(f"admin {email} {outcome}")
 
 
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 @app.command()
 def api(
     host: Annotated[str | None, typer.Option(help="Bind address (default HOST)")] = None,
@@ -185,6 +188,10 @@ def api(
         host=host or settings.app.host,
         port=port or settings.app.port,
         workers=workers,
+        # A spawned worker answers the supervisor's health check only once it has imported
+        # everything; uvicorn's 5 s kills and respawns it forever on a busy or throttled
+        # machine (a container at its CPU limit).
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         log_config=None,
         access_log=False,
         **_uvicorn_proxy_options(settings),  # type: ignore[arg-type]

@@ -55,10 +55,12 @@ async def _run_named(ctx: dict[str, Any], name: str) -> dict[str, Any]:
 def longest_gap_seconds(schedule: Schedule, runs: int = 64) -> float:
     """The longest wait between two of the next `runs` scheduled times: what the alert on a
     late job compares the time since its last success with."""
-    when = datetime(2026, 1, 1, tzinfo=UTC)  # any start: only the gaps matter
+    kwargs = schedule.as_kwargs()
+    # From one scheduled time to the next: any start will do, only the gaps matter.
+    when = next_cron(datetime(2026, 1, 1, tzinfo=UTC), **kwargs)  # type: ignore[arg-type]
     longest = 0.0
     for _ in range(runs):
-        following = next_cron(when, **schedule.as_kwargs())  # type: ignore[arg-type]
+        following = next_cron(when, **kwargs)  # type: ignore[arg-type]
         longest = max(longest, (following - when).total_seconds())
         when = following
     return longest

@@ -26,6 +26,9 @@ from prometheus_client import (
 )
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+if os.environ.get(MULTIPROC_ENV):
+    # In multiprocess mode each metric below opens its file there as it is made.
+    Path(os.environ[MULTIPROC_ENV]).mkdir(parents=True, exist_ok=True)
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
