@@ -51,7 +51,10 @@ _DOWNLOAD_DOC = """Serve a stored file with its detected type, `Content-Disposit
 images, attachment for PDF), `X-Content-Type-Options: nosniff`, `Content-Security-Policy:
 sandbox`, a strong `ETag` (the quoted SHA-256) and `Cache-Control: public, max-age=86400`.
 `If-None-Match` with the ETag answers 304. Anyone may fetch the current file of an active
-resource; other files (of a deactivated resource, replaced ones) only admins: 404 otherwise."""
+resource; other files (of a deactivated resource, replaced ones) only admins: 404 otherwise.
+With `STORAGE=s3` the bytes come from the bucket, relayed with the same headers
+(`S3_SERVE=stream`), or the answer is `307` to a presigned URL valid `S3_PRESIGN_SECONDS`
+(`S3_SERVE=redirect`; `Cache-Control: no-store`, the same `ETag` and 304)."""
 _FILE_CONTENT = {"image/png": {}, "image/jpeg": {}, "image/webp": {}, "application/pdf": {}}
 
 
