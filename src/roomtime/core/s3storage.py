@@ -14,8 +14,8 @@ an abandoned one the same way on both backends.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,13 +23,14 @@ import anyio.to_thread
 import structlog
 from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from roomtime.core.storage import (
     INCOMING,
     FileSource,
     LocalStorage,
     Redirect,
+    StorageUnavailable,
     StoredFile,
     Stream,
     TempFile,
@@ -49,6 +50,22 @@ ServeMode = Literal["stream", "redirect"]
 
 def _missing(exc: ClientError) -> bool:
     return str(exc.response.get("Error", {}).get("Code")) in _MISSING
+
+
+@contextmanager
+def _answering(operation: str) -> Iterator[None]:
+    """The store's own failures (unreachable, refusing) as StorageUnavailable; a missing key
+    is not one of them and is handled where it is expected."""
+    try:
+        yield
+    except ClientError as exc:
+        if _missing(exc):
+            raise
+        log.warning("s3_failed", operation=operation, error=str(exc))
+        raise StorageUnavailable(operation) from exc
+    except (BotoCoreError, OSError) as exc:
+        log.warning("s3_unreachable", operation=operation, error=str(exc))
+        raise StorageUnavailable(operation) from exc
 
 
 def _read(path: Path, offset: int, size: int) -> bytes:
@@ -99,11 +116,12 @@ class S3Storage:
         await anyio.to_thread.run_sync(temp.handle.close)
         path = self.temp_path(temp)
         size = (await anyio.to_thread.run_sync(path.stat)).st_size
-        if size <= PART_BYTES:
-            body = await anyio.to_thread.run_sync(path.read_bytes)
-            await self.client.put_object(Bucket=self.bucket, Key=key, Body=body)
-        else:
-            await self._multipart(path, size, key)
+        with _answering("store"):
+            if size <= PART_BYTES:
+                body = await anyio.to_thread.run_sync(path.read_bytes)
+                await self.client.put_object(Bucket=self.bucket, Key=key, Body=body)
+            else:
+                await self._multipart(path, size, key)
         self.spool.discard(temp)
 
     async def _multipart(self, path: Path, size: int, key: str) -> None:
@@ -126,7 +144,7 @@ class S3Storage:
                 await self.client.abort_multipart_upload(
                     Bucket=self.bucket, Key=key, UploadId=upload_id
                 )
-            except ClientError:
+            except (ClientError, BotoCoreError, OSError):
                 log.exception("s3_abort_failed", key=key)
             raise
 
@@ -136,24 +154,26 @@ class S3Storage:
             return await self.spool.remove(key)
         check_key(key)
         # DeleteObject succeeds whether or not the key exists; HEAD tells which it was.
-        try:
-            await self.client.head_object(Bucket=self.bucket, Key=key)
-        except ClientError as exc:
-            if _missing(exc):
-                return False
-            raise
-        await self.client.delete_object(Bucket=self.bucket, Key=key)
+        with _answering("remove"):
+            try:
+                await self.client.head_object(Bucket=self.bucket, Key=key)
+            except ClientError as exc:
+                if _missing(exc):
+                    return False
+                raise
+            await self.client.delete_object(Bucket=self.bucket, Key=key)
         return True
 
     async def list_objects(self) -> list[StoredFile]:
         """Every object of the bucket, plus the spooled temp files on local disk."""
         found = await self.spool.list_objects()
         paginator = self.client.get_paginator("list_objects_v2")
-        async for page in paginator.paginate(Bucket=self.bucket):
-            found.extend(
-                StoredFile(key=item["Key"], size=item["Size"], modified_at=item["LastModified"])
-                for item in page.get("Contents", [])
-            )
+        with _answering("list"):
+            async for page in paginator.paginate(Bucket=self.bucket):
+                found.extend(
+                    StoredFile(key=item["Key"], size=item["Size"], modified_at=item["LastModified"])
+                    for item in page.get("Contents", [])
+                )
         return found
 
     async def source(self, key: str, *, mime: str, disposition: str) -> FileSource | None:
@@ -161,8 +181,9 @@ class S3Storage:
         if self.serve == "redirect":
             return await self._presigned(key, mime, disposition)
         try:
-            response = await self.client.get_object(Bucket=self.bucket, Key=key)
-        except ClientError as exc:
+            with _answering("get"):
+                response = await self.client.get_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:  # only a missing key gets here
             if _missing(exc):
                 return None
             raise
@@ -179,8 +200,9 @@ class S3Storage:
 
     async def _presigned(self, key: str, mime: str, disposition: str) -> FileSource | None:
         try:
-            await self.client.head_object(Bucket=self.bucket, Key=key)
-        except ClientError as exc:
+            with _answering("head"):
+                await self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:  # only a missing key gets here
             if _missing(exc):
                 return None
             raise
@@ -212,6 +234,9 @@ async def open_s3_client(
         s3={"addressing_style": "path" if path_style else "auto"},
         signature_version="s3v4",
         retries={"max_attempts": 3, "mode": "standard"},
+        # A store that does not answer must fail a request, not hang it.
+        connect_timeout=5,
+        read_timeout=30,
     )
     async with AsyncExitStack() as stack:
         client = await stack.enter_async_context(

@@ -31,6 +31,10 @@ class StoragePathError(ValueError):
     """A key that is not a plain relative path inside the storage root."""
 
 
+class StorageUnavailable(Exception):  # noqa: N818 - a condition, not a programming error
+    """The store did not answer or failed (a bucket's server down, refused credentials)."""
+
+
 @dataclass(frozen=True)
 class StoredFile:
     key: str

@@ -74,17 +74,19 @@ class FilesApp:
 
 
 def s3_file_settings(s3: S3Server, upload_dir: Path, **overrides: object) -> FileSettings:
-    """Files in a new bucket of the test S3 server."""
-    return FileSettings(
-        upload_dir=upload_dir,
-        storage="s3",
-        s3_bucket=s3.new_bucket(),
-        s3_endpoint_url=s3.endpoint_url,
-        s3_region=REGION,
-        s3_access_key_id=ACCESS_KEY,
-        s3_secret_access_key=SECRET_KEY,
-        **overrides,  # type: ignore[arg-type]
-    )
+    """Files in a new bucket of the test S3 server (unless `overrides` name another)."""
+    values: dict[str, object] = {
+        "upload_dir": upload_dir,
+        "storage": "s3",
+        "s3_endpoint_url": s3.endpoint_url,
+        "s3_region": REGION,
+        "s3_access_key_id": ACCESS_KEY,
+        "s3_secret_access_key": SECRET_KEY,
+        **overrides,
+    }
+    if "s3_bucket" not in values:
+        values["s3_bucket"] = s3.new_bucket()
+    return FileSettings(**values)  # type: ignore[arg-type]
 
 
 @pytest.fixture(params=["local", "s3"])

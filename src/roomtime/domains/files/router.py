@@ -46,7 +46,8 @@ field `file`. The type is detected from the content alone: neither the declared 
 nor the file name counts (the name is kept only as a display name). At most
 `MAX_UPLOAD_BYTES` (413 `file_too_large`, also from `Content-Length` alone); an empty file
 is 422 `empty_file`. The resource's `file_url` then points at the new file; the previous one
-stays stored until `cleanup-uploads` removes it."""
+stays stored until `cleanup-uploads` removes it. With `STORAGE=s3`, a bucket that does not
+answer is 503 `storage_unavailable` and nothing is kept."""
 _DOWNLOAD_DOC = """Serve a stored file with its detected type, `Content-Disposition` (inline for
 images, attachment for PDF), `X-Content-Type-Options: nosniff`, `Content-Security-Policy:
 sandbox`, a strong `ETag` (the quoted SHA-256) and `Cache-Control: public, max-age=86400`.
@@ -54,7 +55,8 @@ sandbox`, a strong `ETag` (the quoted SHA-256) and `Cache-Control: public, max-a
 resource; other files (of a deactivated resource, replaced ones) only admins: 404 otherwise.
 With `STORAGE=s3` the bytes come from the bucket, relayed with the same headers
 (`S3_SERVE=stream`), or the answer is `307` to a presigned URL valid `S3_PRESIGN_SECONDS`
-(`S3_SERVE=redirect`; `Cache-Control: no-store`, the same `ETag` and 304)."""
+(`S3_SERVE=redirect`; `Cache-Control: no-store`, the same `ETag` and 304); a bucket that does
+not answer is 503 `storage_unavailable`."""
 _FILE_CONTENT = {"image/png": {}, "image/jpeg": {}, "image/webp": {}, "application/pdf": {}}
 
 
@@ -66,7 +68,7 @@ _FILE_CONTENT = {"image/png": {}, "image/jpeg": {}, "image/webp": {}, "applicati
     description=_UPLOAD_DOC,
     dependencies=[Depends(refuse_oversized_body)],
     openapi_extra=_UPLOAD_BODY,
-    responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
 )
 async def upload_resource_file(
     resource_id: Annotated[int, _ID],
@@ -104,7 +106,7 @@ async def upload_resource_file(
             "description": "With STORAGE=s3 and S3_SERVE=redirect: the file is at the "
             "presigned URL in `Location`, valid S3_PRESIGN_SECONDS"
         },
-        **problem_responses(401, 404),
+        **problem_responses(401, 404, 503),
     },
 )
 async def download_file(

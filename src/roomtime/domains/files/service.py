@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from roomtime.core import tx
 from roomtime.core.contention import busy_on_contention
 from roomtime.core.errors import DomainError
-from roomtime.core.storage import FileSource, Storage
+from roomtime.core.storage import FileSource, Storage, StorageUnavailable
 from roomtime.domains.audit import service as audit
 from roomtime.domains.files import repository
 from roomtime.domains.files._cleanup import CleanupReport, cleanup_uploads
@@ -33,6 +33,7 @@ from roomtime.domains.files._receive import (
 from roomtime.domains.files.errors import (
     CONTENT_REFUSALS,
     EmptyFileError,
+    StorageUnavailableError,
     UploadNotFoundError,
 )
 from roomtime.domains.files.models import FileUpload
@@ -117,13 +118,22 @@ async def upload_resource_file(
     except CONTENT_REFUSALS as exc:
         await _record_refusal(session, exc, resource_id, actor_user_id, ip)
         raise
+    except StorageUnavailable as exc:
+        raise _unavailable() from exc
     try:
         return await _record_upload(session, stored, resource_id, actor_user_id, ip)
     except DomainError:
         # Raised inside the transaction, so it surely rolled back: the file is nobody's.
         # After any other failure the commit may have happened; cleanup decides later.
-        await storage.remove(stored.key)
+        try:
+            await storage.remove(stored.key)
+        except StorageUnavailable:
+            log.warning("upload_not_removed", key=stored.key)  # cleanup-uploads will
         raise
+
+
+def _unavailable() -> StorageUnavailableError:
+    return StorageUnavailableError("The file store did not answer; retry shortly")
 
 
 async def _receive_and_store(
@@ -220,7 +230,10 @@ async def get_download(
     disposition = kind.disposition if kind else "attachment"
     name = with_extension(row.original_name, kind.extension) if kind else row.original_name
     header = content_disposition(disposition, name)
-    source = await storage.source(row.path, mime=row.mime, disposition=header)
+    try:
+        source = await storage.source(row.path, mime=row.mime, disposition=header)
+    except StorageUnavailable as exc:
+        raise _unavailable() from exc
     if source is None:
         log.error("upload_missing_in_storage", file_id=row.id, path=row.path)
         raise UploadNotFoundError()
