@@ -28,6 +28,7 @@ from roomtime.settings import (
 )
 from tests.factories.auth import Caller, make_caller
 from tests.services import ServiceUrls, test_services
+from tests.support.s3 import S3Server, s3_server
 
 TEST_JWT_SECRET = "test-secret-" + "x" * 40
 
@@ -112,3 +113,10 @@ async def admin(session: AsyncSession, settings: Settings) -> Caller:
 @pytest.fixture
 async def member(session: AsyncSession, settings: Settings) -> Caller:
     return await make_caller(session, settings, role="user", email="member@example.com")
+
+
+@pytest.fixture(scope="session")
+def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """moto's S3-compatible server as a real process, for the suite's S3 storage tests."""
+    with s3_server(tmp_path_factory.mktemp("s3") / "moto.log") as server:
+        yield server

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
@@ -170,6 +171,9 @@ def create_admin(
     typer.echo(f"admin {email} {outcome}")
 
 
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 @app.command()
 def api(
     host: Annotated[str | None, typer.Option(help="Bind address (default HOST)")] = None,
@@ -179,16 +183,35 @@ def api(
     """Run the HTTP API only (for production and for many instances)."""
     settings = get_settings()
     warn_development_defaults(settings, "api")  # here, not per uvicorn worker: said once
+    _share_metrics(settings, workers)
     uvicorn.run(
         "roomtime.main:app_from_env",
         factory=True,
         host=host or settings.app.host,
         port=port or settings.app.port,
         workers=workers,
+        # A spawned worker answers the supervisor's health check only once it has imported
+        # everything; uvicorn's 5 s kills and respawns it forever on a busy or throttled
+        # machine (a container at its CPU limit).
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         log_config=None,
         access_log=False,
         **_uvicorn_proxy_options(settings),  # type: ignore[arg-type]
     )
+
+
+def _share_metrics(settings: Settings, workers: int) -> None:
+    """Several workers answer on one port, and a scrape reaches only one of them: in
+    multiprocess mode each writes its values to a shared directory and any of them serves
+    the sum. The directory is emptied first, so a previous run's values do not count."""
+    from roomtime.core import metrics
+
+    configured = metrics.multiprocess_dir()
+    if workers == 1 and not configured:
+        return
+    path = Path(configured) if configured else settings.app.data_dir.resolve() / "metrics"
+    metrics.prepare_multiprocess_dir(path)
+    os.environ[metrics.MULTIPROC_ENV] = str(path)
 
 
 def _require_redis_url(settings: Settings) -> str:

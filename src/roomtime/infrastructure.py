@@ -9,7 +9,7 @@ notifier that sends mail after commit, the settings and the clock (frozen by tes
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, MutableMapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +23,8 @@ from roomtime.core.redis.idempotency import InFlightMarkers
 from roomtime.core.redis.keys import Keys
 from roomtime.core.redis.locks import HoldLocks
 from roomtime.core.redis.ratelimit import RateLimiter
+from roomtime.core.s3storage import S3Storage, open_s3_client
+from roomtime.core.storage import LocalStorage, Storage
 from roomtime.domains.notifications.service import Notifier, build_notifier
 from roomtime.settings import Settings
 
@@ -42,6 +44,42 @@ class Infrastructure:
     notifier: Notifier
     hold_locks: HoldLocks
     markers: InFlightMarkers
+    storage: Storage
+
+
+@asynccontextmanager
+async def open_storage(settings: Settings) -> AsyncIterator[Storage]:
+    """The configured file storage (STORAGE); a bucket's client lives until the exit."""
+    disk = LocalStorage(settings.upload_dir)
+    files = settings.files
+    if files.storage != "s3" or not files.s3_bucket:
+        yield disk
+        return
+
+    def client_for(endpoint_url: str | None) -> AbstractAsyncContextManager[Any]:
+        return open_s3_client(
+            endpoint_url=endpoint_url,
+            region=files.s3_region,
+            access_key_id=files.s3_access_key_id,
+            secret_access_key=files.s3_secret_access_key,
+            path_style=files.s3_path_style,
+        )
+
+    async with AsyncExitStack() as stack:
+        client = await stack.enter_async_context(client_for(files.s3_endpoint_url))
+        presigner = (
+            await stack.enter_async_context(client_for(files.s3_public_endpoint_url))
+            if files.s3_public_endpoint_url
+            else None
+        )
+        yield S3Storage(
+            client,
+            files.s3_bucket,
+            disk,
+            serve=files.s3_serve,
+            presign_seconds=files.s3_presign_seconds,
+            presigner=presigner,
+        )
 
 
 @asynccontextmanager
@@ -51,6 +89,8 @@ async def open_infrastructure(
     """Build the process's infrastructure; on exit wait for mail deliveries started after a
     commit (the outbox covers any that never finish), then close Redis and the pool."""
     clock = clock or utcnow
+    stack = AsyncExitStack()
+    storage = await stack.enter_async_context(open_storage(settings))
     engine = create_engine(settings)
     redis = create_redis(settings)
     sessionmaker = create_sessionmaker(engine)
@@ -69,6 +109,7 @@ async def open_infrastructure(
         notifier=build_notifier(sessionmaker, settings, clock),
         hold_locks=HoldLocks(redis),
         markers=InFlightMarkers(redis),
+        storage=storage,
     )
     try:
         yield infra
@@ -76,6 +117,7 @@ async def open_infrastructure(
         await infra.notifier.drain()
         await redis.aclose()
         await engine.dispose()
+        await stack.aclose()
 
 
 def infra_of(ctx: MutableMapping[str, Any]) -> Infrastructure:

@@ -147,6 +147,28 @@ class FileSettings(_Section):
     upload_grace_seconds: int = Field(3600, ge=300)
     # Comma-separated; only types the upload check can verify are accepted here.
     upload_allowed_types: str = "image/png,image/jpeg,image/webp,application/pdf"
+    # Where files live: `local` (UPLOAD_DIR) or `s3` (an S3-compatible bucket; uploads are
+    # still spooled to UPLOAD_DIR/.incoming while they are checked).
+    storage: Literal["local", "s3"] = "local"
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None  # unset: AWS itself; MinIO: http://minio:9000
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_path_style: bool = True  # MinIO and most S3-compatible servers need path-style URLs
+    # `stream`: the API relays the bytes with its own headers; `redirect`: 307 to a
+    # presigned URL valid S3_PRESIGN_SECONDS.
+    s3_serve: Literal["stream", "redirect"] = "stream"
+    s3_presign_seconds: int = Field(300, ge=1, le=7 * 86400)
+    # Where clients reach the store, when the API reaches it at another address (compose:
+    # http://minio:9000 inside, http://localhost:9000 outside). Presigned URLs use it.
+    s3_public_endpoint_url: str | None = None
+
+    @model_validator(mode="after")
+    def _bucket_named(self) -> FileSettings:
+        if self.storage == "s3" and not self.s3_bucket:
+            raise ValueError("STORAGE=s3 needs S3_BUCKET")
+        return self
 
     @field_validator("upload_allowed_types")
     @classmethod
@@ -196,6 +218,12 @@ class JobSettings(_Section):
     jobs_remind_upcoming_cron: str = "*/2 * * * *"
     jobs_send_notifications_cron: str = "*/20 * * * * *"
     jobs_timeout_seconds: int = Field(300, ge=1, le=86400)
+    # The worker's own Prometheus endpoint (GET /metrics on this port; 0 turns it off). It
+    # has no access control: keep it on a private interface (compose: the internal network).
+    worker_metrics_port: int = Field(9101, ge=0, le=65535)
+    worker_metrics_host: str = "127.0.0.1"
+    # How often the worker samples the outbox backlog and PostgreSQL/Redis for its gauges.
+    worker_metrics_interval_seconds: float = Field(15.0, gt=0, le=3600)
     # archive-bookings recomputes the utilisation of this many past local days.
     utilization_lookback_days: int = Field(7, ge=1, le=366)
 
@@ -266,6 +294,7 @@ class Settings(BaseModel):
             self.mail.smtp_password,
             self.mail.telegram_bot_token,
             self.app.metrics_token,
+            self.files.s3_secret_access_key,
             _url_password(self.database.database_url),
             _url_password(self.redis.redis_url),
         )

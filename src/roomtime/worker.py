@@ -9,25 +9,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
 from arq.cron import CronJob
 from arq.worker import Function, Worker, func
+from prometheus_client import start_http_server
+from sqlalchemy.exc import SQLAlchemyError
 
 from roomtime._embedded_bin import death_signal_preexec
-from roomtime.core import queue
+from roomtime.core import metrics, queue
 from roomtime.core.clock import Clock, utcnow
-from roomtime.core.cron import parse_schedule
+from roomtime.core.cron import Schedule, parse_schedule
+from roomtime.core.redis.client import ping
 from roomtime.domains.jobs.context import bind_infrastructure
 from roomtime.domains.jobs.registry import JOBS, JobFunction, run_job
-from roomtime.infrastructure import open_infrastructure
+from roomtime.domains.notifications import service as notifications_service
+from roomtime.infrastructure import Infrastructure, open_infrastructure
 from roomtime.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -48,12 +53,40 @@ async def _run_named(ctx: dict[str, Any], name: str) -> dict[str, Any]:
     return await run_job(name, ctx)
 
 
+def longest_gap_seconds(schedule: Schedule, max_runs: int = 5000) -> float:
+    """The longest wait between two scheduled times over eight days (enough to see a
+    weekend): what the alert on a late job compares the time since its last success with.
+    Walks minutes rather than asking arq for each next time, which takes seconds per job."""
+
+    def matches(values: frozenset[int] | None, value: int) -> bool:
+        return values is None or value in values
+
+    seconds = sorted(schedule.second) if schedule.second is not None else list(range(60))
+    minute = datetime(2026, 1, 1, tzinfo=UTC)
+    times: list[float] = []
+    for _ in range(8 * 24 * 60):
+        if (
+            matches(schedule.minute, minute.minute)
+            and matches(schedule.hour, minute.hour)
+            and matches(schedule.day, minute.day)
+            and matches(schedule.month, minute.month)
+            and matches(schedule.weekday, minute.weekday())
+        ):
+            base = minute.timestamp()
+            times.extend(base + second for second in seconds)
+            if len(times) > max_runs:
+                break
+        minute += timedelta(minutes=1)
+    return max((b - a for a, b in itertools.pairwise(times)), default=0.0)
+
+
 def cron_jobs(settings: Settings) -> list[CronJob]:
     prefix = settings.redis.redis_key_prefix
     jobs = []
     for name in JOBS:
         schedule = parse_schedule(settings.jobs.schedule(name))
         if schedule is not None:
+            metrics.job_scheduled(name, longest_gap_seconds(schedule))
             jobs.append(
                 queue.cron_job(
                     prefix,
@@ -76,9 +109,11 @@ def create_worker(settings: Settings, clock: Clock = utcnow) -> Worker:
     resources = contextlib.AsyncExitStack()
 
     async def startup(ctx: dict[str, Any]) -> None:
-        bind_infrastructure(
-            ctx, await resources.enter_async_context(open_infrastructure(settings, clock))
-        )
+        infra = await resources.enter_async_context(open_infrastructure(settings, clock))
+        bind_infrastructure(ctx, infra)
+        resources.enter_context(_metrics_endpoint(settings))
+        sampler = asyncio.create_task(_sample_forever(infra))
+        resources.push_async_callback(_stop, sampler)
         log.info("worker_started", pid=os.getpid(), jobs=[j.name for j in scheduled])
 
     async def shutdown(ctx: dict[str, Any]) -> None:
@@ -101,6 +136,62 @@ def create_worker(settings: Settings, clock: Clock = utcnow) -> Worker:
         timezone=UTC,  # schedules are UTC whatever the machine's zone
         handle_signals=True,
     )
+
+
+@contextlib.contextmanager
+def _metrics_endpoint(settings: Settings) -> Iterator[None]:
+    """The worker's own /metrics, served from a thread so a busy job never delays a scrape."""
+    port = settings.jobs.worker_metrics_port
+    if not port:
+        yield
+        return
+    try:
+        server, thread = start_http_server(
+            port, addr=settings.jobs.worker_metrics_host, registry=metrics.REGISTRY
+        )
+    except OSError as exc:
+        # Jobs matter more than their metrics: a taken port is reported, not fatal.
+        log.error("worker_metrics_unavailable", port=port, error=str(exc))
+        yield
+        return
+    log.info("worker_metrics_listening", host=settings.jobs.worker_metrics_host, port=port)
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+async def sample_gauges(infra: Infrastructure) -> None:
+    """Refresh the outbox backlog and the dependency gauges once."""
+    try:
+        async with infra.sessionmaker() as session:
+            backlog = await notifications_service.outbox_backlog(session, infra.clock())
+    except (SQLAlchemyError, OSError) as exc:
+        log.warning("metrics_sample_database_down", error=type(exc).__name__)
+        metrics.dependency_state("database", up=False)
+    else:
+        metrics.dependency_state("database", up=True)
+        metrics.outbox_backlog(backlog.pending, backlog.oldest_age_seconds)
+    metrics.dependency_state("redis", up=await ping(infra.redis))
+
+
+async def _sample_forever(infra: Infrastructure) -> None:
+    interval = infra.settings.jobs.worker_metrics_interval_seconds
+    while True:
+        try:
+            await sample_gauges(infra)
+        except Exception:
+            # A gauge left stale is better than a worker stopped by its own instrumentation.
+            log.exception("metrics_sample_failed")
+        await asyncio.sleep(interval)
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def serve(settings: Settings, clock: Clock = utcnow) -> None:

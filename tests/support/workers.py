@@ -100,6 +100,7 @@ def worker_env(database_url: str, redis_url: str, data_dir: Path, **extra: str) 
         "LOG_LEVEL": "INFO",
         "DATA_DIR": str(data_dir),
         "DB_POOL_SIZE": "3",
+        "WORKER_METRICS_PORT": "0",  # tests that scrape a worker give it a free port
     }
     env.update({f"JOBS_{name.upper().replace('-', '_')}_CRON": "off" for name in JOBS})
     env.update(extra)

@@ -7,13 +7,14 @@ import asyncio
 import structlog
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from roomtime.api.deps import ClientIpDep, InfraDep
 from roomtime.api.problems import problem_response, problem_responses
+from roomtime.core import metrics as process_metrics
 from roomtime.core.errors import ForbiddenError, NotFoundError
 from roomtime.core.redis.client import ping
 from roomtime.infrastructure import Infrastructure
@@ -98,6 +99,10 @@ def _metrics_access(request: Request, ip: ClientIpDep) -> None:
         **problem_responses(403, 404),
     },
 )
-async def metrics(request: Request) -> Response:
-    body = generate_latest(request.app.state.metrics.registry)
+async def metrics(request: Request, infra: InfraDep) -> Response:
+    # Checked per scrape, so the Redis-down alert needs no exporter of its own.
+    db_ok, redis_ok = await asyncio.gather(_database_ok(infra), _redis_ok(infra))
+    process_metrics.dependency_state("database", db_ok)
+    process_metrics.dependency_state("redis", redis_ok)
+    body = process_metrics.exposition(request.app.state.metrics.registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

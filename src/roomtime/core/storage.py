@@ -1,8 +1,13 @@
-"""Where uploaded files live: a local directory today, an object store adapter tomorrow.
+"""Where uploaded files live: a local directory (here) or an S3-compatible bucket
+(`core.s3storage`), both behind the `Storage` protocol the files domain uses.
 
 Keys are server-generated relative paths (`ab/ab12….png`). Every key is resolved against
 the root and refused if it would land outside it, so even a corrupted database row cannot
 make the service read or delete an arbitrary file.
+
+An upload is always first written to a local temp file under `.incoming/`, where its size
+is counted and its content checked; `store` then moves it into place (a rename on disk, a
+streamed upload to a bucket).
 """
 
 from __future__ import annotations
@@ -10,11 +15,13 @@ from __future__ import annotations
 import os
 import secrets
 import stat
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
+
+import anyio.to_thread
 
 INCOMING = ".incoming"
 _TEMP_SUFFIX = ".part"
@@ -22,6 +29,10 @@ _TEMP_SUFFIX = ".part"
 
 class StoragePathError(ValueError):
     """A key that is not a plain relative path inside the storage root."""
+
+
+class StorageUnavailable(Exception):  # noqa: N818 - a condition, not a programming error
+    """The store did not answer or failed (a bucket's server down, refused credentials)."""
 
 
 @dataclass(frozen=True)
@@ -39,17 +50,74 @@ class TempFile:
     handle: BinaryIO
 
 
+@dataclass(frozen=True)
+class LocalFile:
+    """Serve this file from disk."""
+
+    path: Path
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """Send the client here (a presigned URL that expires)."""
+
+    url: str
+
+
+@dataclass(frozen=True)
+class Stream:
+    """Relay these bytes; `close` releases the connection they come from."""
+
+    chunks: AsyncIterator[bytes]
+    size: int
+    close: Callable[[], Awaitable[None]]
+
+
+FileSource = LocalFile | Redirect | Stream
+
+
+class Storage(Protocol):
+    """What the files domain needs of a storage backend."""
+
+    async def create_temp(self) -> TempFile: ...
+
+    def temp_path(self, temp: TempFile) -> Path: ...
+
+    def discard(self, temp: TempFile) -> None: ...
+
+    def new_key(self, extension: str) -> str: ...
+
+    async def store(self, temp: TempFile, key: str) -> None: ...
+
+    async def remove(self, key: str) -> bool: ...
+
+    async def list_objects(self) -> list[StoredFile]: ...
+
+    async def source(self, key: str, *, mime: str, disposition: str) -> FileSource | None: ...
+
+
+def check_key(key: str) -> str:
+    """A plain relative key (`ab/ab12….png`); anything else raises StoragePathError."""
+    if not key or "\x00" in key or key.startswith(("/", "\\")) or "\\" in key:
+        raise StoragePathError(f"invalid storage key {key!r}")
+    parts = key.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise StoragePathError(f"invalid storage key {key!r}")
+    return key
+
+
+def random_key(extension: str) -> str:
+    """A random final key, sharded by its first two characters to keep listings small."""
+    name = secrets.token_hex(16)
+    return f"{name[:2]}/{name}.{extension}"
+
+
 class LocalStorage:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
 
     def path_for(self, key: str) -> Path:
-        if not key or "\x00" in key or key.startswith(("/", "\\")) or "\\" in key:
-            raise StoragePathError(f"invalid storage key {key!r}")
-        parts = key.split("/")
-        if any(part in ("", ".", "..") for part in parts):
-            raise StoragePathError(f"invalid storage key {key!r}")
-        path = (self.root / key).resolve()
+        path = (self.root / check_key(key)).resolve()
         if not path.is_relative_to(self.root) or path == self.root:
             raise StoragePathError(f"storage key {key!r} leaves the storage root")
         return path
@@ -64,9 +132,7 @@ class LocalStorage:
         return TempFile(key=key, handle=os.fdopen(fd, "wb"))
 
     def new_key(self, extension: str) -> str:
-        """A random final key, sharded by its first two characters to keep directories small."""
-        name = secrets.token_hex(16)
-        return f"{name[:2]}/{name}.{extension}"
+        return random_key(extension)
 
     def promote(self, temp: TempFile, key: str) -> None:
         """Move a finished temp file to `key` atomically: readers never see a partial file."""
@@ -111,3 +177,24 @@ class LocalStorage:
                         size=info.st_size,
                         modified_at=datetime.fromtimestamp(info.st_mtime, UTC),
                     )
+
+    # The Storage protocol: the blocking work above, off the event loop.
+
+    async def create_temp(self) -> TempFile:
+        return await anyio.to_thread.run_sync(self.open_temp)
+
+    def temp_path(self, temp: TempFile) -> Path:
+        return self.path_for(temp.key)
+
+    async def store(self, temp: TempFile, key: str) -> None:
+        await anyio.to_thread.run_sync(self.promote, temp, key)
+
+    async def remove(self, key: str) -> bool:
+        return await anyio.to_thread.run_sync(self.delete, key)
+
+    async def list_objects(self) -> list[StoredFile]:
+        return await anyio.to_thread.run_sync(lambda: list(self.iter_files()))
+
+    async def source(self, key: str, *, mime: str, disposition: str) -> FileSource | None:
+        path = self.path_for(key)
+        return LocalFile(path) if await anyio.to_thread.run_sync(path.is_file) else None

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roomtime.core.storage import LocalStorage
 from roomtime.domains.files import service
 from tests.api.files.conftest import FilesApp
 from tests.factories import files
@@ -46,7 +45,7 @@ async def test_a_concurrent_pair_both_succeed_and_the_loser_is_cleaned_up(
 
     report = await service.cleanup_uploads(
         session,
-        LocalStorage(files_app.upload_dir),
+        files_app.app.state.infra.storage,
         now=datetime.now(UTC) + timedelta(hours=2),
         grace=timedelta(hours=1),
     )

@@ -116,7 +116,7 @@ async def test_a_file_missing_on_disk_is_404_not_500(
 ) -> None:
     meta = await _uploaded(files_app, room, admin, files.png(), "a.png")
     (stored,) = files_app.stored_files()
-    (files_app.upload_dir / stored).unlink()
+    files_app.delete_stored(stored)
     r = await files_app.client.get(meta["url"], headers=admin.headers)
     assert r.status_code == 404 and r.json()["code"] == "file_not_found"
 

@@ -65,7 +65,7 @@ async def test_admin_upload_is_stored_recorded_and_linked(
     assert (row["mime"], row["size_bytes"], row["sha256"]) == (mime, len(content), sha)
     assert STORED_NAME.match(str(row["path"])) and str(row["path"]).endswith(f".{ext}")
     assert files_app.stored_files() == [row["path"]]
-    assert (files_app.upload_dir / str(row["path"])).read_bytes() == content
+    assert files_app.read_stored(str(row["path"])) == content
     assert await _resource_link(session, room) == (body["id"], f"/files/{body['id']}")
 
     audit = await session.execute(

@@ -26,6 +26,7 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from roomtime.core import metrics
 from roomtime.core.redis.keys import Keys
 
 _FAILURES = (RedisError, OSError, TimeoutError)
@@ -100,6 +101,11 @@ class RedisCache:
         self._skip_until = 0.0
 
     async def read(self, key: str, generations: Sequence[str] = ()) -> Lookup:
+        lookup = await self._read(key, generations)
+        metrics.cache_lookup(lookup.hit)
+        return lookup
+
+    async def _read(self, key: str, generations: Sequence[str]) -> Lookup:
         raw = await self._mget(key, generations)
         if raw is None:
             return Lookup(hit=False)
@@ -138,6 +144,11 @@ class RedisCache:
     async def read_bytes(self, key: str, generations: Sequence[str] = ()) -> Lookup:
         """Like `read`, for an entry stored with `write_bytes`: on a hit `value` is the body
         exactly as written (no JSON parsing of it) and `meta` what came with it."""
+        lookup = await self._read_bytes(key, generations)
+        metrics.cache_lookup(lookup.hit)
+        return lookup
+
+    async def _read_bytes(self, key: str, generations: Sequence[str]) -> Lookup:
         raw = await self._mget(key, generations)
         if raw is None:
             return Lookup(hit=False)

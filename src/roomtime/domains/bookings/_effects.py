@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roomtime.core import tx
+from roomtime.core import metrics, tx
 from roomtime.core.clock import Clock
 from roomtime.core.contention import sqlstate
 from roomtime.core.redis.cache import Cache
@@ -102,6 +102,15 @@ def invalidate_on_commit(io: BookingIO, booking: Booking, timezone: str) -> None
     availability_service.invalidate_availability_on_commit(
         io.session, io.cache, booking.resource_id, days
     )
+
+
+def count_on_commit(io: BookingIO, event: str) -> None:
+    """Count a booking transition for the dashboard once committed (a rollback counts none)."""
+
+    async def count() -> None:
+        metrics.booking_event(event)
+
+    tx.on_commit(io.session, count)
 
 
 def release_lock_on_commit(io: BookingIO, booking: Booking) -> None:

@@ -10,6 +10,7 @@ from roomtime.domains.audit import service as audit
 from roomtime.domains.bookings import repository, states
 from roomtime.domains.bookings._effects import (
     BookingIO,
+    count_on_commit,
     facts,
     free_slots,
     invalidate_on_commit,
@@ -122,5 +123,6 @@ async def _cancel(
             facts(booking, resource), by_admin=by_admin, admin_reason=reason if by_admin else None
         )
         await notify_owner(io, booking, message, dedupe_key=f"booking_cancelled:{booking.id}")
+    count_on_commit(io, "cancel")
     invalidate_on_commit(io, booking, resource.timezone)
     release_lock_on_commit(io, booking)

@@ -20,6 +20,7 @@ from roomtime.domains.bookings import repository, states
 from roomtime.domains.bookings._effects import (
     BookingIO,
     claim,
+    count_on_commit,
     facts,
     invalidate_on_commit,
     notify_owner,
@@ -142,5 +143,6 @@ async def confirm_held(
         templates.booking_confirmed(facts(booking, resource)),
         dedupe_key=f"booking_confirmed:{booking.id}",
     )
+    count_on_commit(io, "confirm")
     invalidate_on_commit(io, booking, resource.timezone)
     release_lock_on_commit(io, booking)

@@ -9,6 +9,7 @@ from roomtime.domains.audit import service as audit
 from roomtime.domains.bookings import repository, states
 from roomtime.domains.bookings._effects import (
     BookingIO,
+    count_on_commit,
     facts,
     free_slots,
     invalidate_on_commit,
@@ -65,5 +66,6 @@ async def release_expired(io: BookingIO, expired: Sequence[Booking], *, reason: 
             templates.hold_expired(facts(booking, resource)),
             dedupe_key=f"hold_expired:{booking.id}",
         )
+        count_on_commit(io, "expire")
         invalidate_on_commit(io, booking, resource.timezone)
         release_lock_on_commit(io, booking)

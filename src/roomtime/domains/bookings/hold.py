@@ -23,6 +23,7 @@ from roomtime.domains.bookings import repository, rules, states
 from roomtime.domains.bookings._effects import (
     BookingIO,
     claim,
+    count_on_commit,
     invalidate_on_commit,
     overlap_refused,
 )
@@ -253,5 +254,6 @@ async def place_hold(deps: HoldDeps, user: Actor, prepared: PreparedHold, now: d
         actor_user_id=user.id,
         meta=meta,
     )
+    count_on_commit(io, "hold")
     invalidate_on_commit(io, booking, resource.timezone)
     return booking

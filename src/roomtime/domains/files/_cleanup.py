@@ -13,12 +13,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import anyio.to_thread
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core import tx
-from roomtime.core.storage import LocalStorage, StoragePathError
+from roomtime.core.storage import Storage, StoragePathError
 from roomtime.domains.files import repository
 from roomtime.domains.files.models import FileUpload
 from roomtime.domains.resources import files_link
@@ -39,7 +38,7 @@ class CleanupReport:
 
 
 async def cleanup_uploads(
-    session: AsyncSession, storage: LocalStorage, *, now: datetime, grace: timedelta
+    session: AsyncSession, storage: Storage, *, now: datetime, grace: timedelta
 ) -> CleanupReport:
     """Remove orphan rows (with their files) and orphan files older than `now - grace`."""
     cutoff = now - grace
@@ -65,9 +64,9 @@ async def cleanup_uploads(
 
 
 async def _remove_orphan_files(
-    session: AsyncSession, storage: LocalStorage, cutoff: datetime, report: CleanupReport
+    session: AsyncSession, storage: Storage, cutoff: datetime, report: CleanupReport
 ) -> None:
-    files = await anyio.to_thread.run_sync(lambda: list(storage.iter_files()))
+    files = await storage.list_objects()
     old = [f for f in files if f.modified_at < cutoff]
     for start in range(0, len(old), _BATCH):
         batch = old[start : start + _BATCH]
@@ -80,9 +79,9 @@ async def _remove_orphan_files(
     await session.rollback()  # end the read-only transaction the lookups began
 
 
-async def _remove(storage: LocalStorage, key: str, size: int, report: CleanupReport) -> bool:
+async def _remove(storage: Storage, key: str, size: int, report: CleanupReport) -> bool:
     try:
-        if not await anyio.to_thread.run_sync(storage.delete, key):
+        if not await storage.remove(key):
             return False
     except StoragePathError:
         # Keys are server-generated; one pointing outside the root is corrupt data to

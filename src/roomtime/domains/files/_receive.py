@@ -18,7 +18,7 @@ from python_multipart import MultipartParser
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import parse_options_header
 
-from roomtime.core.storage import LocalStorage, TempFile
+from roomtime.core.storage import Storage, TempFile
 from roomtime.domains.files.errors import (
     FileTooLargeError,
     InvalidUploadError,
@@ -162,7 +162,7 @@ def _write(handle: Any, hasher: Any, data: bytes) -> None:
 async def receive_upload(
     body: AsyncIterator[bytes],
     content_type: str | None,
-    storage: LocalStorage,
+    storage: Storage,
     limits: UploadLimits,
 ) -> ReceivedFile:
     """Write the `file` field of a multipart body to a temp file, within `limits`.
@@ -175,7 +175,7 @@ async def receive_upload(
         parser = MultipartParser(boundary, part.callbacks())  # type: ignore[arg-type]
     except FormParserError as exc:
         raise MalformedMultipartError("Unusable multipart boundary") from exc
-    temp = await anyio.to_thread.run_sync(storage.open_temp)
+    temp = await storage.create_temp()
     try:
         received = await _pump(body, parser, part, temp, limits)
     except BaseException:

@@ -6,15 +6,15 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from roomtime.api.deps import SettingsDep
-from roomtime.core.storage import LocalStorage
+from roomtime.api.deps import InfraDep, SettingsDep
+from roomtime.core.storage import Storage
 from roomtime.domains.auth.dependencies import OptionalUser
 from roomtime.domains.files.service import UploadLimits, UploadPolicy, check_declared_length
 from roomtime.domains.users.constants import ROLE_ADMIN
 
 
-def get_storage(settings: SettingsDep) -> LocalStorage:
-    return LocalStorage(settings.upload_dir)
+def get_storage(infra: InfraDep) -> Storage:
+    return infra.storage
 
 
 def upload_policy(settings: SettingsDep) -> UploadPolicy:
@@ -34,6 +34,6 @@ async def viewer_is_admin(user: OptionalUser) -> bool:
     return user is not None and user.role == ROLE_ADMIN
 
 
-StorageDep = Annotated[LocalStorage, Depends(get_storage)]
+StorageDep = Annotated[Storage, Depends(get_storage)]
 UploadPolicyDep = Annotated[UploadPolicy, Depends(upload_policy)]
 ViewerIsAdmin = Annotated[bool, Depends(viewer_is_admin)]

@@ -43,6 +43,12 @@ class InvalidUploadError(InvalidError):
     title = "Invalid upload"
 
 
+class StorageUnavailableError(DomainError):
+    code = "storage_unavailable"
+    title = "File storage unavailable"
+    kind = "unavailable"
+
+
 class MalformedMultipartError(BadRequestError):
     code = "malformed_multipart"
     title = "Malformed multipart body"

@@ -46,12 +46,17 @@ field `file`. The type is detected from the content alone: neither the declared 
 nor the file name counts (the name is kept only as a display name). At most
 `MAX_UPLOAD_BYTES` (413 `file_too_large`, also from `Content-Length` alone); an empty file
 is 422 `empty_file`. The resource's `file_url` then points at the new file; the previous one
-stays stored until `cleanup-uploads` removes it."""
+stays stored until `cleanup-uploads` removes it. With `STORAGE=s3`, a bucket that does not
+answer is 503 `storage_unavailable` and nothing is kept."""
 _DOWNLOAD_DOC = """Serve a stored file with its detected type, `Content-Disposition` (inline for
 images, attachment for PDF), `X-Content-Type-Options: nosniff`, `Content-Security-Policy:
 sandbox`, a strong `ETag` (the quoted SHA-256) and `Cache-Control: public, max-age=86400`.
 `If-None-Match` with the ETag answers 304. Anyone may fetch the current file of an active
-resource; other files (of a deactivated resource, replaced ones) only admins: 404 otherwise."""
+resource; other files (of a deactivated resource, replaced ones) only admins: 404 otherwise.
+With `STORAGE=s3` the bytes come from the bucket, relayed with the same headers
+(`S3_SERVE=stream`), or the answer is `307` to a presigned URL valid `S3_PRESIGN_SECONDS`
+(`S3_SERVE=redirect`; `Cache-Control: no-store`, the same `ETag` and 304); a bucket that does
+not answer is 503 `storage_unavailable`."""
 _FILE_CONTENT = {"image/png": {}, "image/jpeg": {}, "image/webp": {}, "application/pdf": {}}
 
 
@@ -63,7 +68,7 @@ _FILE_CONTENT = {"image/png": {}, "image/jpeg": {}, "image/webp": {}, "applicati
     description=_UPLOAD_DOC,
     dependencies=[Depends(refuse_oversized_body)],
     openapi_extra=_UPLOAD_BODY,
-    responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
 )
 async def upload_resource_file(
     resource_id: Annotated[int, _ID],
@@ -97,7 +102,11 @@ async def upload_resource_file(
     responses={
         200: {"description": "The file", "content": _FILE_CONTENT},
         304: {"description": "Not modified (If-None-Match matched the ETag)"},
-        **problem_responses(401, 404),
+        307: {
+            "description": "With STORAGE=s3 and S3_SERVE=redirect: the file is at the "
+            "presigned URL in `Location`, valid S3_PRESIGN_SECONDS"
+        },
+        **problem_responses(401, 404, 503),
     },
 )
 async def download_file(
@@ -108,4 +117,4 @@ async def download_file(
     is_admin: ViewerIsAdmin,
 ) -> Response:
     download = await service.get_download(session, storage, file_id, viewer_is_admin=is_admin)
-    return file_response(download, if_none_match=request.headers.get("if-none-match"))
+    return await file_response(download, if_none_match=request.headers.get("if-none-match"))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import anyio.to_thread
 import structlog
@@ -20,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from roomtime.core import tx
 from roomtime.core.contention import busy_on_contention
 from roomtime.core.errors import DomainError
-from roomtime.core.storage import LocalStorage
+from roomtime.core.storage import FileSource, Storage, StorageUnavailable
 from roomtime.domains.audit import service as audit
 from roomtime.domains.files import repository
 from roomtime.domains.files._cleanup import CleanupReport, cleanup_uploads
@@ -34,6 +33,7 @@ from roomtime.domains.files._receive import (
 from roomtime.domains.files.errors import (
     CONTENT_REFUSALS,
     EmptyFileError,
+    StorageUnavailableError,
     UploadNotFoundError,
 )
 from roomtime.domains.files.models import FileUpload
@@ -81,7 +81,7 @@ class _Stored:
 
 @dataclass(frozen=True)
 class Download:
-    path: Path
+    source: FileSource
     mime: str
     etag: str
     content_disposition: str
@@ -100,7 +100,7 @@ def to_read(row: FileUpload) -> FileRead:
 
 async def upload_resource_file(
     session: AsyncSession,
-    storage: LocalStorage,
+    storage: Storage,
     *,
     resource_id: int,
     upload: IncomingUpload,
@@ -118,17 +118,26 @@ async def upload_resource_file(
     except CONTENT_REFUSALS as exc:
         await _record_refusal(session, exc, resource_id, actor_user_id, ip)
         raise
+    except StorageUnavailable as exc:
+        raise _unavailable() from exc
     try:
         return await _record_upload(session, stored, resource_id, actor_user_id, ip)
     except DomainError:
         # Raised inside the transaction, so it surely rolled back: the file is nobody's.
         # After any other failure the commit may have happened; cleanup decides later.
-        storage.delete(stored.key)
+        try:
+            await storage.remove(stored.key)
+        except StorageUnavailable:
+            log.warning("upload_not_removed", key=stored.key)  # cleanup-uploads will
         raise
 
 
+def _unavailable() -> StorageUnavailableError:
+    return StorageUnavailableError("The file store did not answer; retry shortly")
+
+
 async def _receive_and_store(
-    storage: LocalStorage, upload: IncomingUpload, policy: UploadPolicy
+    storage: Storage, upload: IncomingUpload, policy: UploadPolicy
 ) -> _Stored:
     limits = UploadLimits(policy.max_bytes)
     received = await receive_upload(upload.body, upload.content_type, storage, limits)
@@ -137,9 +146,9 @@ async def _receive_and_store(
             raise EmptyFileError("The file is empty")
         kind = detect(received.head, policy.allowed_types)
         check_declared(received.declared_type, kind)
-        await anyio.to_thread.run_sync(verify, storage.path_for(received.temp.key), kind)
+        await anyio.to_thread.run_sync(verify, storage.temp_path(received.temp), kind)
         key = storage.new_key(kind.extension)
-        await anyio.to_thread.run_sync(storage.promote, received.temp, key)
+        await storage.store(received.temp, key)
     except BaseException:
         storage.discard(received.temp)  # no await: it must happen even when cancelled
         raise
@@ -207,7 +216,7 @@ async def _record_refusal(
 
 
 async def get_download(
-    session: AsyncSession, storage: LocalStorage, file_id: int, *, viewer_is_admin: bool
+    session: AsyncSession, storage: Storage, file_id: int, *, viewer_is_admin: bool
 ) -> Download:
     """The file to serve. Anyone may fetch the current file of an active resource; any
     other file (replaced, orphaned, of a deactivated resource) only an admin."""
@@ -217,18 +226,22 @@ async def get_download(
     public = await _is_public(session, row)
     if not public and not viewer_is_admin:
         raise UploadNotFoundError()
-    path = storage.path_for(row.path)
-    if not await anyio.to_thread.run_sync(path.is_file):
-        log.error("upload_missing_on_disk", file_id=row.id, path=row.path)
-        raise UploadNotFoundError()
     kind = TYPES.get(row.mime)
     disposition = kind.disposition if kind else "attachment"
     name = with_extension(row.original_name, kind.extension) if kind else row.original_name
+    header = content_disposition(disposition, name)
+    try:
+        source = await storage.source(row.path, mime=row.mime, disposition=header)
+    except StorageUnavailable as exc:
+        raise _unavailable() from exc
+    if source is None:
+        log.error("upload_missing_in_storage", file_id=row.id, path=row.path)
+        raise UploadNotFoundError()
     return Download(
-        path=path,
+        source=source,
         mime=row.mime,
         etag=f'"{row.sha256}"',
-        content_disposition=content_disposition(disposition, name),
+        content_disposition=header,
         public=public,
     )
 

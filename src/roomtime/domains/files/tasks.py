@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from roomtime.core.storage import LocalStorage
 from roomtime.domains.files import service
 from roomtime.infrastructure import infra_of
 
@@ -17,7 +16,7 @@ async def cleanup_uploads_job(ctx: dict[str, Any]) -> dict[str, Any]:
     async with infra.sessionmaker() as session:
         report = await service.cleanup_uploads(
             session,
-            LocalStorage(settings.upload_dir),
+            infra.storage,
             now=infra.clock(),
             grace=timedelta(seconds=settings.files.upload_grace_seconds),
         )

@@ -13,6 +13,7 @@ from typing import Any
 
 import structlog
 
+from roomtime.core import metrics
 from roomtime.domains.bookings.tasks import (
     reconcile_job,
     release_holds_job,
@@ -65,8 +66,14 @@ async def run_job(name: str, ctx: dict[str, Any]) -> dict[str, Any]:
         try:
             summary = await job.function(ctx)
         except Exception:
+            metrics.job_finished(name, time.monotonic() - started, ok=False)
             log.exception("job_failed", duration_ms=_since(started))
             raise
+        except BaseException:
+            # A cancelled (timed-out) run is a failure too, for the job-failures panel.
+            metrics.job_finished(name, time.monotonic() - started, ok=False)
+            raise
+        metrics.job_finished(name, time.monotonic() - started, ok=True)
         log.info("job_finished", duration_ms=_since(started), **summary)
     return summary
 

@@ -51,6 +51,19 @@ class RelayReport:
     sent: int  # the rest failed (retried later with backoff) or another deliverer took them
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxBacklog:
+    pending: int
+    oldest_age_seconds: float  # 0 when nothing is pending
+
+
+async def outbox_backlog(session: AsyncSession, now: datetime) -> OutboxBacklog:
+    """What the outbox still has to deliver, for the backlog gauges and their alert."""
+    pending, oldest = await repository.backlog(session)
+    age = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
+    return OutboxBacklog(pending=pending, oldest_age_seconds=age)
+
+
 class Notifier:
     def __init__(
         self,
