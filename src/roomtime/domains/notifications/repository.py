@@ -126,6 +126,8 @@ async def ack_all(session: AsyncSession, user_id: int, now: datetime) -> int:
         .values(acked_at=now)
     )
     return (await session.execute(stmt)).rowcount  # type: ignore[attr-defined]
+
+
 async def backlog(session: AsyncSession) -> tuple[int, datetime | None]:
     """How many messages are undelivered, and when the oldest of them was written."""
     stmt = select(func.count(), func.min(OutboxMessage.created_at)).where(
