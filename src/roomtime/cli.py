@@ -13,6 +13,9 @@ import typer
 import uvicorn
 from pydantic import EmailStr
 
+# Every domain's tables in the metadata: a job flushes rows whose foreign keys point at
+# tables of domains this process never imports otherwise (`booking.event_id`).
+from roomtime import models as _all_models  # noqa: F401
 from roomtime.core.clock import Clock, utcnow
 from roomtime.core.db import create_engine, create_sessionmaker
 from roomtime.core.logging import configure_logging

@@ -24,6 +24,9 @@ from arq.worker import Function, Worker, func
 from prometheus_client import start_http_server
 from sqlalchemy.exc import SQLAlchemyError
 
+# Every domain's tables in the metadata: a job flushes rows whose foreign keys point at
+# tables of domains this process never imports otherwise (`booking.event_id`).
+from roomtime import models as _all_models  # noqa: F401
 from roomtime._embedded_bin import death_signal_preexec
 from roomtime.core import metrics, queue
 from roomtime.core.clock import Clock, utcnow
