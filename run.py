@@ -4,6 +4,7 @@
     python3 run.py dev     # the service: embedded PostgreSQL + Redis, migrated, seeded
     python3 run.py test    # the whole test suite (extra arguments go to pytest)
     python3 run.py bench   # booking throughput and latency as ratios to a baseline
+    python3 run.py ui-shots  # run the browser tests, then refresh the README's UI tour (docs/ui)
 
 Creates `.venv` on first use and installs the locked dependencies into it: the runtime lock
 (requirements.lock, all that production installs) and the dev lock (requirements-dev.lock,
@@ -27,6 +28,10 @@ PYTHON = BIN / "python"
 STAMP = VENV / ".roomtime-installed"
 NO_TESTS_COLLECTED = 5
 LOCKS = ("requirements.lock", "requirements-dev.lock")
+SHOTS = ROOT / ".ui-shots"  # every page at both widths (ignored by git)
+# The desktop screenshots the README's UI tour shows, copied into docs/ui.
+TOUR = ("browse", "day", "hold", "my-bookings", "login", "admin-resource", "admin-report",
+        "day-ru")  # fmt: skip
 
 
 def _fingerprint() -> str:
@@ -53,8 +58,20 @@ def _ensure_environment() -> None:
     STAMP.write_text(fingerprint)
 
 
+def _ui_shots(rest: list[str]) -> int:
+    code = subprocess.call([str(PYTHON), "-m", "pytest", "-q", "tests/ui", *rest])
+    if code != 0:
+        return code
+    tour = ROOT / "docs" / "ui"
+    tour.mkdir(parents=True, exist_ok=True)
+    for name in TOUR:
+        (tour / f"{name}.png").write_bytes((SHOTS / f"{name}-desktop.png").read_bytes())
+    print(f"{len(TOUR)} screenshots written to {tour.relative_to(ROOT)}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"dev", "test", "bench", "roomtime"}:
+    if not argv or argv[0] not in {"dev", "test", "bench", "roomtime", "ui-shots"}:
         print(__doc__)
         return 2
     _ensure_environment()
@@ -66,6 +83,8 @@ def main(argv: list[str]) -> int:
             print("pytest collected no tests: treating that as a failure", file=sys.stderr)
             return 1
         return code
+    if command == "ui-shots":
+        return _ui_shots(rest)
     if command == "bench":
         return subprocess.call([str(PYTHON), str(ROOT / "bench" / "booking_throughput.py"), *rest])
     args = ["dev"] if command == "dev" else rest

@@ -19,6 +19,8 @@ from roomtime.domains.events.router import IMAGE_PATH as EVENT_IMAGE_PATH
 from roomtime.domains.files.router import UPLOAD_PATH
 from roomtime.infrastructure import open_infrastructure
 from roomtime.settings import Settings, get_settings
+from roomtime.web import STREAMED_ROUTES as UI_STREAMED_ROUTES
+from roomtime.web import install_web_ui
 
 DESCRIPTION = """
 Reserve time on shared resources (rooms, tables, a specialist's hours, event seats) with no
@@ -45,6 +47,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> Fa
         description=DESCRIPTION,
         lifespan=lifespan,
         swagger_ui_parameters={"persistAuthorization": True},
+        # Served by the web package from vendored assets instead of a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.clock = clock
@@ -54,11 +59,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> Fa
     )
     install_problem_handlers(app)
     app.include_router(api_router)
+    install_web_ui(app)
     # Added first, so it runs inside the request context: its 413 has the request id.
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.app.max_json_body_bytes,
-        streamed_routes=[("POST", UPLOAD_PATH), ("POST", EVENT_IMAGE_PATH)],
+        streamed_routes=[("POST", UPLOAD_PATH), ("POST", EVENT_IMAGE_PATH), *UI_STREAMED_ROUTES],
     )
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     return app

@@ -51,6 +51,25 @@ def _run(*args: str | Path, cwd: Path | None = None, **env: str) -> str:
     return result.stdout
 
 
+_LIST_WEB_FILES = """
+import json, pathlib, roomtime.web as web
+root = pathlib.Path(web.__file__).parent
+print(json.dumps(sorted(
+    str(p.relative_to(root)) for p in root.rglob("*")
+    if p.is_file() and p.suffix not in (".py", ".pyc")
+)))
+"""
+
+
+def _web_files_in_checkout() -> set[str]:
+    root = ROOT / "src" / "roomtime" / "web"
+    return {
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.is_file() and p.suffix not in (".py", ".pyc")
+    }
+
+
 def _modules_in_checkout() -> set[str]:
     source = ROOT / "src"
     return {
@@ -96,6 +115,10 @@ def test_the_wheel_installs_and_runs_from_the_runtime_lock_alone(
     found = json.loads(_run(python, "-c", _IMPORT_EVERY_MODULE, cwd=tmp_path))
     assert Path(found["file"]).is_relative_to(env_dir)  # the installed copy, not src/
     assert set(found["modules"]) == _modules_in_checkout()
+
+    # The web UI's templates, catalogues and vendored assets travel in the wheel too.
+    shipped = json.loads(_run(python, "-c", _LIST_WEB_FILES, cwd=tmp_path))
+    assert set(shipped) == _web_files_in_checkout()
 
     assert "migrate" in _run(roomtime, "--help", cwd=tmp_path)
     for tool in ("pytest", "schemathesis", "hypothesis", "ruff"):

@@ -7,7 +7,6 @@ from fastapi import APIRouter
 from roomtime.api import health
 from roomtime.api.problems import problem_responses
 from roomtime.domains.audit import router as audit_router
-from roomtime.domains.auth import pages as auth_pages
 from roomtime.domains.auth import router as auth_router
 from roomtime.domains.bookings import router as bookings_router
 from roomtime.domains.events import router as events_router
@@ -27,7 +26,6 @@ from roomtime.domains.users import router as users_router
 api_router = APIRouter(responses=problem_responses(400, 413, 422, 500))
 api_router.include_router(health.router)
 api_router.include_router(auth_router.router)
-api_router.include_router(auth_pages.router)
 api_router.include_router(users_router.router)
 api_router.include_router(resources_router.router)
 api_router.include_router(availability_router.router)
