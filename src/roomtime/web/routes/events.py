@@ -22,7 +22,7 @@ PAGE_SIZE = 12
 ZONE = "UTC"
 
 
-@router.get("/events")
+@router.get("/browse/events")
 async def browse(
     request: Request, q: str = "", date_from: str = "", date_to: str = "", offset: int = 0
 ) -> Response:
@@ -48,7 +48,7 @@ async def browse(
     )
 
 
-@router.get("/events/{event_id}")
+@router.get("/browse/events/{event_id}")
 async def event_page(request: Request, event_id: int, offset: int = 0) -> Response:
     ui = await Ui.open(request)
     event = await ui.api.get(f"/events/{event_id}")
@@ -67,9 +67,9 @@ async def event_page(request: Request, event_id: int, offset: int = 0) -> Respon
     )
 
 
-@router.post("/events/{event_id}/book")
+@router.post("/browse/events/{event_id}/book")
 async def book(request: Request, event_id: int) -> Response:
-    ui, form = await Ui.form(request, f"/events/{event_id}")
+    ui, form = await Ui.form(request, f"/browse/events/{event_id}")
     seats = form.get("seats", "1")
     body = {"seats": int(seats) if seats.isdigit() else seats}
     booking = (await ui.api.call("POST", f"/events/{event_id}/book", json=body)).json()
@@ -146,12 +146,12 @@ async def create_event(request: Request) -> Response:
         if value := form.get(optional, "").strip():
             body[optional] = value
     event = (await ui.api.call("POST", "/events", json=body)).json()
-    return ui.redirect(f"/events/{event['id']}", ok=ui.t("event_created"))
+    return ui.redirect(f"/browse/events/{event['id']}", ok=ui.t("event_created"))
 
 
 @router.post("/admin/events/{event_id}/cancel")
 async def cancel_event(request: Request, event_id: int) -> Response:
-    ui, form = await Ui.form(request, f"/events/{event_id}")
+    ui, form = await Ui.form(request, f"/browse/events/{event_id}")
     reason = form.get("reason", "").strip()
     await ui.api.call("POST", f"/events/{event_id}/cancel", json={"reason": reason})
-    return ui.redirect(f"/events/{event_id}", ok=ui.t("event_cancelled"))
+    return ui.redirect(f"/browse/events/{event_id}", ok=ui.t("event_cancelled"))

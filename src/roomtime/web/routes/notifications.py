@@ -13,15 +13,17 @@ from roomtime.web.render import Ui
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 PAGE_SIZE = 20
 # The API's links name its own paths; these are the pages showing the same thing.
-_PAGES = (("/bookings/", "/my/bookings"), ("/events/", "/events/"))
+_PAGES = (("/bookings/", "/my/bookings"), ("/events/", "/browse/events/"))
 
 
 def page_for(cta_url: str | None) -> str | None:
+    """The UI page for a notification's link, or None when the UI has none for it."""
     if not cta_url or not cta_url.startswith("/") or cta_url.startswith("//"):
         return None
     for api_prefix, page in _PAGES:
         if cta_url.startswith(api_prefix):
-            return page if page == "/my/bookings" else cta_url
+            rest = cta_url[len(api_prefix) :]
+            return page + rest if page.endswith("/") else page
     return None
 
 

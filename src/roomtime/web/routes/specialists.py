@@ -20,7 +20,7 @@ PAGE_SIZE = 12
 WEEK_LIMIT = 100
 
 
-@router.get("/specialists")
+@router.get("/browse/specialists")
 async def browse(request: Request, q: str = "", offset: int = 0) -> Response:
     ui = await Ui.open(request)
     page = await ui.api.get("/specialists", q=q.strip(), limit=PAGE_SIZE, offset=max(offset, 0))
@@ -33,7 +33,7 @@ async def browse(request: Request, q: str = "", offset: int = 0) -> Response:
     )
 
 
-@router.get("/specialists/{specialist_id}")
+@router.get("/browse/specialists/{specialist_id}")
 async def specialist_page(
     request: Request, specialist_id: int, service_id: str = "", date: str = ""
 ) -> Response:
@@ -61,12 +61,12 @@ async def specialist_page(
     )
 
 
-@router.post("/specialists/{specialist_id}/book")
+@router.post("/browse/specialists/{specialist_id}/book")
 async def book(request: Request, specialist_id: int) -> Response:
-    ui, form = await Ui.form(request, f"/specialists/{specialist_id}")
+    ui, form = await Ui.form(request, f"/browse/specialists/{specialist_id}")
     service = form.get("service_id", "")
     if service.isdigit() and lookups.parse_day(form.get("date")):
-        ui.back = f"/specialists/{specialist_id}?service_id={service}&date={form['date']}"
+        ui.back = f"/browse/specialists/{specialist_id}?service_id={service}&date={form['date']}"
     body = {
         "service_id": int(service) if service.isdigit() else service,
         "starts_at": form.get("starts_at", ""),
