@@ -93,7 +93,11 @@ class Ui:
                 self.api.tokens.access = self.api.tokens.refresh = None
                 self.api.tokens.changed = True
         if self.user is not None:
-            self.unread = (await self.api.get("/notifications/unread-count"))["unread"]
+            try:
+                self.unread = (await self.api.get("/notifications/unread-count"))["unread"]
+            except ApiProblemError:
+                # The badge is a convenience: a refusal to count never costs the page.
+                self.unread = None
         if signed_in and self.user is None:
             raise ApiProblemError(401, self.t("sign_in_needed"), "unauthorized", signed_out=True)
 
