@@ -31,7 +31,8 @@ LOCKS = ("requirements.lock", "requirements-dev.lock")
 SHOTS = ROOT / ".ui-shots"  # every page at both widths (ignored by git)
 # The desktop screenshots the README's UI tour shows, copied into docs/ui.
 TOUR = ("browse", "day", "hold", "my-bookings", "login", "admin-resource", "admin-report",
-        "day-ru")  # fmt: skip
+        "day-ru", "events", "event-pending", "specialist", "specialist-services",
+        "notifications", "change-booking")  # fmt: skip
 
 
 def _fingerprint() -> str:

@@ -12,7 +12,17 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
 from roomtime.web.errors import install_error_pages
-from roomtime.web.routes import account, admin_people, admin_resources, bookings, browse, docs
+from roomtime.web.routes import (
+    account,
+    admin_people,
+    admin_resources,
+    bookings,
+    browse,
+    docs,
+    events,
+    notifications,
+    specialists,
+)
 from roomtime.web.routes.admin_resources import IMAGE_PATH
 
 STATIC_PATH = "/static"
@@ -22,7 +32,8 @@ STREAMED_ROUTES = [("POST", IMAGE_PATH)]
 
 def install_web_ui(app: FastAPI) -> None:
     install_error_pages(app)
-    for module in (docs, account, browse, bookings, admin_resources, admin_people):
+    modules = (docs, account, browse, bookings, events, specialists, notifications)
+    for module in (*modules, admin_resources, admin_people):
         app.include_router(module.router)
     static = resources.files(__package__).joinpath("static")
     app.mount(STATIC_PATH, StaticFiles(directory=str(static)), name="static")

@@ -55,3 +55,16 @@ def page_links(page: dict[str, Any]) -> dict[str, int | None]:
         "last": min(offset + limit, total),
         "total": total,
     }
+
+
+async def events_by_id(ui: Ui, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Each event once, named on the list in place of its hidden seat resource."""
+    found: dict[int, dict[str, Any]] = {}
+    for event_id in sorted(set(ids)):
+        try:
+            found[event_id] = await ui.api.get(f"/events/{event_id}")
+        except ApiProblemError as problem:
+            if problem.status != 404:
+                raise
+            found[event_id] = {"id": event_id, "name": f"#{event_id}"}
+    return found

@@ -55,6 +55,7 @@ class Ui:
         self.t = Translator(self.lang)
         self.api = ApiClient(request, session.read_tokens(request))
         self.user: dict[str, Any] | None = None
+        self.unread: int | None = None  # the header's badge; None when nobody is signed in
         self.flash = session.read_flash(request)
         self.back: str | None = None  # where a POST's failure is reported
         request.state.ui = self
@@ -91,12 +92,22 @@ class Ui:
                     raise
                 self.api.tokens.access = self.api.tokens.refresh = None
                 self.api.tokens.changed = True
+        if self.user is not None:
+            try:
+                self.unread = (await self.api.get("/notifications/unread-count"))["unread"]
+            except ApiProblemError:
+                # The badge is a convenience: a refusal to count never costs the page.
+                self.unread = None
         if signed_in and self.user is None:
             raise ApiProblemError(401, self.t("sign_in_needed"), "unauthorized", signed_out=True)
 
     @property
     def is_admin(self) -> bool:
         return bool(self.user and self.user.get("role") == "admin")
+
+    @property
+    def is_specialist(self) -> bool:
+        return bool(self.user and self.user.get("role") == "specialist")
 
     def problem_text(self, problem: ApiProblemError) -> str:
         text = problem.detail
@@ -116,6 +127,8 @@ class Ui:
             languages=LANGUAGES,
             user=self.user,
             is_admin=self.is_admin,
+            is_specialist=self.is_specialist,
+            unread=self.unread,
             flash=self.flash,
             csrf_field=session.CSRF_FIELD,
             csrf_token=session.csrf_token(self.request),
@@ -124,6 +137,7 @@ class Ui:
             span=lambda a, b, zone: timefmt.span(a, b, zone, self.t),
             moment=lambda a, zone: timefmt.moment(a, zone, self.t),
             clock_span=timefmt.clock_span,
+            clock=timefmt.clock,
             day_label=lambda day: timefmt.day_label(day, self.t),
             **context,
         )

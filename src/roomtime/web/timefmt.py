@@ -39,3 +39,8 @@ def moment(value: str | datetime, zone: str, t: Translator) -> str:
 def clock_span(starts_at: str | datetime, ends_at: str | datetime, zone: str) -> str:
     """'09:00–10:00': the times of a slot on a day already named on the page."""
     return f"{local(starts_at, zone):%H:%M}–{local(ends_at, zone):%H:%M}"
+
+
+def clock(value: str | datetime, zone: str) -> str:
+    """'09:00': a moment on a day already named on the page."""
+    return f"{local(value, zone):%H:%M}"
