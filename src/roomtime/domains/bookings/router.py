@@ -119,13 +119,6 @@ async def confirm(
     return Response(render_booking(outcome), status_code=201, media_type="application/json")
 
 
-@router.patch(
-    "/{booking_id}/cancel",
-    response_model=BookingRead,
-    summary="Cancel a booking or hold (alias of POST /bookings/{booking_id}/cancel)",
-    description="The same as POST, for clients that use PATCH.",
-    responses=problem_responses(401, 404, 409),
-)
 @router.post(
     "/{booking_id}/confirm",
     status_code=status.HTTP_201_CREATED,
@@ -162,6 +155,13 @@ async def confirm_by_id(
     return Response(render_booking(outcome), status_code=201, media_type="application/json")
 
 
+@router.patch(
+    "/{booking_id}/cancel",
+    response_model=BookingRead,
+    summary="Cancel a booking or hold (alias of POST /bookings/{booking_id}/cancel)",
+    description="The same as POST, for clients that use PATCH.",
+    responses=problem_responses(401, 404, 409),
+)
 @router.post(
     "/{booking_id}/cancel",
     response_model=BookingRead,
