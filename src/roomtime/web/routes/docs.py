@@ -1,5 +1,9 @@
 """Swagger UI (/docs) and ReDoc (/redoc) from the assets vendored under static/vendor, so
-the API's documentation works offline and loads nothing from a CDN."""
+the API's documentation works offline and loads nothing from a CDN.
+
+The vendored redoc.standalone.js has one edit: the side menu's "API docs by Redocly" logo
+pointed at cdn.redoc.ly; its `src` is empty there, so the image fails at once (ReDoc then
+hides it) and no page of ours makes a request to another origin. Redo it on an upgrade."""
 
 from __future__ import annotations
 
