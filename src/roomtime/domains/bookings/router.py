@@ -22,7 +22,8 @@ from roomtime.domains.bookings.dependencies import (
     StatusDepsDep,
 )
 from roomtime.domains.bookings.hold import hold as hold_range
-from roomtime.domains.bookings.idempotent import Replay, confirm_request
+from roomtime.domains.bookings.idempotent import confirm_request
+from roomtime.domains.bookings.responses import created_or_replayed
 from roomtime.domains.bookings.schemas import (
     BookingFilters,
     BookingRead,
@@ -108,15 +109,7 @@ async def confirm(
     idempotency_key: Annotated[str | None, Header(description=IDEMPOTENCY_DOC)] = None,
 ) -> Response:
     outcome = await confirm_request(deps, user, body.hold_id, idempotency_key, render_booking)
-    if isinstance(outcome, Replay):
-        return Response(
-            outcome.body,
-            status_code=outcome.status_code,
-            headers={"Idempotent-Replayed": "true"},
-            media_type="application/json",
-        )
-    # Rendered by the same function whose bytes a replay of this request sends.
-    return Response(render_booking(outcome), status_code=201, media_type="application/json")
+    return created_or_replayed(outcome)
 
 
 @router.post(
@@ -145,14 +138,7 @@ async def confirm_by_id(
     idempotency_key: Annotated[str | None, Header(description=IDEMPOTENCY_DOC)] = None,
 ) -> Response:
     outcome = await confirm_request(deps, user, booking_id, idempotency_key, render_booking)
-    if isinstance(outcome, Replay):
-        return Response(
-            outcome.body,
-            status_code=outcome.status_code,
-            headers={"Idempotent-Replayed": "true"},
-            media_type="application/json",
-        )
-    return Response(render_booking(outcome), status_code=201, media_type="application/json")
+    return created_or_replayed(outcome)
 
 
 @router.patch(

@@ -17,7 +17,7 @@ from roomtime.core.pagination import Page, PageParamsDep
 from roomtime.domains.auth.dependencies import VerifiedUser
 from roomtime.domains.bookings.book_now import book_request
 from roomtime.domains.bookings.dependencies import BookNowDepsDep
-from roomtime.domains.bookings.idempotent import Replay
+from roomtime.domains.bookings.responses import created_or_replayed
 from roomtime.domains.bookings.schemas import (
     BookingFilters,
     BookingRead,
@@ -115,15 +115,7 @@ async def book(
         raw_key=idempotency_key,
         render=render_booking,
     )
-    if isinstance(outcome, Replay):
-        return Response(
-            outcome.body,
-            status_code=outcome.status_code,
-            headers={"Idempotent-Replayed": "true"},
-            media_type="application/json",
-        )
-    # Rendered by the same function whose bytes a replay of this request sends.
-    return Response(render_booking(outcome), status_code=201, media_type="application/json")
+    return created_or_replayed(outcome)
 
 
 @router.get(
