@@ -81,10 +81,14 @@ async def test_login_p99_during_a_reset_flood_stays_within_3x_of_idle(
     with roomtime_process("api", env=env, log_path=tmp_path / "api.log") as proc:
         wait_for_http(f"{base}/health/live", proc)
         # The attacker keeps its connections alive, so the harness (on the same machine)
-        # spends its CPU on requests rather than on TCP handshakes.
-        limits = httpx.Limits(max_connections=FLOOD, max_keepalive_connections=FLOOD)
+        # spends its CPU on requests rather than on TCP handshakes. Idle connections are
+        # dropped before the server's 5 s keep-alive timeout: reusing one the server is
+        # closing at that moment fails the request with a ReadError.
+        limits = httpx.Limits(
+            max_connections=FLOOD, max_keepalive_connections=FLOOD, keepalive_expiry=2
+        )
         async with (
-            httpx.AsyncClient(timeout=120) as user,
+            httpx.AsyncClient(timeout=120, limits=httpx.Limits(keepalive_expiry=2)) as user,
             httpx.AsyncClient(timeout=120, limits=limits) as attacker,
         ):
             r = await user.post(
