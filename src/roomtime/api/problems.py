@@ -11,9 +11,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from roomtime.core.contention import database_unreachable
 from roomtime.core.errors import DomainError, ErrorKind
 
 log = structlog.get_logger(__name__)
@@ -196,6 +198,42 @@ async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+RETRY_UNAVAILABLE_SECONDS = 1
+
+
+def _unavailable(request: Request, code: str, detail: str) -> JSONResponse:
+    return problem_response(
+        request,
+        status=503,
+        code=code,
+        title="Service Unavailable",
+        detail=detail,
+        headers={"Retry-After": str(RETRY_UNAVAILABLE_SECONDS)},
+    )
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    # PostgreSQL refusing connections, a backend terminated under a request, or the pool
+    # exhausted: nothing was committed, and the same request may succeed in a moment. A
+    # client (and an idempotent retry) needs a 503 with Retry-After, not a 500.
+    if isinstance(exc, DBAPIError) and not database_unreachable(exc):
+        return await internal_error(request, exc)
+    log.warning("database_unavailable", error=str(exc)[:300])
+    return _unavailable(
+        request, "database_unavailable", "The database did not answer; retry shortly"
+    )
+
+
+async def _connection_error(request: Request, exc: Exception) -> JSONResponse:
+    # Connecting to a server failed (refused, reset): asyncpg raises these unwrapped when
+    # the pool opens a new connection. Redis failures never get here: each Redis concern
+    # has its own fallback.
+    log.warning("dependency_connection_failed", error=str(exc)[:300])
+    return _unavailable(
+        request, "dependency_unavailable", "A service RoomTime depends on did not answer"
+    )
+
+
 async def internal_error(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled_exception", exc_info=exc)
     return problem_response(
@@ -212,6 +250,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolTimeoutError, _database_error)
+    app.add_exception_handler(ConnectionError, _connection_error)
     app.add_exception_handler(Exception, internal_error)
 
 

@@ -23,6 +23,9 @@ LOCK_TIMEOUT = "3s"
 RETRY_AFTER_SECONDS = 1
 # SQLSTATEs that mean "another transaction was in the way; the same request may succeed".
 _CONTENTION = {"55P03": "lock timeout", "40P01": "deadlock", "40001": "serialization failure"}
+# SQLSTATEs that mean "the server is not taking this work now": too many connections, an
+# administrator (or a failover) ended the backend, the server is starting or stopping.
+_SERVER_AWAY = {"53300", "57P01", "57P02", "57P03"}
 
 
 async def set_lock_timeout(session: AsyncSession) -> None:
@@ -36,6 +39,13 @@ def sqlstate(exc: DBAPIError) -> str | None:
     return getattr(orig, "sqlstate", None) or getattr(
         getattr(orig, "__cause__", None), "sqlstate", None
     )
+
+
+def database_unreachable(exc: DBAPIError) -> bool:
+    """Whether a database error means PostgreSQL could not be reached or dropped the
+    connection (so a retry in a moment may well succeed), rather than a bad statement."""
+    state = sqlstate(exc) or ""
+    return exc.connection_invalidated or state.startswith("08") or state in _SERVER_AWAY
 
 
 @contextmanager
