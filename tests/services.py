@@ -20,10 +20,23 @@ from sqlalchemy.engine import make_url
 from roomtime.core.db import to_async_url
 from roomtime.embedded import start_postgres, start_redis
 
+# pytest-xdist runs the suite in worker processes "gw0", "gw1", …; each gets a database, a
+# Redis logical database and an embedded data directory of its own, so workers never see
+# (or flush, or truncate) each other's data.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_WORKER_INDEX = int(XDIST_WORKER.removeprefix("gw") or 0)
+_WORKER_SUFFIX = f"_{XDIST_WORKER}" if XDIST_WORKER else ""
+REDIS_LOGICAL_DATABASES = 16  # Redis's default `databases`
+
 # Overridable so two suites can share one server (e.g. a developer's run beside CI's).
-TEST_DB_NAME = os.environ.get("TEST_DB_NAME", "roomtime_test")
+TEST_DB_NAME = os.environ.get("TEST_DB_NAME", "roomtime_test") + _WORKER_SUFFIX
 # A logical database of its own on a shared Redis; flushed between tests.
-TEST_REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "13"))
+TEST_REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "12")) + _WORKER_INDEX
+if TEST_REDIS_DB >= REDIS_LOGICAL_DATABASES:
+    raise RuntimeError(
+        f"worker {XDIST_WORKER} would use Redis database {TEST_REDIS_DB}: lower TEST_REDIS_DB "
+        "or run fewer pytest-xdist workers"
+    )
 
 
 @dataclass(frozen=True)
@@ -74,11 +87,11 @@ def test_services(data_dir: Path) -> Iterator[ServiceUrls]:
     redis_url = _env("TEST_REDIS_URL", "REDIS_URL")
     with contextlib.ExitStack() as stack:
         if db_url is None:
-            pg = start_postgres(data_dir / "test", dbname="postgres")
+            pg = start_postgres(data_dir / f"test{_WORKER_SUFFIX}", dbname="postgres")
             stack.callback(pg.stop)
             db_url = pg.url
         if redis_url is None:
-            redis = start_redis(data_dir / "test")
+            redis = start_redis(data_dir / f"test{_WORKER_SUFFIX}")
             stack.callback(redis.stop)
             redis_url = redis.url
         admin_url = _with_database(db_url, "postgres")

@@ -27,7 +27,8 @@ from tests.concurrency.conftest import _token, api_processes, fleet_env
 from tests.conftest import TEST_JWT_SECRET, make_settings
 from tests.services import TEST_DB_NAME, ServiceUrls, fresh_database
 
-pytestmark = [pytest.mark.concurrency, pytest.mark.slow]
+# One xdist worker runs the whole module, so its module-scoped fixtures are set up once.
+pytestmark = [pytest.mark.concurrency, pytest.mark.slow, pytest.mark.xdist_group("event-seats")]
 
 RACERS = 100
 SEATS = 10

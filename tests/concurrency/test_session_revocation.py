@@ -28,7 +28,12 @@ from roomtime.settings import Settings
 from tests.concurrency.conftest import Fleet, api_processes, fleet_env
 from tests.services import TEST_DB_NAME, ServiceUrls, fresh_database
 
-pytestmark = [pytest.mark.concurrency, pytest.mark.slow]
+# One xdist worker runs the whole module, so its module-scoped fixtures are set up once.
+pytestmark = [
+    pytest.mark.concurrency,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("session-revocation"),
+]
 
 USERS = 8
 SESSIONS_PER_USER = 3

@@ -18,7 +18,8 @@ from tests.conftest import TEST_JWT_SECRET
 from tests.services import ServiceUrls
 from tests.support.processes import free_port, roomtime_process, wait_for_http
 
-pytestmark = pytest.mark.slow
+# One xdist worker runs the whole module, so its module-scoped fixtures are set up once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("body-limit-process")]
 
 CAP = 4096
 ANSWER_TIMEOUT = 15.0

@@ -35,7 +35,8 @@ from tests.support.stack import (
     metric_names,
 )
 
-pytestmark = pytest.mark.slow
+# One xdist worker runs the whole module, so its module-scoped fixtures are set up once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("compose-services")]
 
 SECRETS = {
     "JWT_SECRET": "compose-jwt-secret-" + "s" * 24,

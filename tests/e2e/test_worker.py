@@ -40,7 +40,8 @@ from tests.support.workers import (
     workers,
 )
 
-pytestmark = pytest.mark.slow
+# One xdist worker runs the whole module, so its module-scoped fixtures are set up once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("worker-process")]
 
 EVERY_SECOND = "* * * * * *"
 BOT_TOKEN = "987654:e2e-bot-token"

@@ -14,7 +14,17 @@ from tests.ui.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP
 from tests.ui.pages import Site
 from tests.ui.server import ADMIN_EMAIL, ADMIN_PASSWORD, UiServer, ui_server
 
-pytestmark = pytest.mark.slow
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every browser test is slow, and all run on one pytest-xdist worker: they share the
+    package's `roomtime dev` process and Chromium, which a second worker would start again.
+    (A `pytestmark` in a conftest applies to nothing, hence this hook.)"""
+    for item in items:
+        if HERE in item.path.resolve().parents:
+            item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="package")

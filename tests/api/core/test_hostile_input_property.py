@@ -40,7 +40,8 @@ from tests.support.hostile_requests import (
     slots_of,
 )
 
-pytestmark = pytest.mark.api
+# One xdist worker runs the whole module, so its module-scoped fixtures are set up once.
+pytestmark = [pytest.mark.api, pytest.mark.xdist_group("hostile-input")]
 
 _APP = create_app(
     Settings(app=AppSettings(environment="test"), auth=AuthSettings(jwt_secret=TEST_JWT_SECRET))
