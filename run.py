@@ -5,6 +5,7 @@
     python3 run.py test    # the whole test suite (extra arguments go to pytest)
     python3 run.py bench   # booking throughput and latency as ratios to a baseline
     python3 run.py ui-shots  # run the browser tests, then refresh the README's UI tour (docs/ui)
+    python3 run.py nemesis [--seed N] [--duration S] [--short]  # fault injection, then checks
 
 Creates `.venv` on first use and installs the locked dependencies into it: the runtime lock
 (requirements.lock, all that production installs) and the dev lock (requirements-dev.lock,
@@ -72,7 +73,7 @@ def _ui_shots(rest: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"dev", "test", "bench", "roomtime", "ui-shots"}:
+    if not argv or argv[0] not in {"dev", "test", "bench", "roomtime", "ui-shots", "nemesis"}:
         print(__doc__)
         return 2
     _ensure_environment()
@@ -86,6 +87,8 @@ def main(argv: list[str]) -> int:
         return code
     if command == "ui-shots":
         return _ui_shots(rest)
+    if command == "nemesis":
+        return subprocess.call([str(PYTHON), "-m", "tests.nemesis", *rest])
     if command == "bench":
         return subprocess.call([str(PYTHON), str(ROOT / "bench" / "booking_throughput.py"), *rest])
     args = ["dev"] if command == "dev" else rest

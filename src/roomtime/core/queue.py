@@ -15,6 +15,7 @@ from arq.connections import RedisSettings
 from arq.cron import CronJob, cron
 
 from roomtime.core.cron import Schedule
+from roomtime.core.redis.client import retry_until_answered
 
 JobCoroutine = Callable[[dict[str, Any]], Awaitable[Any]]
 
@@ -30,6 +31,10 @@ def redis_settings(url: str, *, timeout_seconds: float) -> RedisSettings:
     if settings.username:
         settings.username = unquote(settings.username)
     settings.conn_timeout = max(1, round(timeout_seconds))
+    # arq's poll loop has no error handling of its own: one failed Redis call ended the
+    # worker process, so a Redis restart stopped every job for good. Retried until Redis
+    # answers, an outage is a pause in the schedule instead.
+    settings.retry, settings.retry_on_error = retry_until_answered()
     return settings
 
 

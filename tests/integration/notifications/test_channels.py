@@ -16,6 +16,7 @@ from roomtime.core import tx
 from roomtime.core.clock import FrozenClock
 from roomtime.domains.jobs.context import job_context
 from roomtime.domains.notifications import templates
+from roomtime.domains.notifications.service import LEASE
 from roomtime.domains.notifications.tasks import send_notifications_job
 from roomtime.infrastructure import infra_of
 from roomtime.settings import MailSettings, Settings
@@ -144,3 +145,20 @@ async def test_a_failing_bot_api_is_retried_with_backoff(
     assert await send_notifications_job(ctx) == {"due": 1, "sent": 1, "deferred": 0}
     assert len(bot.requests) == 2
     assert await scalar(session, ROW.format("last_error"), c="telegram") is None
+
+
+async def test_a_redelivered_mail_keeps_its_message_id(
+    ctx: dict[str, Any], session: AsyncSession, clock: FrozenClock, inbox: Inbox
+) -> None:
+    await _enqueue(ctx, session, templates.booking_confirmed(FACTS), "booking_confirmed:7")
+    assert (await send_notifications_job(ctx))["sent"] == 2
+    # A deliverer that died after the server took the mail, before it marked the row sent.
+    await session.execute(text("UPDATE notification_outbox SET sent_at = NULL"))
+    await session.commit()
+    clock.advance(seconds=LEASE.total_seconds() + 1)  # its lease runs out: due again
+    assert (await send_notifications_job(ctx))["sent"] == 2
+
+    first, second = await inbox.wait_for(2)
+    outbox_id = await scalar(session, ROW.format("id"), c="email")
+    assert first["Message-ID"] == second["Message-ID"]
+    assert first["Message-ID"].startswith(f"<outbox-{outbox_id}-")

@@ -4,6 +4,7 @@ developer can open the message (and click its link)."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
@@ -25,15 +26,26 @@ class DeliveryError(Exception):
 
 
 class EmailSender(Protocol):
-    async def send(self, to: str, subject: str, body: str) -> None: ...
+    async def send(
+        self, to: str, subject: str, body: str, *, message_id: str | None = None
+    ) -> None: ...
 
 
-def build_email(sender: str, to: str, subject: str, body: str) -> EmailMessage:
+def outbox_message_id(outbox_id: int, created_at: datetime) -> str:
+    """The Message-ID of an outbox message, the same on every delivery attempt: when a
+    deliverer dies after the server took the mail but before the row was marked sent, the
+    retry is recognisably the same message (receivers drop a Message-ID they have seen)."""
+    return f"<outbox-{outbox_id}-{int(created_at.timestamp() * 1_000_000)}@roomtime>"
+
+
+def build_email(
+    sender: str, to: str, subject: str, body: str, message_id: str | None = None
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
-    message["Message-ID"] = f"<{uuid.uuid4().hex}@roomtime>"
+    message["Message-ID"] = message_id or f"<{uuid.uuid4().hex}@roomtime>"
     message.set_content(body)
     return message
 
@@ -42,11 +54,13 @@ class SmtpSender:
     def __init__(self, mail: MailSettings) -> None:
         self._mail = mail
 
-    async def send(self, to: str, subject: str, body: str) -> None:
+    async def send(
+        self, to: str, subject: str, body: str, *, message_id: str | None = None
+    ) -> None:
         mail = self._mail
         try:
             await aiosmtplib.send(
-                build_email(mail.smtp_from, to, subject, body),
+                build_email(mail.smtp_from, to, subject, body, message_id),
                 hostname=mail.smtp_host,
                 port=mail.smtp_port,
                 username=mail.smtp_username,
@@ -67,10 +81,12 @@ class FileSender:
         self._sender = sender
         self._log_body = log_body
 
-    async def send(self, to: str, subject: str, body: str) -> None:
+    async def send(
+        self, to: str, subject: str, body: str, *, message_id: str | None = None
+    ) -> None:
         self._directory.mkdir(parents=True, exist_ok=True)
         path = self._directory / f"{uuid.uuid4().hex}.eml"
-        path.write_bytes(bytes(build_email(self._sender, to, subject, body)))
+        path.write_bytes(bytes(build_email(self._sender, to, subject, body, message_id)))
         # The body may hold a reset or verification link, which is as good as the password:
         # only on a developer's machine is it shown, so that they can follow it. Elsewhere
         # (tests, staging) logs are shared, and the .eml file is there to read.

@@ -25,6 +25,7 @@ from roomtime.domains.notifications.senders import (
     EmailSender,
     TelegramSender,
     email_sender,
+    outbox_message_id,
     telegram_sender,
 )
 from roomtime.domains.notifications.templates import Message
@@ -226,7 +227,12 @@ class Notifier:
                 raise DeliveryError("telegram: TELEGRAM_BOT_TOKEN is not set")
             await self._telegram.send(message.recipient, f"{message.subject}\n\n{message.body}")
             return
-        await self._sender.send(message.recipient, message.subject, message.body)
+        await self._sender.send(
+            message.recipient,
+            message.subject,
+            message.body,
+            message_id=outbox_message_id(message.id, message.created_at),
+        )
 
     async def relay(self, limit: int = 100) -> RelayReport:
         """One attempt at each message due now (at most `limit`), oldest first."""
