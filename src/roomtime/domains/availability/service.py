@@ -15,6 +15,9 @@ Cache design:
   R-14) and the end of the earliest listed slot (it stops being available). Under a second
   the answer is not cached at all.
 - Redis down: reads come from PostgreSQL, nothing is cached (core.redis.cache).
+- A miss may be answered by the read replica (core.replica), but only by one that has
+  replayed the day's fence, read with the stamp: what it writes back is never older than a
+  change whose invalidation the stamp already reflects.
 - A hit costs one Redis round trip and no PostgreSQL: the entry holds the JSON body as it
   was sent and whether the resource was active then (a deactivated resource is for admins
   only); any change of the resource bumps its generation, so that flag is never staler than
@@ -68,6 +71,11 @@ class DayLookup:
     @property
     def body(self) -> bytes:
         return self.lookup.value if self.lookup.hit else b""
+
+    @property
+    def fence(self) -> int | None:
+        """How far a replica must have replayed to answer this miss (core.replica)."""
+        return self.lookup.fence
 
     @property
     def resource_active(self) -> bool:

@@ -102,6 +102,19 @@ def invalidate_on_commit(io: BookingIO, booking: Booking, timezone: str) -> None
     availability_service.invalidate_availability_on_commit(
         io.session, io.cache, booking.resource_id, days
     )
+    owner_changed_on_commit(io, booking)
+
+
+def owner_changed_on_commit(io: BookingIO, booking: Booking) -> None:
+    """After commit: bump the owner's bookings counter, which raises its fence, so the
+    owner's next list of their bookings (or of free resources) is read from a replica only
+    once it shows this change (core.replica)."""
+    generation = io.cache.keys.user_bookings_generation(booking.user_id)
+
+    async def bump() -> None:
+        await io.cache.invalidate(generations=[generation])
+
+    tx.on_commit(io.session, bump)
 
 
 def count_on_commit(io: BookingIO, event: str) -> None:

@@ -29,6 +29,7 @@ from roomtime.domains.bookings._effects import (
     free_slots,
     notify_owner,
     overlap_refused,
+    owner_changed_on_commit,
     resource_of,
 )
 from roomtime.domains.bookings.actors import Actor, BookableResource
@@ -210,3 +211,4 @@ async def _record(
     availability_service.invalidate_availability_on_commit(
         io.session, io.cache, booking.resource_id, days
     )
+    owner_changed_on_commit(io, booking)
