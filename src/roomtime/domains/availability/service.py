@@ -27,7 +27,7 @@ Cache design:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -149,30 +149,43 @@ async def get_day(
 
 
 async def invalidate_availability(
-    cache: Cache, resource_id: int, days: Iterable[date] | None = None
+    cache: Cache,
+    resource_id: int,
+    days: Iterable[date] | None = None,
+    *,
+    also: Sequence[str] = (),
 ) -> None:
-    """Forget the cached availability of `days` (local days) of a resource, or all of them.
+    """Forget the cached availability of `days` (local days) of a resource, or all of them;
+    `also` names more generation counters to bump at the same time (one WAL position read,
+    one Redis round trip).
 
     Call it after commit (see `invalidate_availability_on_commit`); it never raises.
     """
     keys = cache.keys
     if days is None:
-        await cache.invalidate(generations=[keys.availability_generation(resource_id)])
+        generations = [keys.availability_generation(resource_id), *also]
+        await cache.invalidate(generations=generations)
         return
     unique = sorted(set(days))
     await cache.invalidate(
         keys=[keys.availability(resource_id, d) for d in unique],
-        generations=[keys.availability_generation(resource_id, d) for d in unique],
+        generations=[*(keys.availability_generation(resource_id, d) for d in unique), *also],
     )
 
 
 def invalidate_availability_on_commit(
-    session: AsyncSession, cache: Cache, resource_id: int, days: Iterable[date] | None = None
+    session: AsyncSession,
+    cache: Cache,
+    resource_id: int,
+    days: Iterable[date] | None = None,
+    *,
+    also: Sequence[str] = (),
 ) -> None:
     """Inside `tx.transactional`: invalidate those days once the transaction has committed."""
     frozen = None if days is None else frozenset(days)
+    extra = tuple(also)
 
     async def hook() -> None:
-        await invalidate_availability(cache, resource_id, frozen)
+        await invalidate_availability(cache, resource_id, frozen, also=extra)
 
     tx.on_commit(session, hook)
