@@ -16,13 +16,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from roomtime.core.clock import Clock, utcnow
-from roomtime.core.db import create_engine, create_sessionmaker
+from roomtime.core.db import create_engine, create_read_engine, create_sessionmaker
 from roomtime.core.redis.cache import RedisCache
 from roomtime.core.redis.client import Redis, create_redis
 from roomtime.core.redis.idempotency import InFlightMarkers
 from roomtime.core.redis.keys import Keys
 from roomtime.core.redis.locks import HoldLocks
 from roomtime.core.redis.ratelimit import RateLimiter
+from roomtime.core.replica import ReadReplica, wal_position
 from roomtime.core.s3storage import S3Storage, open_s3_client
 from roomtime.core.storage import LocalStorage, Storage
 from roomtime.domains.notifications.service import Notifier, build_notifier
@@ -45,6 +46,8 @@ class Infrastructure:
     hold_locks: HoldLocks
     markers: InFlightMarkers
     storage: Storage
+    # DATABASE_READ_URL's replica, for reads that tolerate staleness (core.replica).
+    replica: ReadReplica | None = None
 
 
 @asynccontextmanager
@@ -92,6 +95,12 @@ async def open_infrastructure(
     stack = AsyncExitStack()
     storage = await stack.enter_async_context(open_storage(settings))
     engine = create_engine(settings)
+    read_engine = create_read_engine(settings)
+    replica = (
+        None
+        if read_engine is None
+        else ReadReplica(read_engine, wait_seconds=settings.database.database_read_wait_ms / 1000)
+    )
     redis = create_redis(settings)
     sessionmaker = create_sessionmaker(engine)
     infra = Infrastructure(
@@ -105,11 +114,16 @@ async def open_infrastructure(
             prefix=settings.redis.redis_key_prefix,
             socket_timeout=settings.redis.redis_socket_timeout_seconds,
         ),
-        cache=RedisCache(redis, Keys(settings.redis.redis_key_prefix)),
+        # Fences are raised whether or not this process reads a replica: the worker's and
+        # the CLI's invalidations guard the API's replica reads too.
+        cache=RedisCache(
+            redis, Keys(settings.redis.redis_key_prefix), wal_position=lambda: wal_position(engine)
+        ),
         notifier=build_notifier(sessionmaker, settings, clock),
         hold_locks=HoldLocks(redis),
         markers=InFlightMarkers(redis),
         storage=storage,
+        replica=replica,
     )
     try:
         yield infra
@@ -117,6 +131,8 @@ async def open_infrastructure(
         await infra.notifier.drain()
         await redis.aclose()
         await engine.dispose()
+        if replica is not None:
+            await replica.dispose()
         await stack.aclose()
 
 

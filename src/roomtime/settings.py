@@ -87,6 +87,12 @@ class DatabaseSettings(_Section):
     db_pool_size: int = Field(10, ge=1)
     db_max_overflow: int = Field(10, ge=0)
     db_statement_timeout_ms: int = Field(15_000, ge=0)
+    # A streaming replica for reads that tolerate staleness (core.replica); unset: every
+    # read goes to DATABASE_URL. Never used by a write or anything it checks.
+    database_read_url: str | None = None
+    # How long a read that must see a recent commit waits for the replica to replay it
+    # before it asks the primary instead.
+    database_read_wait_ms: int = Field(200, ge=0, le=5000)
 
 
 class RedisSettings(_Section):
@@ -296,6 +302,7 @@ class Settings(BaseModel):
             self.app.metrics_token,
             self.files.s3_secret_access_key,
             _url_password(self.database.database_url),
+            _url_password(self.database.database_read_url),
             _url_password(self.redis.redis_url),
         )
         return [secret for secret in candidates if secret]

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core.clock import Clock
 from roomtime.core.redis.ratelimit import RateLimiter
+from roomtime.core.replica import Reads
 from roomtime.infrastructure import Infrastructure
 from roomtime.settings import Settings
 
@@ -40,6 +41,15 @@ def get_clock(request: Request) -> Clock:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
+
+
+def get_reads(session: SessionDep, infra: InfraDep) -> Reads:
+    """Where reads that tolerate staleness go: the replica when it is recent enough, else
+    this request's session (core.replica). Never for a write or what a write checks."""
+    return Reads(session, infra.replica)
+
+
+ReadsDep = Annotated[Reads, Depends(get_reads)]
 
 
 def get_rate_limiter(infra: InfraDep) -> RateLimiter:

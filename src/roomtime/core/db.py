@@ -41,7 +41,13 @@ def to_async_url(url: str) -> str:
     return url
 
 
-def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
+def create_engine(
+    settings: Settings,
+    url: str | None = None,
+    *,
+    application_name: str = "roomtime",
+    connect_timeout: float = 5,
+) -> AsyncEngine:
     db = settings.database
     dsn = url or db.database_url
     if not dsn:
@@ -54,11 +60,24 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
         connect_args={
             "server_settings": {
                 "statement_timeout": str(db.db_statement_timeout_ms),
-                "application_name": "roomtime",
+                "application_name": application_name,
             },
-            "timeout": 5,
+            "timeout": connect_timeout,
         },
     )
+
+
+def create_read_engine(settings: Settings) -> AsyncEngine | None:
+    """The engine of DATABASE_READ_URL, or None when no replica is configured.
+
+    A replica that does not answer must cost a read little before it falls back to the
+    primary, hence the short connect timeout; its own application_name tells its sessions
+    apart in pg_stat_activity.
+    """
+    url = settings.database.database_read_url
+    if not url:
+        return None
+    return create_engine(settings, url, application_name="roomtime-read", connect_timeout=2)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -83,6 +83,13 @@ CACHE_LOOKUPS = Counter(
     ["result"],
     registry=REGISTRY,
 )
+READS = Counter(
+    "roomtime_db_reads_total",
+    "Reads that may use the read replica, by the database that answered (replica or "
+    "primary) and why; counted only while DATABASE_READ_URL is set",
+    ["target", "reason"],
+    registry=REGISTRY,
+)
 DEPENDENCY_UP = Gauge(
     "roomtime_dependency_up",
     "1 when the dependency answered the process's last check, else 0",
@@ -108,6 +115,10 @@ def booking_event(event: str, count: int = 1) -> None:
 
 def cache_lookup(hit: bool) -> None:
     CACHE_LOOKUPS.labels("hit" if hit else "miss").inc()
+
+
+def read_served(target: str, reason: str) -> None:
+    READS.labels(target, reason).inc()
 
 
 def dependency_state(name: str, up: bool) -> None:

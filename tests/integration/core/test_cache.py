@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from redis.asyncio import Redis
 
 from roomtime.core.logging import configure_logging
-from roomtime.core.redis.cache import RedisCache
+from roomtime.core.redis.cache import FENCE_UNKNOWN, RedisCache
 from roomtime.core.redis.keys import Keys
 from tests.support.processes import closed_port
 
@@ -99,3 +99,41 @@ async def test_dead_redis_is_a_miss_and_a_no_op_logged_once(
         for r in caplog.records
         if isinstance(r.msg, dict) and r.msg.get("event") == "cache_unavailable"
     )
+
+
+def _positions(*values: int) -> Callable[[], Awaitable[int]]:
+    """A WAL position source that answers `values` in turn (commits seen out of order)."""
+    queue = list(values)
+
+    async def position() -> int:
+        return queue.pop(0)
+
+    return position
+
+
+async def test_an_invalidation_raises_the_fences_its_readers_see(redis: Redis) -> None:
+    cache = RedisCache(redis, Keys("rt-test"), wal_position=_positions(500, 300))
+    other = "rt-test:other:gen"
+    assert (await cache.read(KEY, [GEN, other])).fence == 0
+    await cache.invalidate(keys=[KEY], generations=[GEN])
+    lookup = await cache.read(KEY, [GEN, other])
+    assert lookup.stamp == (1, 0) and lookup.fence == 500
+    # A hook of an older commit that runs late never lowers the fence.
+    await cache.invalidate(generations=[GEN])
+    assert (await cache.read(KEY, [GEN])).fence == 500
+    assert await cache.fence([GEN, other]) == 500
+    assert await redis.ttl("rt-test:thing:gen:lsn") > 0
+
+
+async def test_an_unknown_position_sends_reads_to_the_primary(redis: Redis) -> None:
+    async def broken() -> int:
+        raise ConnectionRefusedError
+
+    cache = RedisCache(redis, Keys("rt-test"), wal_position=broken)
+    await cache.invalidate(generations=[GEN])
+    assert await cache.fence([GEN]) == FENCE_UNKNOWN
+
+
+async def test_without_redis_the_fence_is_unknown(dead_cache: RedisCache) -> None:
+    assert (await dead_cache.read(KEY, [GEN])).fence is None
+    assert await dead_cache.fence([GEN]) is None

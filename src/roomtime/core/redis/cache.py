@@ -12,13 +12,23 @@ invalidates, reader then stores the old rows): an entry is stored with the value
 generation counters as read *before* the database query, and a read is a hit only while those
 counters are unchanged. An invalidation increments the counters (and deletes the entry), so a
 late write from before it is never served.
+
+Fences extend that to reads from a lagging replica (core.replica). Beside each counter `G`
+lives `G:lsn`, the primary's WAL position once the change behind the counter's last bump
+had committed. An invalidation raises those fences (never lowers them: a slow hook of an
+older commit must not undo a newer one) in the same pipeline and *before* it bumps the
+counters, so whoever reads the new counter values (one MGET) also reads the fence they need.
+A miss hands its caller that fence with the stamp (`Lookup.fence`): an answer may be written
+back under the stamp only if it was read from a database that had replayed at least that far.
+When the WAL position cannot be had, the fence is set to `FENCE_UNKNOWN`, which no replica
+reaches: the data set is read from the primary until the fence expires with its counter.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -34,6 +44,21 @@ _SKIP_AFTER_FAILURE_SECONDS = 3.0
 # A counter must outlive every entry stamped with it (TTL <= 120 s plus the query time); a
 # counter that expires restarts at 0, which no live entry carries any more.
 GENERATION_TTL_SECONDS = 86_400
+# Above any real WAL position and exact as a Lua number (a double), which compares fences.
+FENCE_UNKNOWN = 2**62
+
+# KEYS[1] the fence, ARGV[1] a WAL position, ARGV[2] the TTL: keep the higher position.
+_RAISE_FENCE = """
+local current = tonumber(redis.call('get', KEYS[1]) or '0') or 0
+if tonumber(ARGV[1]) > current then
+    redis.call('set', KEYS[1], ARGV[1], 'ex', ARGV[2])
+else
+    redis.call('expire', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
+WalPosition = Callable[[], Awaitable[int]]
 
 Stamp = tuple[int, ...]
 T = TypeVar("T")
@@ -66,6 +91,16 @@ class Lookup:
     stamp: Stamp | None = None
     # For entries stored as bytes: what the writer said about them besides the body.
     meta: dict[str, Any] | None = None
+    # The WAL position a replica must have replayed for its answer to be written back under
+    # `stamp` (0: no recorded change); None, like `stamp`, when Redis could not be read.
+    fence: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Raw:
+    stamp: Stamp
+    fence: int
+    entry: Any
 
 
 class Cache(Protocol):
@@ -92,11 +127,17 @@ class Cache(Protocol):
         self, *, keys: Sequence[str] = (), generations: Sequence[str] = ()
     ) -> None: ...
 
+    async def fence(self, generations: Sequence[str]) -> int | None: ...
+
 
 class RedisCache:
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    """`wal_position` reads the primary's current WAL position; given, every invalidation
+    raises the fences of its counters (the app always gives it, see infrastructure)."""
+
+    def __init__(self, redis: Redis, keys: Keys, wal_position: WalPosition | None = None) -> None:
         self.redis = redis
         self.keys = keys
+        self._wal_position = wal_position
         self._degraded = False
         self._skip_until = 0.0
 
@@ -109,27 +150,47 @@ class RedisCache:
         raw = await self._mget(key, generations)
         if raw is None:
             return Lookup(hit=False)
-        stamp = _stamp(raw)
-        entry = _decode(raw[-1])
+        stamp = raw.stamp
+        entry = _decode(raw.entry)
         if entry is None or entry.get("s") != list(stamp):
-            return Lookup(hit=False, stamp=stamp)
-        return Lookup(hit=True, value=entry.get("v"), stamp=stamp)
+            return Lookup(hit=False, stamp=stamp, fence=raw.fence)
+        return Lookup(hit=True, value=entry.get("v"), stamp=stamp, fence=raw.fence)
 
     async def write(self, key: str, value: Any, ttl_seconds: int, stamp: Stamp | None) -> None:
         payload = json.dumps({"s": list(stamp or ()), "v": value}, separators=(",", ":"))
         await self._set(key, payload.encode(), ttl_seconds, stamp)
 
-    async def _mget(self, key: str, generations: Sequence[str]) -> list[Any] | None:
-        """The generation counters and the entry in one round trip; None if Redis failed."""
+    async def _mget(self, key: str, generations: Sequence[str]) -> _Raw | None:
+        """The counters, their fences and the entry in one round trip; None if Redis failed."""
+        fences = [self.keys.fence(g) for g in generations]
+        values = await self._mget_values([*generations, *fences, key])
+        if values is None:
+            return None
+        count = len(generations)
+        return _Raw(
+            stamp=_numbers(values[:count]),
+            fence=max(_numbers(values[count : 2 * count]), default=0),
+            entry=values[-1],
+        )
+
+    async def _mget_values(self, keys: Sequence[str]) -> list[Any] | None:
         if self._skipping():
             return None
         try:
-            raw = await self.redis.mget([*generations, key])
+            raw = await self.redis.mget(list(keys))
         except _FAILURES as exc:
             self._failed("read", exc)
             return None
         self._healthy()
         return list(raw)
+
+    async def fence(self, generations: Sequence[str]) -> int | None:
+        """The highest fence of these counters (0 if none was raised); None if Redis failed,
+        which must send the read to the primary."""
+        if not generations:
+            return 0
+        values = await self._mget_values([self.keys.fence(g) for g in generations])
+        return None if values is None else max(_numbers(values))
 
     async def _set(self, key: str, payload: bytes, ttl_seconds: int, stamp: Stamp | None) -> None:
         if stamp is None or ttl_seconds < 1 or self._skipping():
@@ -152,16 +213,16 @@ class RedisCache:
         raw = await self._mget(key, generations)
         if raw is None:
             return Lookup(hit=False)
-        stamp = _stamp(raw)
-        entry = raw[-1]
+        stamp, entry = raw.stamp, raw.entry
         if entry is None:
-            return Lookup(hit=False, stamp=stamp)
+            return Lookup(hit=False, stamp=stamp, fence=raw.fence)
         data = entry.encode() if isinstance(entry, str) else entry
         header, sep, body = data.partition(b"\n")
         head = _decode(header) if sep else None
         if head is None or head.get("s") != list(stamp):
-            return Lookup(hit=False, stamp=stamp)
-        return Lookup(hit=True, value=body, stamp=stamp, meta=head.get("m") or {})
+            return Lookup(hit=False, stamp=stamp, fence=raw.fence)
+        meta = head.get("m") or {}
+        return Lookup(hit=True, value=body, stamp=stamp, meta=meta, fence=raw.fence)
 
     async def write_bytes(
         self,
@@ -180,7 +241,12 @@ class RedisCache:
     ) -> None:
         if not keys and not generations:
             return
+        position = await self._position() if generations else None
         pipe = self.redis.pipeline(transaction=False)
+        # Fences first: a reader that sees a bumped counter must also see its fence.
+        for generation in generations if position is not None else ():
+            fence = self.keys.fence(generation)
+            pipe.eval(_RAISE_FENCE, 1, fence, position, GENERATION_TTL_SECONDS)
         for generation in generations:
             pipe.incr(generation)
             pipe.expire(generation, GENERATION_TTL_SECONDS)
@@ -192,6 +258,16 @@ class RedisCache:
             self._failed("invalidate", exc)
             return
         self._healthy()
+
+    async def _position(self) -> int | None:
+        if self._wal_position is None:
+            return None
+        try:
+            return await self._wal_position()
+        # Whatever failed (pool, network, server), the fence must still be raised.
+        except Exception as exc:  # noqa: BLE001
+            _log().warning("fence_position_unavailable", error=type(exc).__name__)
+            return FENCE_UNKNOWN
 
     def _skipping(self) -> bool:
         return self._degraded and time.monotonic() < self._skip_until
@@ -214,8 +290,8 @@ def _log() -> Any:
     return structlog.get_logger(__name__)
 
 
-def _stamp(raw: Sequence[Any]) -> Stamp:
-    return tuple(int(v) if v is not None else 0 for v in raw[:-1])
+def _numbers(raw: Sequence[Any]) -> Stamp:
+    return tuple(int(v) if v is not None else 0 for v in raw)
 
 
 def _decode(raw: bytes | str | None) -> dict[str, Any] | None:

@@ -27,6 +27,16 @@ class Keys:
     def resource_list_generation(self) -> str:
         return self._k("resources", "gen")
 
+    def user_bookings_generation(self, user_id: int) -> str:
+        """The counter of one user's bookings: nothing is cached under it, but its fence
+        tells a read of that user's bookings how far a replica must have replayed."""
+        return self._k("bookings", "user", user_id, "gen")
+
+    def fence(self, generation: str) -> str:
+        """The WAL position of the last committed change behind a generation counter
+        (see core.replica); it lives beside the counter it guards."""
+        return f"{generation}:lsn"
+
     def hold_lock(self, resource_id: int, starts_at: datetime, ends_at: datetime) -> str:
         return self._k("hold", resource_id, f"{starts_at.isoformat()}-{ends_at.isoformat()}")
 

@@ -15,6 +15,9 @@ Cache design:
   R-14) and the end of the earliest listed slot (it stops being available). Under a second
   the answer is not cached at all.
 - Redis down: reads come from PostgreSQL, nothing is cached (core.redis.cache).
+- A miss may be answered by the read replica (core.replica), but only by one that has
+  replayed the day's fence, read with the stamp: what it writes back is never older than a
+  change whose invalidation the stamp already reflects.
 - A hit costs one Redis round trip and no PostgreSQL: the entry holds the JSON body as it
   was sent and whether the resource was active then (a deactivated resource is for admins
   only); any change of the resource bumps its generation, so that flag is never staler than
@@ -24,7 +27,7 @@ Cache design:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -68,6 +71,11 @@ class DayLookup:
     @property
     def body(self) -> bytes:
         return self.lookup.value if self.lookup.hit else b""
+
+    @property
+    def fence(self) -> int | None:
+        """How far a replica must have replayed to answer this miss (core.replica)."""
+        return self.lookup.fence
 
     @property
     def resource_active(self) -> bool:
@@ -141,30 +149,43 @@ async def get_day(
 
 
 async def invalidate_availability(
-    cache: Cache, resource_id: int, days: Iterable[date] | None = None
+    cache: Cache,
+    resource_id: int,
+    days: Iterable[date] | None = None,
+    *,
+    also: Sequence[str] = (),
 ) -> None:
-    """Forget the cached availability of `days` (local days) of a resource, or all of them.
+    """Forget the cached availability of `days` (local days) of a resource, or all of them;
+    `also` names more generation counters to bump at the same time (one WAL position read,
+    one Redis round trip).
 
     Call it after commit (see `invalidate_availability_on_commit`); it never raises.
     """
     keys = cache.keys
     if days is None:
-        await cache.invalidate(generations=[keys.availability_generation(resource_id)])
+        generations = [keys.availability_generation(resource_id), *also]
+        await cache.invalidate(generations=generations)
         return
     unique = sorted(set(days))
     await cache.invalidate(
         keys=[keys.availability(resource_id, d) for d in unique],
-        generations=[keys.availability_generation(resource_id, d) for d in unique],
+        generations=[*(keys.availability_generation(resource_id, d) for d in unique), *also],
     )
 
 
 def invalidate_availability_on_commit(
-    session: AsyncSession, cache: Cache, resource_id: int, days: Iterable[date] | None = None
+    session: AsyncSession,
+    cache: Cache,
+    resource_id: int,
+    days: Iterable[date] | None = None,
+    *,
+    also: Sequence[str] = (),
 ) -> None:
     """Inside `tx.transactional`: invalidate those days once the transaction has committed."""
     frozen = None if days is None else frozenset(days)
+    extra = tuple(also)
 
     async def hook() -> None:
-        await invalidate_availability(cache, resource_id, frozen)
+        await invalidate_availability(cache, resource_id, frozen, also=extra)
 
     tx.on_commit(session, hook)

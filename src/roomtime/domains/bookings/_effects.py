@@ -98,10 +98,18 @@ async def notify_owner(
 
 
 def invalidate_on_commit(io: BookingIO, booking: Booking, timezone: str) -> None:
+    """After commit: forget the cached days of the booking's range, and bump its owner's
+    bookings counter, which raises that counter's fence: the owner's next list of their
+    bookings (or of free resources) is read from a replica only once it shows this change
+    (core.replica)."""
     days = slots_service.local_days_of_range(timezone, booking.starts_at, booking.ends_at)
     availability_service.invalidate_availability_on_commit(
-        io.session, io.cache, booking.resource_id, days
+        io.session, io.cache, booking.resource_id, days, also=[owner_generation(io, booking)]
     )
+
+
+def owner_generation(io: BookingIO, booking: Booking) -> str:
+    return io.cache.keys.user_bookings_generation(booking.user_id)
 
 
 def count_on_commit(io: BookingIO, event: str) -> None:

@@ -29,6 +29,7 @@ from roomtime.domains.bookings._effects import (
     free_slots,
     notify_owner,
     overlap_refused,
+    owner_generation,
     resource_of,
 )
 from roomtime.domains.bookings.actors import Actor, BookableResource
@@ -208,5 +209,5 @@ async def _record(
         resource.timezone, before.starts_at, before.ends_at
     ) | slots_service.local_days_of_range(resource.timezone, booking.starts_at, booking.ends_at)
     availability_service.invalidate_availability_on_commit(
-        io.session, io.cache, booking.resource_id, days
+        io.session, io.cache, booking.resource_id, days, also=[owner_generation(io, booking)]
     )

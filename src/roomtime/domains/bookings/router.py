@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Header, Query, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from roomtime.api.deps import SessionDep
+from roomtime.api.cache import CacheDep
+from roomtime.api.deps import ReadsDep, SessionDep
 from roomtime.api.problems import coded_problems, problem_responses
 from roomtime.core.ids import id_path
 from roomtime.core.pagination import Page, PageParamsDep
@@ -267,16 +269,23 @@ async def change(
 )
 async def my_bookings(
     user: CurrentUser,
-    session: SessionDep,
+    reads: ReadsDep,
+    cache: CacheDep,
     filters: Annotated[BookingFilters, Query()],
     paging: PageParamsDep,
     sort: Sort = "-starts_at",
 ) -> Page[BookingRead]:
     filters = filters.model_copy(update={"user_id": user.id})
-    items, total = await service.list_bookings(
-        session, filters, sort=sort, limit=paging.limit, offset=paging.offset
-    )
-    return paging.page([BookingRead.model_validate(b) for b in items], total)
+
+    async def page(session: AsyncSession) -> Page[BookingRead]:
+        items, total = await service.list_bookings(
+            session, filters, sort=sort, limit=paging.limit, offset=paging.offset
+        )
+        return paging.page([BookingRead.model_validate(b) for b in items], total)
+
+    # From the replica once it shows the caller's last booking change (core.replica).
+    fence = await cache.fence([cache.keys.user_bookings_generation(user.id)])
+    return await reads.run(fence, page)
 
 
 @router.get(

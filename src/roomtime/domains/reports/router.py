@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from roomtime.api.deps import SessionDep
+from roomtime.api.deps import ReadsDep
 from roomtime.api.problems import problem_responses
 from roomtime.core.pagination import PageParamsDep
 from roomtime.domains.auth.dependencies import AdminUser
@@ -27,17 +28,20 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 )
 async def utilization(
     _: AdminUser,
-    session: SessionDep,
+    reads: ReadsDep,
     filters: Annotated[UtilizationQuery, Query()],
     page: PageParamsDep,
 ) -> UtilizationPage:
-    rows, total = await service.list_utilization(
-        session,
-        date_from=filters.date_from,
-        date_to=filters.date_to,
-        resource_id=filters.resource_id,
-        limit=page.limit,
-        offset=page.offset,
-    )
-    items = [UtilizationRead.model_validate(r) for r in rows]
-    return page.page(items, total)
+    async def read(session: AsyncSession) -> UtilizationPage:
+        rows, total = await service.list_utilization(
+            session,
+            date_from=filters.date_from,
+            date_to=filters.date_to,
+            resource_id=filters.resource_id,
+            limit=page.limit,
+            offset=page.offset,
+        )
+        return page.page([UtilizationRead.model_validate(r) for r in rows], total)
+
+    # Written by a daily job, never by the reader: any replica's copy will do (fence 0).
+    return await reads.run(0, read)

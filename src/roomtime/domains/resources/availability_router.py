@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.api.cache import CacheDep, cached_response_doc
-from roomtime.api.deps import ClockDep, SessionDep, SettingsDep
+from roomtime.api.deps import ClockDep, ReadsDep, SettingsDep
 from roomtime.api.problems import problem_responses
 from roomtime.core.dates import IsoDay
 from roomtime.domains.auth.dependencies import OptionalUser
@@ -47,7 +48,7 @@ DayQuery = Annotated[
 async def get_availability(
     resource_id: ResourceId,
     day: DayQuery,
-    session: SessionDep,
+    reads: ReadsDep,
     user: OptionalUser,
     cache: CacheDep,
     settings: SettingsDep,
@@ -57,19 +58,22 @@ async def get_availability(
     cached = await availability_service.lookup_day(cache, resource_id, day)
     if cached.hit and (cached.resource_active or is_admin(user)):
         return _json(cached.body, "HIT")
-    resource = await visible_resource(resource_id, session, user)
-    body = await availability_service.answer_day(
-        session,
-        cache,
-        cached,
-        resource_id=resource.id,
-        timezone=resource.timezone,
-        resource_active=resource.is_active,
-        day=day,
-        now=clock(),
-        ttl_seconds=settings.booking.availability_cache_ttl_seconds,
-    )
-    return _json(body, "MISS")
+
+    async def answer(session: AsyncSession) -> bytes:
+        resource = await visible_resource(resource_id, session, user)
+        return await availability_service.answer_day(
+            session,
+            cache,
+            cached,
+            resource_id=resource.id,
+            timezone=resource.timezone,
+            resource_active=resource.is_active,
+            day=day,
+            now=clock(),
+            ttl_seconds=settings.booking.availability_cache_ttl_seconds,
+        )
+
+    return _json(await reads.run(cached.fence, answer), "MISS")
 
 
 def _json(body: bytes, cache_state: str) -> Response:

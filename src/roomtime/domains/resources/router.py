@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Query, Response
 
 from roomtime.api.cache import CacheDep, cached_response_doc, set_cache_header
-from roomtime.api.deps import ClockDep, SessionDep, SettingsDep
+from roomtime.api.deps import ClockDep, ReadsDep, SessionDep, SettingsDep
 from roomtime.api.problems import problem_responses
 from roomtime.core.pagination import Page, PageParamsDep, Sort, sort_param
 from roomtime.domains.auth.dependencies import AdminUser, OptionalUser
@@ -62,13 +62,20 @@ async def list_resources(
     page: PageParamsDep,
     sort: SortDep,
     user: OptionalUser,
-    session: SessionDep,
+    reads: ReadsDep,
     cache: CacheDep,
     clock: ClockDep,
     response: Response,
 ) -> Page[ResourceRead]:
     result = await service.list_resources(
-        session, cache, query, page, sort, viewer_is_admin=is_admin(user), now=clock()
+        reads,
+        cache,
+        query,
+        page,
+        sort,
+        viewer_id=user.id if user else None,
+        viewer_is_admin=is_admin(user),
+        now=clock(),
     )
     set_cache_header(response, result)
     return result.value
