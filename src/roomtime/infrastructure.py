@@ -114,10 +114,14 @@ async def open_infrastructure(
             prefix=settings.redis.redis_key_prefix,
             socket_timeout=settings.redis.redis_socket_timeout_seconds,
         ),
-        # Fences are raised whether or not this process reads a replica: the worker's and
-        # the CLI's invalidations guard the API's replica reads too.
+        # Fences cost a query after every change, so they are raised only where a replica is
+        # configured; every process that changes data (API, worker, CLI) must therefore be
+        # given the same DATABASE_READ_URL, or its invalidations would not guard the API's
+        # replica reads (docs/operations.md says so).
         cache=RedisCache(
-            redis, Keys(settings.redis.redis_key_prefix), wal_position=lambda: wal_position(engine)
+            redis,
+            Keys(settings.redis.redis_key_prefix),
+            wal_position=(lambda: wal_position(engine)) if read_engine is not None else None,
         ),
         notifier=build_notifier(sessionmaker, settings, clock),
         hold_locks=HoldLocks(redis),
