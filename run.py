@@ -3,7 +3,7 @@
 
     python3 run.py dev     # the service: embedded PostgreSQL + Redis, migrated, seeded
     python3 run.py test    # the whole test suite (extra arguments go to pytest)
-    python3 run.py bench   # booking throughput and latency as ratios to a baseline
+    python3 run.py bench   # hot paths as ratios to their baselines (bench/run.py --help)
     python3 run.py ui-shots  # run the browser tests, then refresh the README's UI tour (docs/ui)
 
 Creates `.venv` on first use and installs the locked dependencies into it: the runtime lock
@@ -87,7 +87,7 @@ def main(argv: list[str]) -> int:
     if command == "ui-shots":
         return _ui_shots(rest)
     if command == "bench":
-        return subprocess.call([str(PYTHON), str(ROOT / "bench" / "booking_throughput.py"), *rest])
+        return subprocess.call([str(PYTHON), str(ROOT / "bench" / "run.py"), *rest])
     args = ["dev"] if command == "dev" else rest
     # exec: Ctrl-C goes straight to `roomtime`, which stops what it started.
     os.execv(str(PYTHON), [str(PYTHON), "-m", "roomtime", *args])
