@@ -57,6 +57,9 @@ def _args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, help="alternating rounds per path")
     parser.add_argument("--memory-requests", type=int, help="requests of the memory step")
     parser.add_argument("--app-src", help="run roomtime from this source tree (its src/)")
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy RoomTime's first run of each read path"
+    )
     parser.add_argument("--output", default=str(OUT / "results.json"))
     args = parser.parse_args(argv)
     args.seconds = args.seconds or (3.0 if args.quick else 10.0)

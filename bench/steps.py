@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import random
 import statistics
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,8 +17,9 @@ import asyncpg
 import httpx
 from redis.asyncio import Redis
 
+from bench import profile
 from bench.drivers import Load, client, rss_kib, summarise, wrk
-from bench.setup import Seed, Server, plain_dsn, token_for
+from bench.setup import OUT, Seed, Server, plain_dsn, token_for
 from bench.writes import Writer
 
 TARGETS = {
@@ -29,6 +31,17 @@ TARGETS = {
     "cancel": 0.70,
     "2 workers / 1 (cached)": 1.6,
 }
+
+
+def _spy(server: Server, seconds: float, name: str) -> subprocess.Popen[bytes] | None:
+    return profile.start(server.proc.pid, seconds, OUT / f"profile-{name}.raw")
+
+
+def _summarise(name: str) -> None:
+    raw = OUT / f"profile-{name}.raw"
+    if raw.exists():
+        (OUT / f"profile-{name}.txt").write_text(profile.summary(raw) + "\n")
+        print(f"   profile written to {OUT / f'profile-{name}.txt'}", flush=True)
 
 
 def _mean(loads: list[Load]) -> Load:
@@ -81,6 +94,7 @@ class Bench:
         app_paths: list[str],
         base_paths: list[str],
         before: Callable[[], Any] | None = None,
+        profile: str | None = None,
     ) -> tuple[Load, Load]:
         mine: list[Load] = []
         theirs: list[Load] = []
@@ -89,11 +103,17 @@ class Bench:
             for server, paths, into in order if r % 2 == 0 else order[::-1]:
                 if before is not None:
                     await before()
+                spy = None
+                if profile and self.args.profile and server is self.app and r == 0:
+                    spy = _spy(server, self.args.seconds, profile)
                 into.append(
                     await asyncio.to_thread(
                         wrk, server.base, paths, self.args.seconds, name=server.name
                     )
                 )
+                if spy is not None:
+                    spy.wait()
+                    _summarise(profile)
         return _mean(mine), _mean(theirs)
 
     def _days(self) -> list[str]:
@@ -115,7 +135,7 @@ class Bench:
         finally:
             await redis.aclose()
         transactions = await self._transactions_per_hit(path)
-        app, base = await self._alternate([path], [f"/cached{path}"])
+        app, base = await self._alternate([path], [f"/cached{path}"], profile="cached")
         self._row(
             "cached availability", app, base, f"PostgreSQL transactions per hit: {transactions}"
         )
@@ -150,14 +170,19 @@ class Bench:
     async def uncached(self) -> None:
         # Redis is emptied before every run, so every request of it asks for a new day.
         app, base = await self._alternate(
-            self._fresh_day_paths(""), self._fresh_day_paths("/db"), before=self._flush
+            self._fresh_day_paths(""),
+            self._fresh_day_paths("/db"),
+            before=self._flush,
+            profile="uncached",
         )
         self._row("uncached availability", app, base)
 
     async def resource(self) -> None:
         ids = self.seed.read_ids
         app, base = await self._alternate(
-            [f"/resources/{i}" for i in ids], [f"/db/resources/{i}" for i in ids]
+            [f"/resources/{i}" for i in ids],
+            [f"/db/resources/{i}" for i in ids],
+            profile="resource",
         )
         self._row("resource by id", app, base)
 
@@ -168,6 +193,7 @@ class Bench:
         app, base = await self._alternate(
             [f"/resources?{query.format(o)}" for o in offsets],
             [f"/db/resources?{query.format(o)}" for o in offsets],
+            profile="listing",
         )
         self._row("resource listing", app, base)
 
