@@ -3,7 +3,7 @@
 
     python3 run.py dev     # the service: embedded PostgreSQL + Redis, migrated, seeded
     python3 run.py test    # the whole test suite (extra arguments go to pytest)
-    python3 run.py bench   # booking throughput and latency as ratios to a baseline
+    python3 run.py bench   # hot paths as ratios to their baselines (bench/run.py --help)
     python3 run.py ui-shots  # run the browser tests, then refresh the README's UI tour (docs/ui)
     python3 run.py nemesis [--seed N] [--duration S] [--short]  # fault injection, then checks
 
@@ -90,7 +90,7 @@ def main(argv: list[str]) -> int:
     if command == "nemesis":
         return subprocess.call([str(PYTHON), "-m", "tests.nemesis", *rest])
     if command == "bench":
-        return subprocess.call([str(PYTHON), str(ROOT / "bench" / "booking_throughput.py"), *rest])
+        return subprocess.call([str(PYTHON), str(ROOT / "bench" / "run.py"), *rest])
     args = ["dev"] if command == "dev" else rest
     # exec: Ctrl-C goes straight to `roomtime`, which stops what it started.
     os.execv(str(PYTHON), [str(PYTHON), "-m", "roomtime", *args])

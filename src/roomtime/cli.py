@@ -189,18 +189,25 @@ def api(
     _share_metrics(settings, workers)
     uvicorn.run(
         "roomtime.main:app_from_env",
-        factory=True,
         host=host or settings.app.host,
         port=port or settings.app.port,
-        workers=workers,
+        **uvicorn_options(settings, workers),  # type: ignore[arg-type]
+    )
+
+
+def uvicorn_options(settings: Settings, workers: int) -> dict[str, object]:
+    """How `roomtime api` runs uvicorn (bench/ serves its baselines with the same)."""
+    return {
+        "factory": True,
+        "workers": workers,
         # A spawned worker answers the supervisor's health check only once it has imported
         # everything; uvicorn's 5 s kills and respawns it forever on a busy or throttled
         # machine (a container at its CPU limit).
-        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
-        log_config=None,
-        access_log=False,
-        **_uvicorn_proxy_options(settings),  # type: ignore[arg-type]
-    )
+        "timeout_worker_healthcheck": WORKER_HEALTHCHECK_SECONDS,
+        "log_config": None,
+        "access_log": False,
+        **_uvicorn_proxy_options(settings),
+    }
 
 
 def _share_metrics(settings: Settings, workers: int) -> None:

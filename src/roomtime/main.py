@@ -12,7 +12,7 @@ from roomtime.api.body_limit import BodyLimitMiddleware
 from roomtime.api.metrics import HttpMetrics, MetricsAccess
 from roomtime.api.middleware import RequestContextMiddleware
 from roomtime.api.problems import install_problem_handlers
-from roomtime.api.router import api_router
+from roomtime.api.router import install_api_routes
 from roomtime.core.clock import Clock, utcnow
 from roomtime.core.logging import configure_logging
 from roomtime.domains.events.router import IMAGE_PATH as EVENT_IMAGE_PATH
@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> Fa
         settings.app.metrics_allow_networks, settings.app.metrics_token
     )
     install_problem_handlers(app)
-    app.include_router(api_router)
+    install_api_routes(app)
     install_web_ui(app)
     # Added first, so it runs inside the request context: its 413 has the request id.
     app.add_middleware(

@@ -10,7 +10,7 @@ from roomtime.api.deps import InfraDep
 from roomtime.core.redis.cache import Cache, Cached
 
 
-def get_cache(infra: InfraDep) -> Cache:
+async def get_cache(infra: InfraDep) -> Cache:
     return infra.cache
 
 

@@ -15,7 +15,7 @@ from roomtime.infrastructure import Infrastructure
 from roomtime.settings import Settings
 
 
-def get_infra(request: Request) -> Infrastructure:
+async def get_infra(request: Request) -> Infrastructure:
     """The app's Infrastructure, opened by the lifespan (see main.create_app)."""
     return request.app.state.infra
 
@@ -30,11 +30,11 @@ async def get_session(infra: InfraDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     return request.app.state.clock
 
 
@@ -43,7 +43,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
-def get_reads(session: SessionDep, infra: InfraDep) -> Reads:
+async def get_reads(session: SessionDep, infra: InfraDep) -> Reads:
     """Where reads that tolerate staleness go: the replica when it is recent enough, else
     this request's session (core.replica). Never for a write or what a write checks."""
     return Reads(session, infra.replica)
@@ -52,11 +52,11 @@ def get_reads(session: SessionDep, infra: InfraDep) -> Reads:
 ReadsDep = Annotated[Reads, Depends(get_reads)]
 
 
-def get_rate_limiter(infra: InfraDep) -> RateLimiter:
+async def get_rate_limiter(infra: InfraDep) -> RateLimiter:
     return infra.limiter
 
 
-def client_ip(request: Request) -> str:
+async def client_ip(request: Request) -> str:
     """The caller's address. X-Forwarded-For counts only when the peer is a trusted proxy,
     and then the nearest address in it that is not itself a trusted proxy."""
     peer = request.client.host if request.client else "unknown"

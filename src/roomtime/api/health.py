@@ -77,7 +77,7 @@ async def ready(request: Request, infra: InfraDep) -> HealthRead | JSONResponse:
     return HealthRead(status="ok", checks=checks)
 
 
-def _metrics_access(request: Request, ip: ClientIpDep) -> None:
+async def _metrics_access(request: Request, ip: ClientIpDep) -> None:
     if not request.app.state.settings.app.metrics_enabled:
         raise NotFoundError("Metrics are disabled")
     if not request.app.state.metrics_access.permits(ip, request.headers.get("authorization")):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy import DateTime, MetaData, event, func
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -12,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from roomtime.settings import Settings
 
@@ -52,11 +56,12 @@ def create_engine(
     dsn = url or db.database_url
     if not dsn:
         raise RuntimeError("DATABASE_URL is not set (roomtime dev starts an embedded one)")
-    return create_async_engine(
+    engine = create_async_engine(
         to_async_url(dsn),
         pool_size=db.db_pool_size,
         max_overflow=db.db_max_overflow,
-        pool_pre_ping=True,
+        # Pinged only after sitting idle (see _ping_if_idle), not on every checkout.
+        pool_pre_ping=False,
         connect_args={
             "server_settings": {
                 "statement_timeout": str(db.db_statement_timeout_ms),
@@ -65,6 +70,32 @@ def create_engine(
             "timeout": connect_timeout,
         },
     )
+    event.listen(engine.sync_engine, "checkin", _mark_idle)
+    event.listen(engine.sync_engine, "checkout", _ping_if_idle)
+    return engine
+
+
+# A connection used moments ago is alive; one that sat idle may have been closed by the
+# server, a proxy or a failover. pool_pre_ping's round trip on every checkout cost each
+# request one more trip to PostgreSQL; pinging only those idle longer than this keeps the
+# protection where it matters.
+IDLE_PING_SECONDS = 5.0
+_RETURNED_AT = "roomtime.returned_at"
+
+
+def _mark_idle(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    record.info[_RETURNED_AT] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
+    returned = record.info.get(_RETURNED_AT)
+    if returned is None or time.monotonic() - returned < IDLE_PING_SECONDS:
+        return
+    try:
+        dbapi_connection.ping()
+    except Exception as exc:
+        # The pool discards this connection and retries the checkout with a fresh one.
+        raise DisconnectionError("connection failed its idle ping") from exc
 
 
 def create_read_engine(settings: Settings) -> AsyncEngine | None:

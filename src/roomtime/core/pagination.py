@@ -8,7 +8,7 @@ the parameter's type (and so also appears as an enum in the OpenAPI schema).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
@@ -42,7 +42,7 @@ class PageParams:
         return Page(items=items, total=total, limit=self.limit, offset=self.offset)
 
 
-def page_params(
+async def page_params(
     limit: Annotated[
         int, Query(ge=1, le=MAX_LIMIT, description="Page size (1–100)")
     ] = DEFAULT_LIMIT,
@@ -72,7 +72,7 @@ def sort_options(*fields: str) -> tuple[str, ...]:
     return tuple(option for field in fields for option in (field, f"-{field}"))
 
 
-def sort_param(*fields: str, default: str) -> Callable[..., Sort]:
+def sort_param(*fields: str, default: str) -> Callable[..., Coroutine[Any, Any, Sort]]:
     """A dependency reading `?sort=` restricted to `fields` (each also with `-`)."""
     options = sort_options(*fields)
     if default not in options:
@@ -81,7 +81,7 @@ def sort_param(*fields: str, default: str) -> Callable[..., Sort]:
     # enum. Set as a real object, since postponed annotations cannot see this local name.
     allowed: Any = Literal[options]  # type: ignore[valid-type]
 
-    def dependency(sort: str = default) -> Sort:
+    async def dependency(sort: str = default) -> Sort:
         return Sort.parse(sort)
 
     dependency.__annotations__["sort"] = Annotated[

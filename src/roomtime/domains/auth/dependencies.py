@@ -12,8 +12,10 @@ from typing import Annotated
 import structlog
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.api.deps import ClockDep, InfraDep, SessionDep, SettingsDep
+from roomtime.core.clock import Clock
 from roomtime.domains.auth import tokens
 from roomtime.domains.auth.errors import (
     AdminRequiredError,
@@ -36,6 +38,7 @@ from roomtime.domains.auth.service import (
 from roomtime.domains.users import service as users_service
 from roomtime.domains.users.constants import ROLE_ADMIN, ROLE_SPECIALIST
 from roomtime.domains.users.models import User
+from roomtime.settings import Settings
 
 log = structlog.get_logger(__name__)
 
@@ -43,13 +46,28 @@ _bearer = HTTPBearer(auto_error=False, description="Access token from POST /auth
 _INVALID = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 
 
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
 async def optional_user(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: BearerDep,
 ) -> User | None:
+    return await user_from_credentials(request, session, settings, clock, credentials)
+
+
+async def user_from_credentials(
+    request: Request,
+    session: AsyncSession,
+    settings: Settings,
+    clock: Clock,
+    credentials: HTTPAuthorizationCredentials | None,
+) -> User | None:
+    """The caller of a bearer token (None without one): what `optional_user` resolves, for
+    a route that opens its session only when it needs one."""
     if credentials is None:
         return None
     try:
@@ -106,39 +124,39 @@ SpecialistUser = Annotated[User, Depends(specialist_user)]
 VerifiedUser = Annotated[User, Depends(verified_user)]
 
 
-def _register_deps(session: SessionDep, infra: InfraDep) -> RegisterDeps:
+async def _register_deps(session: SessionDep, infra: InfraDep) -> RegisterDeps:
     return RegisterDeps(session, infra.settings, infra.clock, infra.limiter, infra.notifier)
 
 
-def _login_deps(session: SessionDep, infra: InfraDep) -> LoginDeps:
+async def _login_deps(session: SessionDep, infra: InfraDep) -> LoginDeps:
     return LoginDeps(session, infra.settings, infra.clock, infra.limiter)
 
 
-def _refresh_deps(session: SessionDep, infra: InfraDep) -> RefreshDeps:
+async def _refresh_deps(session: SessionDep, infra: InfraDep) -> RefreshDeps:
     return RefreshDeps(session, infra.settings, infra.clock)
 
 
-def _logout_deps(session: SessionDep, infra: InfraDep) -> LogoutDeps:
+async def _logout_deps(session: SessionDep, infra: InfraDep) -> LogoutDeps:
     return LogoutDeps(session, infra.clock)
 
 
-def _forgot_deps(session: SessionDep, infra: InfraDep) -> ForgotDeps:
+async def _forgot_deps(session: SessionDep, infra: InfraDep) -> ForgotDeps:
     return ForgotDeps(session, infra.settings, infra.clock, infra.limiter, infra.notifier)
 
 
-def _reset_deps(session: SessionDep, infra: InfraDep) -> ResetDeps:
+async def _reset_deps(session: SessionDep, infra: InfraDep) -> ResetDeps:
     return ResetDeps(session, infra.settings, infra.clock, infra.limiter, infra.notifier)
 
 
-def _verify_deps(session: SessionDep, infra: InfraDep) -> VerifyDeps:
+async def _verify_deps(session: SessionDep, infra: InfraDep) -> VerifyDeps:
     return VerifyDeps(session, infra.settings, infra.clock)
 
 
-def _resend_deps(session: SessionDep, infra: InfraDep) -> ResendDeps:
+async def _resend_deps(session: SessionDep, infra: InfraDep) -> ResendDeps:
     return ResendDeps(session, infra.settings, infra.clock, infra.limiter, infra.notifier)
 
 
-def _account_update_deps(session: SessionDep, infra: InfraDep) -> AccountUpdateDeps:
+async def _account_update_deps(session: SessionDep, infra: InfraDep) -> AccountUpdateDeps:
     return AccountUpdateDeps(session, infra.clock)
 
 

@@ -14,34 +14,34 @@ from roomtime.domains.bookings.idempotent import ConfirmRequestDeps
 from roomtime.domains.bookings.set_status import StatusDeps
 
 
-def booking_wiring(session: SessionDep, infra: InfraDep) -> BookingWiring:
+async def booking_wiring(session: SessionDep, infra: InfraDep) -> BookingWiring:
     return wiring_of(session, infra)
 
 
 WiringDep = Annotated[BookingWiring, Depends(booking_wiring)]
 
 
-def _hold(wiring: WiringDep) -> HoldDeps:
+async def _hold(wiring: WiringDep) -> HoldDeps:
     return wiring.hold_deps()
 
 
-def _confirm(wiring: WiringDep) -> ConfirmRequestDeps:
+async def _confirm(wiring: WiringDep) -> ConfirmRequestDeps:
     return wiring.confirm_request_deps()
 
 
-def _io(wiring: WiringDep) -> BookingIO:
+async def _io(wiring: WiringDep) -> BookingIO:
     return wiring.io
 
 
-def _status(wiring: WiringDep) -> StatusDeps:
+async def _status(wiring: WiringDep) -> StatusDeps:
     return wiring.status_deps()
 
 
-def _change(wiring: WiringDep) -> ChangeDeps:
+async def _change(wiring: WiringDep) -> ChangeDeps:
     return wiring.change_deps()
 
 
-def _book_now(wiring: WiringDep) -> BookNowDeps:
+async def _book_now(wiring: WiringDep) -> BookNowDeps:
     return wiring.book_now_deps()
 
 

@@ -13,11 +13,11 @@ from roomtime.domains.files.service import UploadLimits, UploadPolicy, check_dec
 from roomtime.domains.users.constants import ROLE_ADMIN
 
 
-def get_storage(infra: InfraDep) -> Storage:
+async def get_storage(infra: InfraDep) -> Storage:
     return infra.storage
 
 
-def upload_policy(settings: SettingsDep) -> UploadPolicy:
+async def upload_policy(settings: SettingsDep) -> UploadPolicy:
     return UploadPolicy(
         max_bytes=settings.files.max_upload_bytes,
         allowed_types=settings.files.allowed_type_set,

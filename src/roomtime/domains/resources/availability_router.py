@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.api.cache import CacheDep, cached_response_doc
-from roomtime.api.deps import ClockDep, ReadsDep, SettingsDep
+from roomtime.api.deps import InfraDep
 from roomtime.api.problems import problem_responses
 from roomtime.core.dates import IsoDay
-from roomtime.domains.auth.dependencies import OptionalUser
+from roomtime.core.replica import Reads
+from roomtime.domains.auth.dependencies import BearerDep, user_from_credentials
 from roomtime.domains.availability import service as availability_service
 from roomtime.domains.availability.schemas import AvailabilityRead
 from roomtime.domains.resources.dependencies import ResourceId, is_admin, visible_resource
@@ -46,34 +47,43 @@ DayQuery = Annotated[
     },
 )
 async def get_availability(
+    request: Request,
     resource_id: ResourceId,
     day: DayQuery,
-    reads: ReadsDep,
-    user: OptionalUser,
+    credentials: BearerDep,
     cache: CacheDep,
-    settings: SettingsDep,
-    clock: ClockDep,
+    infra: InfraDep,
 ) -> Response:
-    # The hot path: a hit is served from Redis as stored, without touching PostgreSQL.
+    # The hot path: an anonymous hit is served from Redis as stored (one round trip, no
+    # PostgreSQL session, no re-validation). A caller with a token is still checked (an
+    # invalid token is 401 whatever the cache holds), and only then may see a deactivated
+    # resource's cached day (admins).
     cached = await availability_service.lookup_day(cache, resource_id, day)
-    if cached.hit and (cached.resource_active or is_admin(user)):
+    if cached.hit and cached.resource_active and credentials is None:
         return _json(cached.body, "HIT")
+    settings, clock = request.app.state.settings, request.app.state.clock
+    async with infra.sessionmaker() as session:
+        user = await user_from_credentials(request, session, settings, clock, credentials)
+        if cached.hit and (cached.resource_active or is_admin(user)):
+            return _json(cached.body, "HIT")
 
-    async def answer(session: AsyncSession) -> bytes:
-        resource = await visible_resource(resource_id, session, user)
-        return await availability_service.answer_day(
-            session,
-            cache,
-            cached,
-            resource_id=resource.id,
-            timezone=resource.timezone,
-            resource_active=resource.is_active,
-            day=day,
-            now=clock(),
-            ttl_seconds=settings.booking.availability_cache_ttl_seconds,
-        )
+        async def answer(read_session: AsyncSession) -> bytes:
+            # Visibility is checked where the day is read: the replica, when it is recent.
+            resource = await visible_resource(resource_id, read_session, user)
+            return await availability_service.answer_day(
+                read_session,
+                cache,
+                cached,
+                resource_id=resource.id,
+                timezone=resource.timezone,
+                resource_active=resource.is_active,
+                day=day,
+                now=clock(),
+                ttl_seconds=settings.booking.availability_cache_ttl_seconds,
+            )
 
-    return _json(await reads.run(cached.fence, answer), "MISS")
+        body = await Reads(session, infra.replica).run(cached.fence, answer)
+    return _json(body, "MISS")
 
 
 def _json(body: bytes, cache_state: str) -> Response:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
@@ -176,6 +177,30 @@ def earliest_live_hold_query(
     )
     # LEAST ignores NULLs: either kind of hold may be missing.
     return select(func.least(slots.scalar_subquery(), seats.scalar_subquery()))
+
+
+def available_day_query(
+    resource_id: int, start: datetime, end: datetime, now: datetime
+) -> Select[tuple[int | None, datetime | None, datetime | None, int | None, datetime | None]]:
+    """A day's available slots and the earliest live hold expiry over it, in one statement
+    (one round trip per cache miss): every row carries the expiry; a day with no available
+    slot answers one row whose slot columns are NULL."""
+    expiry = select(earliest_live_hold_query(resource_id, start, end, now).scalar_subquery())
+    holds = expiry.subquery("holds")
+    slots = available_in_day_query(resource_id, start, end, now).subquery("slots")
+    return (
+        select(slots.c.id, slots.c.starts_at, slots.c.ends_at, slots.c.seats_left, holds.c[0])
+        .select_from(holds.outerjoin(slots, true()))
+        .order_by(slots.c.starts_at)
+    )
+
+
+async def list_available_day(
+    session: AsyncSession, resource_id: int, start: datetime, end: datetime, now: datetime
+) -> Sequence[
+    Row[tuple[int | None, datetime | None, datetime | None, int | None, datetime | None]]
+]:
+    return (await session.execute(available_day_query(resource_id, start, end, now))).all()
 
 
 async def earliest_live_hold_expiry(

@@ -187,9 +187,10 @@ async def available_day(
 ) -> DayAvailability:
     """The available slots of one local day of the resource (R-22), from PostgreSQL."""
     start, end = day_bounds(day, ZoneInfo(timezone))
-    rows = await repository.list_available(session, resource_id, start, end, now)
-    expiry = await repository.earliest_live_hold_expiry(session, resource_id, start, end, now)
-    return DayAvailability([AvailableSlot(*row) for row in rows], expiry)
+    rows = await repository.list_available_day(session, resource_id, start, end, now)
+    expiry = rows[0][4] if rows else None
+    slots = [AvailableSlot(*row[:4]) for row in rows if row[0] is not None]
+    return DayAvailability(slots, expiry)
 
 
 def covers_range(

@@ -1,0 +1,111 @@
+"""RoomTime's hot paths as ratios to the design's limits, measured in one run.
+
+    python3 run.py bench [--quick] [--only STEP ...] [--seconds N] [--rounds N] [--app-src DIR]
+
+Starts the servers named by DATABASE_URL / REDIS_URL (or embedded ones under DATA_DIR/bench),
+creates a fresh database beside the configured one (BENCH_DB_NAME, default roomtime_bench),
+migrates and seeds it in SQL, then serves `roomtime api` (the real CLI) and the baseline app
+(bench/baseline_app.py) with the same uvicorn options. Each path is driven on both, in
+alternating order round after round so the machine's noise hits both; reads by wrk, the
+write path by one async httpx client. Prints a table and writes .bench/results.json.
+
+Steps: cached, uncached, resource, listing, write (hold+confirm, cancel), workers (two API
+processes against one), contention (100 clients, one slot), memory (RSS over many mixed
+requests). The 10^6-slot scale step is not written yet (docs/performance.md).
+`--app-src DIR` runs `roomtime api` from another source tree (a checkout of an older commit)
+against the same baselines: how the before/after numbers of docs/performance.md were taken.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import steps  # noqa: E402
+from bench.drivers import require_wrk  # noqa: E402
+from bench.setup import (  # noqa: E402
+    OUT,
+    Server,
+    app_env,
+    baseline_command,
+    fresh_database,
+    roomtime_command,
+    seed,
+    serve,
+    services,
+)
+
+STEPS = ("cached", "uncached", "resource", "listing", "write", "workers", "contention", "memory")
+ALL_STEPS = STEPS
+
+
+def _args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short runs (3 s, one round)")
+    parser.add_argument("--only", nargs="+", choices=ALL_STEPS, help="run only these steps")
+    parser.add_argument("--seconds", type=float, help="length of each measured run")
+    parser.add_argument("--rounds", type=int, help="alternating rounds per path")
+    parser.add_argument("--memory-requests", type=int, help="requests of the memory step")
+    parser.add_argument("--app-src", help="run roomtime from this source tree (its src/)")
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy RoomTime's first run of each read path"
+    )
+    parser.add_argument("--output", default=str(OUT / "results.json"))
+    args = parser.parse_args(argv)
+    args.seconds = args.seconds or (3.0 if args.quick else 10.0)
+    args.rounds = args.rounds or (1 if args.quick else 2)
+    args.memory_requests = args.memory_requests or (20_000 if args.quick else 100_000)
+    args.steps = args.only or list(STEPS)
+    return args
+
+
+def main(argv: list[str]) -> int:
+    args = _args(argv)
+    require_wrk()
+    OUT.mkdir(exist_ok=True)
+    results: dict[str, Any] = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "seconds": args.seconds,
+        "rounds": args.rounds,
+        "rows": [],
+        "checks": {},
+    }
+    with ExitStack() as stack:
+        found = services(stack)
+        name = os.environ.get("BENCH_DB_NAME", "roomtime_bench")
+        redis_url = f"{found.redis_base}/{int(os.environ.get('BENCH_REDIS_DB', '15'))}"
+        run_steps = list(args.steps)
+        if run_steps:
+            url = asyncio.run(fresh_database(found.server_url, name))
+            data = asyncio.run(seed(url, resources=200, days=30, users=4000, write_days=30))
+            env = app_env(url, redis_url, args.app_src)
+            base_env = app_env(url, redis_url, None)
+            app = stack.enter_context(serve("roomtime", roomtime_command(), env))
+            base = stack.enter_context(serve("baseline", baseline_command(), base_env, "/db"))
+
+            def two_workers() -> Server:
+                return stack.enter_context(serve("roomtime-2", roomtime_command(2), env))
+
+            bench = steps.Bench(args, data, app, base, redis_url, url, results, two_workers)
+            for step in run_steps:
+                print(f"-- {step}", flush=True)
+                asyncio.run(getattr(bench, step)())
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(json.dumps(results, indent=2, default=str))
+    print(steps.table(results))
+    print(f"\nwritten to {Path(args.output)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

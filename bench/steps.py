@@ -1,0 +1,329 @@
+"""The measured steps: each path on RoomTime beside its baseline, in alternating order."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+import httpx
+from redis.asyncio import Redis
+
+from bench import profile
+from bench.drivers import Load, client, rss_kib, summarise, wrk
+from bench.setup import OUT, Seed, Server, plain_dsn, token_for
+from bench.writes import Writer
+
+TARGETS = {
+    "cached availability": 0.85,
+    "uncached availability": 0.80,
+    "resource by id": 0.80,
+    "resource listing": 0.80,
+    "hold + confirm": 0.70,
+    "cancel": 0.70,
+    "2 workers / 1 (cached)": 1.6,
+}
+
+
+def _spy(server: Server, seconds: float, name: str) -> subprocess.Popen[bytes] | None:
+    return profile.start(server.proc.pid, seconds, OUT / f"profile-{name}.raw")
+
+
+def _summarise(name: str) -> None:
+    raw = OUT / f"profile-{name}.raw"
+    if raw.exists():
+        (OUT / f"profile-{name}.txt").write_text(profile.summary(raw) + "\n")
+        print(f"   profile written to {OUT / f'profile-{name}.txt'}", flush=True)
+
+
+def _mean(loads: list[Load]) -> Load:
+    return Load(
+        statistics.fmean(x.rate for x in loads),
+        statistics.fmean(x.p50_ms for x in loads),
+        statistics.fmean(x.p99_ms for x in loads),
+        sum(x.count for x in loads),
+        sum(x.errors for x in loads),
+    )
+
+
+@dataclass
+class Bench:
+    args: argparse.Namespace
+    seed: Seed
+    app: Server
+    base: Server
+    redis_url: str
+    db_url: str
+    results: dict[str, Any]
+    start_two_workers: Callable[[], Server]
+
+    # -- helpers ------------------------------------------------------------------------
+    def _row(self, path: str, app: Load, base: Load, note: str = "") -> None:
+        ratio = app.rate / base.rate if base.rate else 0.0
+        target = TARGETS.get(path)
+        self.results["rows"].append(
+            {
+                "path": path,
+                "roomtime": app.as_dict(),
+                "baseline": base.as_dict(),
+                "ratio": round(ratio, 3),
+                "target": target,
+                "met": None if target is None else ratio >= target,
+                "note": note,
+            }
+        )
+        print(f"   {path}: {app.rate:.0f}/s vs {base.rate:.0f}/s = {ratio:.2f}", flush=True)
+
+    async def _flush(self) -> None:
+        redis = Redis.from_url(self.redis_url)
+        try:
+            await redis.flushdb()
+        finally:
+            await redis.aclose()
+
+    async def _alternate(
+        self,
+        app_paths: list[str],
+        base_paths: list[str],
+        before: Callable[[], Any] | None = None,
+        profile: str | None = None,
+    ) -> tuple[Load, Load]:
+        mine: list[Load] = []
+        theirs: list[Load] = []
+        for r in range(self.args.rounds):
+            order = [(self.app, app_paths, mine), (self.base, base_paths, theirs)]
+            for server, paths, into in order if r % 2 == 0 else order[::-1]:
+                if before is not None:
+                    await before()
+                spy = None
+                if profile and self.args.profile and server is self.app and r == 0:
+                    spy = _spy(server, self.args.seconds, profile)
+                into.append(
+                    await asyncio.to_thread(
+                        wrk, server.base, paths, self.args.seconds, name=server.name
+                    )
+                )
+                if spy is not None:
+                    spy.wait()
+                    _summarise(profile)
+        return _mean(mine), _mean(theirs)
+
+    def _days(self) -> list[str]:
+        return [
+            (self.seed.first_day + timedelta(days=d)).isoformat() for d in range(self.seed.days)
+        ]
+
+    # -- steps ----------------------------------------------------------------------------
+    async def cached(self) -> None:
+        rid, day = self.seed.read_ids[0], self._days()[1]
+        path = f"/resources/{rid}/availability?date={day}"
+        async with httpx.AsyncClient(base_url=self.app.base) as http:
+            await http.get(path)
+            answer = await http.get(path)
+        assert answer.headers.get("x-cache") == "HIT", answer.headers
+        redis = Redis.from_url(self.redis_url)
+        try:
+            await redis.set(f"bench:avail:{rid}:{day}", answer.content)
+        finally:
+            await redis.aclose()
+        transactions = await self._transactions_per_hit(path)
+        app, base = await self._alternate([path], [f"/cached{path}"], profile="cached")
+        self._row(
+            "cached availability", app, base, f"PostgreSQL transactions per hit: {transactions}"
+        )
+        self.results["checks"]["cached_hit_pg_transactions_per_request"] = transactions
+
+    async def _transactions_per_hit(self, path: str, n: int = 200) -> float:
+        """Transactions the database counted while RoomTime answered n cache hits (a hit
+        must open none; the counter is shared, so an idle neighbour adds a little)."""
+        conn = await asyncpg.connect(plain_dsn(self.db_url))
+        query = (
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database "
+            "WHERE datname = current_database()"
+        )
+        try:
+            await conn.execute("SELECT pg_stat_clear_snapshot()")
+            before = await conn.fetchval(query)
+            async with httpx.AsyncClient(base_url=self.app.base) as http:
+                for _ in range(n):
+                    await http.get(path)
+            await asyncio.sleep(0.6)  # the statistics collector reports every 500 ms
+            await conn.execute("SELECT pg_stat_clear_snapshot()")
+            after = await conn.fetchval(query)
+        finally:
+            await conn.close()
+        return round((after - before) / n, 3)
+
+    def _fresh_day_paths(self, prefix: str) -> list[str]:
+        pairs = [(r, d) for r in self.seed.read_ids for d in self._days()]
+        random.Random(7).shuffle(pairs)
+        return [f"{prefix}/resources/{r}/availability?date={d}" for r, d in pairs]
+
+    async def uncached(self) -> None:
+        # Redis is emptied before every run, so every request of it asks for a new day.
+        app, base = await self._alternate(
+            self._fresh_day_paths(""),
+            self._fresh_day_paths("/db"),
+            before=self._flush,
+            profile="uncached",
+        )
+        self._row("uncached availability", app, base)
+
+    async def resource(self) -> None:
+        ids = self.seed.read_ids
+        app, base = await self._alternate(
+            [f"/resources/{i}" for i in ids],
+            [f"/db/resources/{i}" for i in ids],
+            profile="resource",
+        )
+        self._row("resource by id", app, base)
+
+    async def listing(self) -> None:
+        # A filter makes it a PostgreSQL read every time (the plain list is cached).
+        offsets = range(0, len(self.seed.read_ids), 20)
+        query = "min_capacity=1&limit=20&offset={}"
+        app, base = await self._alternate(
+            [f"/resources?{query.format(o)}" for o in offsets],
+            [f"/db/resources?{query.format(o)}" for o in offsets],
+            profile="listing",
+        )
+        self._row("resource listing", app, base)
+
+    async def write(self) -> None:
+        mine = Writer.for_server(self.app, "app", self.seed)
+        theirs = Writer.for_server(self.base, "base", self.seed)
+        pairs: dict[str, list[Load]] = {"app": [], "base": []}
+        for r in range(self.args.rounds):
+            order = [mine, theirs] if r % 2 == 0 else [theirs, mine]
+            for writer in order:
+                pairs[writer.side].append(await writer.pairs(self.args.seconds))
+        self._row("hold + confirm", _mean(pairs["app"]), _mean(pairs["base"]), "pairs/s")
+        cancels: dict[str, list[Load]] = {"app": [], "base": []}
+        total = min(len(mine.confirmed), len(theirs.confirmed))
+        share = total // self.args.rounds
+        for r in range(self.args.rounds):
+            order = [mine, theirs] if r % 2 == 0 else [theirs, mine]
+            for writer in order:
+                limit = share * (r + 1)
+                cancels[writer.side].append(await writer.cancels(self.args.seconds, limit))
+        self._row("cancel", _mean(cancels["app"]), _mean(cancels["base"]))
+
+    async def workers(self) -> None:
+        two = self.start_two_workers()
+        rid, day = self.seed.read_ids[0], self._days()[2]
+        path = f"/resources/{rid}/availability?date={day}"
+        async with httpx.AsyncClient() as http:
+            await http.get(self.app.base + path)
+            await http.get(two.base + path)
+        one_loads: list[Load] = []
+        two_loads: list[Load] = []
+        for r in range(self.args.rounds):
+            order = [(self.app, one_loads), (two, two_loads)]
+            for server, into in order if r % 2 == 0 else order[::-1]:
+                into.append(
+                    await asyncio.to_thread(wrk, server.base, [path], self.args.seconds, 32)
+                )
+        self._row("2 workers / 1 (cached)", _mean(two_loads), _mean(one_loads), "--workers 2 vs 1")
+        self.results["two_workers_base"] = two.base
+
+    async def contention(self) -> None:
+        base = self.results.get("two_workers_base") or self.start_two_workers().base
+        latencies: list[float] = []
+        winners: list[int] = []
+        unanswered = 0
+        users = self.seed.user_ids[-100:]
+        headers = [{"Authorization": f"Bearer {token_for(u)}"} for u in users]
+        for trial in range(5):
+            rid, starts, ends = self.seed.write_slot("app", 200_000 + trial * 7)
+            body = {"resource_id": rid, "starts_at": starts.isoformat(),
+                    "ends_at": ends.isoformat()}  # fmt: skip
+            codes = await _race(base, body, headers, latencies)
+            winners.append(codes.count(201))
+            unanswered += sum(1 for c in codes if c == -1 or c >= 500)
+        load = summarise(latencies, len(latencies), unanswered, 1.0)
+        self.results["checks"]["contention"] = {
+            "clients": 100,
+            "trials": len(winners),
+            "winners_per_trial": winners,
+            "unanswered_or_5xx": unanswered,
+            "p99_ms": round(load.p99_ms, 1),
+            "met": unanswered == 0 and all(w == 1 for w in winners) and load.p99_ms < 1000,
+        }
+        print(f"   contention: {self.results['checks']['contention']}", flush=True)
+
+    async def memory(self) -> None:
+        rid = self.seed.read_ids[0]
+        mixed = [f"/resources/{rid}/availability?date={self._days()[1]}", "/resources",
+                 "/health/live"]  # fmt: skip
+        fresh = self._fresh_day_paths("")
+        paths: list[str] = []
+        for i, day_path in enumerate(fresh):
+            paths += [day_path, mixed[i % 3], f"/resources/{self.seed.read_ids[i % 200]}"]
+        pid = self.app.proc.pid
+        warm = await asyncio.to_thread(wrk, self.app.base, paths, 5, name="memory")
+        start_rss, done, peak = rss_kib(pid), warm.count, rss_kib(pid)
+        while done < self.args.memory_requests:
+            load = await asyncio.to_thread(wrk, self.app.base, paths, 20, name="memory")
+            done += load.count
+            peak = max(peak, rss_kib(pid))
+        end_rss = rss_kib(pid)
+        growth = (end_rss - start_rss) / start_rss * 100
+        self.results["checks"]["memory"] = {
+            "requests": done,
+            "rss_after_warmup_mb": round(start_rss / 1024, 1),
+            "rss_end_mb": round(end_rss / 1024, 1),
+            "rss_peak_mb": round(peak / 1024, 1),
+            "growth_percent": round(growth, 1),
+            "met": peak < 200 * 1024 and growth < 10,
+        }
+        print(f"   memory: {self.results['checks']['memory']}", flush=True)
+
+
+async def _race(
+    base: str, body: dict[str, Any], headers: list[dict[str, str]], latencies: list[float]
+) -> list[int]:
+    """Every client asks to hold the same range at once; their status codes (-1: no answer)."""
+    gate = asyncio.Event()
+    async with client(base, len(headers)) as http:
+
+        async def one(h: dict[str, str]) -> int:
+            await gate.wait()
+            began = time.perf_counter()
+            try:
+                answer = await http.post("/bookings/hold", json=body, headers=h)
+            except httpx.HTTPError:
+                return -1
+            finally:
+                latencies.append(time.perf_counter() - began)
+            return answer.status_code
+
+        tasks = [asyncio.create_task(one(h)) for h in headers]
+        await asyncio.sleep(0.2)
+        gate.set()
+        return list(await asyncio.gather(*tasks))
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = [
+        f"{'path':<26}{'RoomTime/s':>11}{'p99 ms':>8}{'baseline/s':>11}{'p99 ms':>8}"
+        f"{'ratio':>7}{'target':>8}  met",
+    ]
+    for row in results["rows"]:
+        app, base = row["roomtime"], row["baseline"]
+        target = "" if row["target"] is None else f"{row['target']:.2f}"
+        met = "" if row["met"] is None else ("yes" if row["met"] else "NO")
+        lines.append(
+            f"{row['path']:<26}{app['rate']:>11.0f}{app['p99_ms']:>8.1f}{base['rate']:>11.0f}"
+            f"{base['p99_ms']:>8.1f}{row['ratio']:>7.2f}{target:>8}  {met}"
+        )
+    for name, check in results["checks"].items():
+        lines.append(f"{name}: {check}")
+    return "\n".join(lines)
