@@ -206,6 +206,7 @@ def uvicorn_options(settings: Settings, workers: int) -> dict[str, object]:
         "timeout_worker_healthcheck": WORKER_HEALTHCHECK_SECONDS,
         "log_config": None,
         "access_log": False,
+        "timeout_keep_alive": settings.app.keepalive_seconds,
         **_uvicorn_proxy_options(settings),
     }
 

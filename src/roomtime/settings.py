@@ -46,6 +46,11 @@ class AppSettings(_Section):
     metrics_token: str | None = None
     # Bodies of JSON requests larger than this answer 413 before more is read.
     max_json_body_bytes: int = Field(1024 * 1024, ge=1024)
+    # How long an idle keep-alive connection stays open. Longer than the idle timeout of the
+    # clients and load balancers in front (often 60 s; httpx 5 s): whoever closes an idle
+    # connection first must be the client, or a request it sends at that moment is lost
+    # ("server disconnected without sending a response").
+    keepalive_seconds: int = Field(75, ge=1, le=3600)
 
     @field_validator("log_level", mode="before")
     @classmethod
