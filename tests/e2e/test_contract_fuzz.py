@@ -88,7 +88,8 @@ def _token(url: str, email_sql: str, role: str) -> str:
 def _user_operation_ids(base: str) -> list[str]:
     """Operations that need a token and are not marked "(admin)" in their summary: the ones
     a user can do. The admin run covers the rest; a user would only get 403 from them."""
-    schema = httpx.get(f"{base}/openapi.json").json()
+    # The first request builds the schema (about half a second idle; longer on a busy machine).
+    schema = httpx.get(f"{base}/openapi.json", timeout=120).json()
     return sorted(
         op["operationId"]
         for item in schema["paths"].values()
