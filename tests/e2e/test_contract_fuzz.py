@@ -138,6 +138,7 @@ def test_every_operation_answers_as_documented_to_a_user_and_an_admin(
         registered = httpx.post(
             f"{base}/auth/register",
             json={"email": USER_EMAIL, "password": "correct horse battery staple"},
+            timeout=60,
         )
         assert registered.status_code == 201, registered.text
         admin = _token(url, "role = 'admin'", "admin")
