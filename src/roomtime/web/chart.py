@@ -7,11 +7,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-ROW = 28
-LABEL_WIDTH = 180
-BAR_WIDTH = 360
+# Each bar has its label on a line of its own above it, so the drawing stays narrow: at
+# phone width (about 340 px of content) it is shown near its natural size and the 13 px
+# text stays readable, where a label column beside the bars shrank it to half.
+LABEL_LINE = 18
+BAR_HEIGHT = 18
+ROW = LABEL_LINE + BAR_HEIGHT + 12
+BAR_WIDTH = 290
 VALUE_WIDTH = 70
-WIDTH = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
+WIDTH = BAR_WIDTH + VALUE_WIDTH
 
 
 @dataclass(frozen=True)
@@ -22,8 +26,16 @@ class Bar:
     width: float
 
     @property
-    def text_y(self) -> int:
-        return self.y + ROW // 2 + 5
+    def label_y(self) -> int:
+        return self.y + LABEL_LINE - 5
+
+    @property
+    def bar_y(self) -> int:
+        return self.y + LABEL_LINE
+
+    @property
+    def value_y(self) -> int:
+        return self.bar_y + BAR_HEIGHT - 4
 
 
 @dataclass(frozen=True)
@@ -31,8 +43,8 @@ class Chart:
     bars: list[Bar]
     height: int
     width: int = WIDTH
-    label_width: int = LABEL_WIDTH
     bar_max: int = BAR_WIDTH
+    bar_height: int = BAR_HEIGHT
 
 
 def utilisation(booked: int, open_minutes: int) -> float:
@@ -45,7 +57,7 @@ def bars(rows: Iterable[tuple[str, int, int]]) -> Chart:
     for index, (label, booked, open_minutes) in enumerate(rows):
         pct = utilisation(booked, open_minutes)
         width = BAR_WIDTH * min(pct, 100.0) / 100
-        drawn.append(Bar(label=label[:28], pct=pct, y=index * ROW, width=round(width, 1)))
+        drawn.append(Bar(label=label[:40], pct=pct, y=index * ROW, width=round(width, 1)))
     return Chart(bars=drawn, height=max(len(drawn), 1) * ROW)
 
 
