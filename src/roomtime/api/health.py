@@ -13,14 +13,14 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from roomtime.api.deps import ClientIpDep, InfraDep
-from roomtime.api.problems import problem_response, problem_responses
+from roomtime.api.problems import COMMON_RESPONSES, problem_response, problem_responses
 from roomtime.core import metrics as process_metrics
 from roomtime.core.errors import ForbiddenError, NotFoundError
 from roomtime.core.redis.client import ping
 from roomtime.infrastructure import Infrastructure
 
 log = structlog.get_logger(__name__)
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], responses=COMMON_RESPONSES)
 
 _CHECK_TIMEOUT_SECONDS = 2.0
 

@@ -268,6 +268,12 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+# Any request can be malformed (400: a body that is not even text), too large (413: over
+# MAX_JSON_BODY_BYTES), invalid (422), meet an unexpected failure (500) or find PostgreSQL out
+# of reach (503): documented once, on every API router, as problem documents.
+COMMON_RESPONSES = problem_responses(400, 413, 422, 500, 503)
+
+
 def coded_problems(status: int, *codes: tuple[str, str, str]) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entry for one status with an example per problem `code` it may
     carry; each code is (code, title, detail)."""

@@ -69,8 +69,12 @@ class ApiClient:
         # The API sees the browser's address, so per-IP limits apply to the person, not to
         # the UI; a port is needed by the transport only.
         self._peer = (client.host, client.port) if client else ("127.0.0.1", 0)
-        self._headers = {
-            name: value for name in _FORWARDED if (value := request.headers.get(name)) is not None
+        # Starlette decodes header values as latin-1: they go on as the same bytes (httpx
+        # refuses a str that is not ASCII, and judging the value is the API's business).
+        self._headers: dict[str, str | bytes] = {
+            name: value.encode("latin-1")
+            for name in _FORWARDED
+            if (value := request.headers.get(name)) is not None
         }
         self.device_cookie = request.cookies.get(DEVICE_COOKIE)
 

@@ -13,6 +13,14 @@ from tests.factories.auth import Caller
 pytestmark = pytest.mark.api
 
 
+@pytest.fixture(params=["local"])
+def storage_kind(request: pytest.FixtureRequest) -> str:
+    """Content is judged in the upload directory before a byte reaches the store, the same
+    for both stores: these run on disk, and the last test shows refusals on S3 leave the
+    bucket empty (uploads, serving and cleanup run on both stores in their own files)."""
+    return str(request.param)
+
+
 async def test_jpeg_named_png_is_stored_as_jpeg(
     files_app: FilesApp, room: int, admin: Caller
 ) -> None:
@@ -148,3 +156,30 @@ async def test_refusals_are_logged_in_the_audit_trail(
     ).one()
     assert (action, entity_id, actor) == ("file.rejected", str(room), admin.user.id)
     assert meta["code"] == "unsupported_file_type"
+
+
+@pytest.mark.parametrize("storage_kind", ["s3"], indirect=True)
+@pytest.mark.parametrize(
+    ("content", "status", "code"),
+    [
+        (b"<?php system($_GET['c']); ?>", 415, "unsupported_file_type"),
+        (files.png() + files.zip_archive(), 415, "unsupported_file_type"),
+        (files.png_header_only(20000, 20000), 413, "image_too_large"),
+        (b"", 422, "empty_file"),
+    ],
+    ids=["outside-whitelist", "polyglot", "huge-dimensions", "empty"],
+)
+async def test_refusals_leave_nothing_in_the_bucket(
+    files_app: FilesApp,
+    room: int,
+    admin: Caller,
+    session: AsyncSession,
+    content: bytes,
+    status: int,
+    code: str,
+) -> None:
+    assert files_app.s3 is not None
+    r = await files_app.upload(room, content, admin, filename="a.png", content_type="image/png")
+    assert r.status_code == status and r.json()["code"] == code, r.text
+    assert files_app.stored_files() == []
+    assert await session.scalar(text("SELECT count(*) FROM file_upload")) == 0

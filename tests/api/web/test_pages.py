@@ -102,3 +102,14 @@ async def test_an_unexpected_failure_is_a_page_with_the_request_id_only(
 async def test_forms_without_their_csrf_token_are_refused(client: httpx.AsyncClient) -> None:
     refused = await client.post("/login", data={"email": "a@example.com", "password": "x" * 8})
     assert refused.status_code == 403 and "This form has expired" in refused.text
+
+
+@pytest.mark.parametrize("header", ["accept-language", "user-agent", "x-request-id"])
+async def test_a_forwarded_header_that_is_not_ascii_still_gets_the_page(
+    client: httpx.AsyncClient, header: str
+) -> None:
+    # The UI passes these headers on to the API it calls; a byte outside ASCII (legal in
+    # HTTP as latin-1) once made that call fail with a 500 before the API saw it.
+    r = await client.get("/", headers={header: b"\xe9t\xe9\x80"})
+    assert r.status_code == 200, r.text[:300]
+    assert r.headers["content-type"].startswith("text/html")

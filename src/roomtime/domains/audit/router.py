@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from roomtime.api.deps import SessionDep
-from roomtime.api.problems import problem_responses
+from roomtime.api.problems import COMMON_RESPONSES, problem_responses
 from roomtime.core.ids import MAX_ID
 from roomtime.core.pagination import Page, PageParamsDep
 from roomtime.core.text import Text
@@ -13,7 +13,7 @@ from roomtime.domains.audit import service
 from roomtime.domains.audit.schemas import AuditRead
 from roomtime.domains.auth.dependencies import AdminUser
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(tags=["audit"], responses=COMMON_RESPONSES)
 
 
 @router.get(

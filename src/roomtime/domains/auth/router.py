@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Cookie, Request, Response, status
 
 from roomtime.api.deps import ClientIpDep
-from roomtime.api.problems import problem_responses
+from roomtime.api.problems import COMMON_RESPONSES, problem_responses
 from roomtime.domains.auth import devices
 from roomtime.domains.auth import service as auth
 from roomtime.domains.auth.dependencies import (
@@ -34,7 +34,7 @@ from roomtime.domains.auth.schemas import (
 )
 from roomtime.domains.users.schemas import UserRead
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], responses=COMMON_RESPONSES)
 
 DeviceCookieDep = Annotated[
     str | None,

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.api.cache import CacheDep
 from roomtime.api.deps import ReadsDep, SessionDep
-from roomtime.api.problems import coded_problems, problem_responses
+from roomtime.api.problems import COMMON_RESPONSES, coded_problems, problem_responses
 from roomtime.core.ids import id_path
 from roomtime.core.pagination import Page, PageParamsDep
 from roomtime.domains.auth.dependencies import AdminUser, CurrentUser, VerifiedUser
@@ -39,7 +39,7 @@ from roomtime.domains.bookings.schemas import (
 )
 from roomtime.domains.bookings.set_status import set_status as change_status
 
-router = APIRouter(prefix="/bookings", tags=["bookings"])
+router = APIRouter(prefix="/bookings", tags=["bookings"], responses=COMMON_RESPONSES)
 
 BookingId = Annotated[int, id_path("Booking id")]
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 
 from roomtime.api.deps import ClientIpDep, ClockDep, SessionDep
-from roomtime.api.problems import problem_responses
+from roomtime.api.problems import COMMON_RESPONSES, problem_responses
 from roomtime.core.dates import DayOrInstant
 from roomtime.core.ids import id_path
 from roomtime.core.pagination import Page, PageParamsDep
@@ -34,7 +34,7 @@ from roomtime.domains.files.dependencies import (
 )
 from roomtime.domains.files.schemas import FileRead, file_url
 
-router = APIRouter(prefix="/events", tags=["events"])
+router = APIRouter(prefix="/events", tags=["events"], responses=COMMON_RESPONSES)
 
 # Streams its multipart body under MAX_UPLOAD_BYTES, exempt from the JSON body cap.
 IMAGE_PATH = "/events/{event_id}/image"

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from roomtime.api.deps import ClientIpDep, SessionDep
-from roomtime.api.problems import problem_responses
+from roomtime.api.problems import COMMON_RESPONSES, problem_responses
 from roomtime.core.ids import MAX_ID
 from roomtime.domains.auth.dependencies import AdminUser
 from roomtime.domains.files import service
@@ -20,7 +20,7 @@ from roomtime.domains.files.dependencies import (
 from roomtime.domains.files.responses import file_response
 from roomtime.domains.files.schemas import FileRead, file_url
 
-router = APIRouter(tags=["files"])
+router = APIRouter(tags=["files"], responses=COMMON_RESPONSES)
 
 # The one route that streams its body under its own limit (MAX_UPLOAD_BYTES), exempt from
 # the JSON body cap.

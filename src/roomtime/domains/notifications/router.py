@@ -8,14 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from roomtime.api.deps import ClockDep, SessionDep
-from roomtime.api.problems import coded_problems, problem_responses
+from roomtime.api.problems import COMMON_RESPONSES, coded_problems, problem_responses
 from roomtime.core.ids import id_path
 from roomtime.core.pagination import Page, PageParamsDep
 from roomtime.domains.auth.dependencies import CurrentUser
 from roomtime.domains.notifications import service
 from roomtime.domains.notifications.schemas import NotificationRead, UnreadCount
 
-router = APIRouter(prefix="/notifications", tags=["notifications"])
+router = APIRouter(prefix="/notifications", tags=["notifications"], responses=COMMON_RESPONSES)
 
 NotificationId = Annotated[int, id_path("Notification id")]
 

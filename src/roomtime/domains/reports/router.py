@@ -8,13 +8,13 @@ from fastapi import APIRouter, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.api.deps import ReadsDep
-from roomtime.api.problems import problem_responses
+from roomtime.api.problems import COMMON_RESPONSES, problem_responses
 from roomtime.core.pagination import PageParamsDep
 from roomtime.domains.auth.dependencies import AdminUser
 from roomtime.domains.reports import service
 from roomtime.domains.reports.schemas import UtilizationPage, UtilizationQuery, UtilizationRead
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = APIRouter(prefix="/reports", tags=["reports"], responses=COMMON_RESPONSES)
 
 
 @router.get(

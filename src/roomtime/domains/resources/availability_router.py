@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.api.cache import CacheDep, cached_response_doc
 from roomtime.api.deps import InfraDep
-from roomtime.api.problems import problem_responses
+from roomtime.api.problems import COMMON_RESPONSES, problem_responses
 from roomtime.core.dates import IsoDay
 from roomtime.core.replica import Reads
 from roomtime.domains.auth.dependencies import BearerDep, user_from_credentials
@@ -21,7 +21,7 @@ from roomtime.domains.availability import service as availability_service
 from roomtime.domains.availability.schemas import AvailabilityRead
 from roomtime.domains.resources.dependencies import ResourceId, is_admin, visible_resource
 
-router = APIRouter(tags=["availability"])
+router = APIRouter(tags=["availability"], responses=COMMON_RESPONSES)
 
 DayQuery = Annotated[
     IsoDay,

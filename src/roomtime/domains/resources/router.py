@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Depends, Query, Response
 
 from roomtime.api.cache import CacheDep, cached_response_doc, set_cache_header
 from roomtime.api.deps import ClockDep, ReadsDep, SessionDep, SettingsDep
-from roomtime.api.problems import problem_responses
+from roomtime.api.problems import COMMON_RESPONSES, problem_responses
 from roomtime.core.pagination import Page, PageParamsDep, Sort, sort_param
 from roomtime.domains.auth.dependencies import AdminUser, OptionalUser
 from roomtime.domains.resources import service
@@ -21,7 +21,7 @@ from roomtime.domains.resources.schemas import (
     ResourceUpdate,
 )
 
-router = APIRouter(prefix="/resources", tags=["resources"])
+router = APIRouter(prefix="/resources", tags=["resources"], responses=COMMON_RESPONSES)
 SortDep = Annotated[Sort, Depends(sort_param(*SORT_FIELDS, default=DEFAULT_SORT))]
 
 _EXAMPLES = {

@@ -13,13 +13,15 @@ from fastapi import APIRouter, Body
 
 from roomtime.api.cache import CacheDep
 from roomtime.api.deps import ClockDep, SessionDep
-from roomtime.api.problems import problem_responses
+from roomtime.api.problems import COMMON_RESPONSES, problem_responses
 from roomtime.domains.auth.dependencies import AdminUser
 from roomtime.domains.resources import service as resources_service
 from roomtime.domains.resources.dependencies import ResourceId
 from roomtime.domains.slots.schemas import SlotDateRange, SlotsChanged, SlotsCreated, SlotTimeRange
 
-router = APIRouter(prefix="/resources/{resource_id}/slots", tags=["slots"])
+router = APIRouter(
+    prefix="/resources/{resource_id}/slots", tags=["slots"], responses=COMMON_RESPONSES
+)
 
 DaysBody = Annotated[
     SlotDateRange,

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Header, Query, Response
 
 from roomtime.api.deps import SessionDep
-from roomtime.api.problems import problem_responses
+from roomtime.api.problems import COMMON_RESPONSES, problem_responses
 from roomtime.core.pagination import Page, PageParamsDep
 from roomtime.domains.auth.dependencies import VerifiedUser
 from roomtime.domains.bookings.book_now import book_request
@@ -28,7 +28,7 @@ from roomtime.domains.specialists import service
 from roomtime.domains.specialists.dependencies import MySpecialist
 from roomtime.domains.specialists.schemas import BookingCreate
 
-router = APIRouter(prefix="/bookings", tags=["bookings"])
+router = APIRouter(prefix="/bookings", tags=["bookings"], responses=COMMON_RESPONSES)
 
 Sort = Literal["starts_at", "-starts_at", "created_at", "-created_at"]
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Query
 
 from roomtime.api.cache import CacheDep
 from roomtime.api.deps import ClockDep, SessionDep, SettingsDep
-from roomtime.api.problems import problem_responses
+from roomtime.api.problems import COMMON_RESPONSES, problem_responses
 from roomtime.core.dates import IsoDay
 from roomtime.core.ids import MAX_ID
 from roomtime.domains.auth.dependencies import SpecialistUser
@@ -20,7 +20,7 @@ from roomtime.domains.specialists.models import Specialist
 from roomtime.domains.specialists.schemas import HoursUpdate, SpecialistRead, SpecialistSlots
 from roomtime.settings import Settings
 
-router = APIRouter(prefix="/specialists", tags=["specialists"])
+router = APIRouter(prefix="/specialists", tags=["specialists"], responses=COMMON_RESPONSES)
 
 DayQuery = Annotated[
     IsoDay,

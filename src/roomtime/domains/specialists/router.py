@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body
 
 from roomtime.api.cache import CacheDep
 from roomtime.api.deps import ClockDep, SessionDep, SettingsDep
-from roomtime.api.problems import problem_responses
+from roomtime.api.problems import COMMON_RESPONSES, problem_responses
 from roomtime.core.ids import id_path
 from roomtime.core.pagination import Page, PageParamsDep
 from roomtime.domains.auth.dependencies import AdminUser, OptionalUser, SpecialistUser
@@ -24,7 +24,7 @@ from roomtime.domains.specialists.schemas import (
 )
 from roomtime.domains.users.constants import ROLE_ADMIN
 
-router = APIRouter(prefix="/specialists", tags=["specialists"])
+router = APIRouter(prefix="/specialists", tags=["specialists"], responses=COMMON_RESPONSES)
 
 ServiceId = Annotated[int, id_path("Service id")]
 

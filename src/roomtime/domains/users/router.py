@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from roomtime.api.deps import SessionDep
-from roomtime.api.problems import problem_responses
+from roomtime.api.problems import COMMON_RESPONSES, problem_responses
 from roomtime.core.ids import id_path
 from roomtime.core.pagination import Page, PageParamsDep
 from roomtime.domains.auth import service as auth_service
@@ -16,7 +16,7 @@ from roomtime.domains.auth.dependencies import AccountUpdateDepsDep, AdminUser, 
 from roomtime.domains.users import service
 from roomtime.domains.users.schemas import ProfileUpdate, UserAdminRead, UserRead
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], responses=COMMON_RESPONSES)
 
 UserId = Annotated[int, id_path("User id")]
 
