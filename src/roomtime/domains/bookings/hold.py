@@ -104,7 +104,7 @@ async def hold_seats(deps: HoldDeps, actor: Actor, req: SeatHold) -> Booking:
     apply (the event's domain has checked its own rules); caps, limits and guards do."""
     await _count_attempt(deps, actor)
     session = deps.io.session
-    resource = await resources_service.get_resource(session, req.resource_id, include_inactive=True)
+    resource = await resources_service.get_facts(session, req.resource_id, include_inactive=True)
     starts, ends = req.starts_at.astimezone(UTC), req.ends_at.astimezone(UTC)
     if starts < deps.io.clock():
         raise StartsInPastError()
@@ -129,7 +129,7 @@ async def prepare_hold(deps: HoldDeps, req: HoldRequest) -> PreparedHold:
     transaction that follows fails (a committed booking releases it on commit)."""
     session = deps.io.session
     starts, ends = req.starts_at.astimezone(UTC), req.ends_at.astimezone(UTC)
-    resource = await resources_service.get_resource(session, req.resource_id)
+    resource = await resources_service.get_facts(session, req.resource_id)
     slots = await slots_service.spans_in_range(session, resource.id, starts, ends)
     rules.check_hold_range(
         slots,
@@ -220,8 +220,9 @@ async def place_hold(deps: HoldDeps, user: Actor, prepared: PreparedHold, now: d
         overlap_refused(),
         _one_live_per_event(),
     ):
-        await set_lock_timeout(io.session)
         await _check_caps(deps, user, resource.id, now)
+        # Set already by the user's lock (the first wait), unless a test switched that off.
+        await set_lock_timeout(io.session)
         await expire_overlapping(io, resource.id, plan.starts, plan.ends, now)
         await deps.guards.race_window()
         booking = await repository.add(

@@ -37,6 +37,7 @@ from roomtime.domains.resources.models import OpeningHours, Resource
 from roomtime.domains.resources.schemas import (
     OpeningHoursItem,
     ResourceCreate,
+    ResourceFacts,
     ResourceUpdate,
     minute_of_day,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "deactivate_resource",
     "extend_horizons",
     "find_by_name",
+    "get_facts",
     "get_resource",
     "list_resource_ids",
     "list_resources",
@@ -150,6 +152,17 @@ async def get_resource(
     if resource is None or not (resource.is_active or include_inactive):
         raise ResourceNotFoundError(f"Resource {resource_id} does not exist")
     return resource
+
+
+async def get_facts(
+    session: AsyncSession, resource_id: int, *, include_inactive: bool = False
+) -> ResourceFacts:
+    """What a booking needs to know about the resource (the same 404s as `get_resource`),
+    read in one statement: the write path's lookup."""
+    row = await repository.get_facts(session, resource_id)
+    if row is None or not (row.is_active or include_inactive):
+        raise ResourceNotFoundError(f"Resource {resource_id} does not exist")
+    return ResourceFacts(*row[:-1])
 
 
 async def _apply(
