@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
 from sqlalchemy.sql import Select
 
 from roomtime.core.pagination import Sort
 from roomtime.domains.resources import repository as resources_repository
-from roomtime.domains.resources.models import OpeningHours, Resource
+from roomtime.domains.resources.models import Resource
 from roomtime.domains.resources.schemas import ResourceListQuery
 from roomtime.domains.slots import repository as slots_repository
 
@@ -77,31 +76,19 @@ def day_args(stmt: RawStatement, resource_id: int, start: datetime, end: datetim
 
 
 def resource_statements() -> list[RawStatement]:
-    """GET /resources/{id}: the row and its opening hours (what the ORM load asks)."""
-    row = select(Resource).where(Resource.id == _RESOURCE)
-    hours = (
-        select(OpeningHours)
-        .where(OpeningHours.resource_id == _RESOURCE)
-        .order_by(OpeningHours.weekday, OpeningHours.opens_minute)
-    )
-    return [compile_raw(row), compile_raw(hours)]
+    """GET /resources/{id}: the row with its opening hours as a JSON array, one statement."""
+    return [compile_raw(resources_repository.read_query().where(Resource.id == _RESOURCE))]
 
 
 def listing_statements() -> list[RawStatement]:
-    """GET /resources?min_capacity=..: the page and the count (the page's opening hours are
-    loaded by id afterwards, as the ORM's selectin load does: see HOURS_BY_IDS)."""
+    """GET /resources?min_capacity=..: the page (rows with their opening hours) and the
+    count."""
     query = ResourceListQuery(min_capacity=_MIN_CAPACITY)
     conditions = resources_repository.filters(query)
     page, count = resources_repository.list_statements(
         conditions, Sort("name", descending=False), _LIMIT, _OFFSET
     )
     return [compile_raw(page), compile_raw(count)]
-
-
-HOURS_BY_IDS = (
-    "SELECT id, resource_id, weekday, opens_minute, closes_minute FROM resource_opening_hours "
-    "WHERE resource_id = ANY($1::bigint[]) ORDER BY resource_id, weekday, opens_minute"
-)
 
 
 def listing_args(stmt: RawStatement, min_capacity: int, limit: int, offset: int) -> list[Any]:

@@ -106,6 +106,7 @@ class ResourceFacts:
     hold_ttl_seconds: int
     max_hold_slots: int
     cancel_deadline_minutes: int | None
+    is_active: bool
 
 
 class ResourceBase(BaseModel):

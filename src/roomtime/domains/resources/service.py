@@ -20,6 +20,7 @@ from roomtime.domains.resources._common import (
     calendar_of,
     invalidate_on_commit,
     load_for_update,
+    read_of_row,
     to_read,
     touch,
 )
@@ -38,6 +39,7 @@ from roomtime.domains.resources.schemas import (
     OpeningHoursItem,
     ResourceCreate,
     ResourceFacts,
+    ResourceRead,
     ResourceUpdate,
     minute_of_day,
 )
@@ -57,6 +59,7 @@ __all__ = [
     "get_resource",
     "list_resource_ids",
     "list_resources",
+    "read_resource",
     "to_read",
     "unblock_slots",
     "update_resource",
@@ -154,6 +157,16 @@ async def get_resource(
     return resource
 
 
+async def read_resource(
+    session: AsyncSession, resource_id: int, *, include_inactive: bool = False
+) -> ResourceRead:
+    """The resource as GET /resources/{id} answers it (the same 404s as `get_resource`)."""
+    row = await repository.get_read_row(session, resource_id)
+    if row is None or not (row.is_active or include_inactive):
+        raise ResourceNotFoundError(f"Resource {resource_id} does not exist")
+    return read_of_row(row)
+
+
 async def get_facts(
     session: AsyncSession, resource_id: int, *, include_inactive: bool = False
 ) -> ResourceFacts:
@@ -162,7 +175,7 @@ async def get_facts(
     row = await repository.get_facts(session, resource_id)
     if row is None or not (row.is_active or include_inactive):
         raise ResourceNotFoundError(f"Resource {resource_id} does not exist")
-    return ResourceFacts(*row[:-1])
+    return ResourceFacts(*row)
 
 
 async def _apply(
