@@ -11,7 +11,9 @@ write path by one async httpx client. Prints a table and writes .bench/results.j
 
 Steps: cached, uncached, resource, listing, write (hold+confirm, cancel), workers (two API
 processes against one), contention (100 clients, one slot), memory (RSS over many mixed
-requests). The 10^6-slot scale step is not written yet (docs/performance.md).
+requests), scale (availability miss and hold latency as the tables grow to 10^6 slots and
+10^5 bookings; it grows the database, so it runs last, and `--only scale` starts it from
+~10^3 slots).
 `--app-src DIR` runs `roomtime api` from another source tree (a checkout of an older commit)
 against the same baselines: how the before/after numbers of docs/performance.md were taken.
 """
@@ -45,7 +47,17 @@ from bench.setup import (  # noqa: E402
     services,
 )
 
-STEPS = ("cached", "uncached", "resource", "listing", "write", "workers", "contention", "memory")
+STEPS = (
+    "cached",
+    "uncached",
+    "resource",
+    "listing",
+    "write",
+    "workers",
+    "contention",
+    "memory",
+    "scale",
+)
 ALL_STEPS = STEPS
 
 
@@ -84,10 +96,21 @@ def main(argv: list[str]) -> int:
         found = services(stack)
         name = os.environ.get("BENCH_DB_NAME", "roomtime_bench")
         redis_url = f"{found.redis_base}/{int(os.environ.get('BENCH_REDIS_DB', '15'))}"
-        run_steps = list(args.steps)
+        # The scale step grows the database for good: it always runs last.
+        run_steps = sorted(args.steps, key=lambda s: s == "scale")
         if run_steps:
             url = asyncio.run(fresh_database(found.server_url, name))
-            data = asyncio.run(seed(url, resources=200, days=30, users=4000, write_days=30))
+            # Alone, the scale step starts small (~10^3 slots) to compare with 10^6.
+            small = run_steps == ["scale"]
+            data = asyncio.run(
+                seed(
+                    url,
+                    resources=3 if small else 200,
+                    days=30,
+                    users=4000,
+                    write_days=1 if small else 30,
+                )
+            )
             env = app_env(url, redis_url, args.app_src)
             base_env = app_env(url, redis_url, None)
             app = stack.enter_context(serve("roomtime", roomtime_command(), env))
