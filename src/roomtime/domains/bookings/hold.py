@@ -130,18 +130,33 @@ async def prepare_hold(deps: HoldDeps, req: HoldRequest) -> PreparedHold:
     session = deps.io.session
     starts, ends = req.starts_at.astimezone(UTC), req.ends_at.astimezone(UTC)
     resource = await resources_service.get_facts(session, req.resource_id)
-    slots = await slots_service.spans_in_range(session, resource.id, starts, ends)
-    rules.check_hold_range(
-        slots,
+    now = deps.io.clock()
+    rules.check_request(
         starts_at=starts,
         ends_at=ends,
-        now=deps.io.clock(),
-        max_slots=resource.max_hold_slots,
+        now=now,
         party_size=req.party_size,
         capacity=resource.capacity,
     )
-    plan = HoldPlan(starts, ends, req.party_size, resource.hold_ttl_seconds, len(slots))
+    # The lock comes before the slots are read: under contention for one range, every
+    # request but one is refused here, after a single statement (the resource). What the
+    # slots decide (alignment, opening hours) is the same for every request of the range.
     lock = await _lock(deps, resource, starts, ends)
+    try:
+        slots = await slots_service.spans_in_range(session, resource.id, starts, ends)
+        rules.check_hold_range(
+            slots,
+            starts_at=starts,
+            ends_at=ends,
+            now=now,
+            max_slots=resource.max_hold_slots,
+            party_size=req.party_size,
+            capacity=resource.capacity,
+        )
+    except BaseException:
+        await deps.io.locks.release(lock)
+        raise
+    plan = HoldPlan(starts, ends, req.party_size, resource.hold_ttl_seconds, len(slots))
     return PreparedHold(resource, plan, lock)
 
 
