@@ -36,7 +36,9 @@ _SET_IN = "roomtime.lock_timeout_set_in"
 
 
 def _current_transaction(session: AsyncSession) -> SessionTransaction | None:
-    return session.sync_session.get_transaction()
+    # The innermost one: a SET LOCAL made inside a savepoint is undone with it.
+    sync = session.sync_session
+    return sync.get_nested_transaction() or sync.get_transaction()
 
 
 def lock_timeout_pending(session: AsyncSession) -> bool:
@@ -55,7 +57,7 @@ def _mark_set(session: AsyncSession) -> None:
 
 async def set_lock_timeout(session: AsyncSession) -> None:
     """Limit every lock wait of the current transaction (SET LOCAL: it ends with it).
-    Once per transaction: a statement that set it already (`with_lock_timeout`) spares it."""
+    Once per transaction: a statement that set it already (`execute_bounded`) spares it."""
     if not lock_timeout_pending(session):
         return
     await session.execute(select(func.set_config("lock_timeout", LOCK_TIMEOUT, True)))
