@@ -1,6 +1,7 @@
 """RoomTime's hot paths as ratios to the design's limits, measured in one run.
 
-    python3 run.py bench [--quick] [--only STEP ...] [--seconds N] [--rounds N] [--app-src DIR]
+    python3 run.py bench [--quick] [--only STEP ...] [--scale] [--seconds N] [--rounds N]
+                         [--app-src DIR]
 
 Starts the servers named by DATABASE_URL / REDIS_URL (or embedded ones under DATA_DIR/bench),
 creates a fresh database beside the configured one (BENCH_DB_NAME, default roomtime_bench),
@@ -11,9 +12,9 @@ write path by one async httpx client. Prints a table and writes .bench/results.j
 
 Steps: cached, uncached, resource, listing, write (hold+confirm, cancel), workers (two API
 processes against one), contention (100 clients, one slot), memory (RSS over many mixed
-requests), scale (availability miss and hold latency as the tables grow to 10^6 slots and
-10^5 bookings; it grows the database, so it runs last, and `--only scale` starts it from
-~10^3 slots).
+requests); with `--scale`, scale (availability miss and hold latency as the tables grow to
+10^6 slots and 10^5 bookings; it grows the database, so it runs last, and `--only scale`
+starts it from ~10^3 slots).
 `--app-src DIR` runs `roomtime api` from another source tree (a checkout of an older commit)
 against the same baselines: how the before/after numbers of docs/performance.md were taken.
 """
@@ -47,18 +48,8 @@ from bench.setup import (  # noqa: E402
     services,
 )
 
-STEPS = (
-    "cached",
-    "uncached",
-    "resource",
-    "listing",
-    "write",
-    "workers",
-    "contention",
-    "memory",
-    "scale",
-)
-ALL_STEPS = STEPS
+STEPS = ("cached", "uncached", "resource", "listing", "write", "workers", "contention", "memory")
+ALL_STEPS = (*STEPS, "scale")
 
 
 def _args(argv: list[str]) -> argparse.Namespace:
@@ -70,6 +61,9 @@ def _args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--memory-requests", type=int, help="requests of the memory step")
     parser.add_argument("--app-src", help="run roomtime from this source tree (its src/)")
     parser.add_argument(
+        "--scale", action="store_true", help="add the scale step (10^6 slots; runs last)"
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="py-spy RoomTime's first run of each read path"
     )
     parser.add_argument("--output", default=str(OUT / "results.json"))
@@ -78,6 +72,8 @@ def _args(argv: list[str]) -> argparse.Namespace:
     args.rounds = args.rounds or (1 if args.quick else 2)
     args.memory_requests = args.memory_requests or (20_000 if args.quick else 100_000)
     args.steps = args.only or list(STEPS)
+    if args.scale and "scale" not in args.steps:
+        args.steps.append("scale")
     return args
 
 
