@@ -31,6 +31,7 @@ _NOW = datetime(1901, 1, 3, tzinfo=UTC)
 _LIMIT = 770_002
 _OFFSET = 770_003
 _MIN_CAPACITY = 77_004
+_LONGEST_SLOT = slots_repository._LONGEST_SLOT  # the repository's own bound
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,11 @@ def _day_builders() -> Sequence[Callable[..., Select[Any]]]:
 
 def day_args(stmt: RawStatement, resource_id: int, start: datetime, end: datetime) -> list[Any]:
     now = datetime.now(UTC)
-    return stmt.args({_RESOURCE: resource_id, _START: start, _END: end, _NOW: now})
+    values = {_RESOURCE: resource_id, _START: start, _END: end, _NOW: now}
+    # The overlap probe's lower bound is derived from the start when the statement is
+    # built (start minus the longest slot), so it is a value of its own to replace.
+    values[_START - _LONGEST_SLOT] = start - _LONGEST_SLOT
+    return stmt.args(values)
 
 
 def resource_statements() -> list[RawStatement]:
