@@ -39,6 +39,13 @@ def _json(value: Any, status: int = 200) -> Response:
     return Response(json.dumps(value, default=_default), status, media_type="application/json")
 
 
+def _with_hours(row: Any) -> dict[str, Any]:
+    # asyncpg hands json columns over as text.
+    values = dict(row)
+    values["opening_hours"] = json.loads(values.pop("hours"))
+    return values
+
+
 def _default(value: Any) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -84,15 +91,12 @@ def create_app() -> FastAPI:
 
     @app.get("/db/resources/{resource_id}")
     async def db_resource(resource_id: int, request: Request) -> Response:
-        row_sql, hours_sql = resource_sql
+        (row_sql,) = resource_sql
         async with request.app.state.pool.acquire() as conn:
             row = await conn.fetchrow(row_sql.sql, *statements.resource_args(row_sql, resource_id))
-            if row is None:
-                return Response(status_code=404)
-            hours = await conn.fetch(
-                hours_sql.sql, *statements.resource_args(hours_sql, resource_id)
-            )
-        return _json({**dict(row), "opening_hours": [dict(h) for h in hours]})
+        if row is None:
+            return Response(status_code=404)
+        return _json(_with_hours(row))
 
     @app.get("/db/resources")
     async def db_listing(
@@ -103,14 +107,10 @@ def create_app() -> FastAPI:
             rows = await conn.fetch(
                 page_sql.sql, *statements.listing_args(page_sql, min_capacity, limit, offset)
             )
-            hours = await conn.fetch(statements.HOURS_BY_IDS, [r["id"] for r in rows])
             total = await conn.fetchval(
                 count_sql.sql, *statements.listing_args(count_sql, min_capacity, limit, offset)
             )
-        by_resource: dict[int, list[dict[str, Any]]] = {}
-        for h in hours:
-            by_resource.setdefault(h["resource_id"], []).append(dict(h))
-        items = [{**dict(r), "opening_hours": by_resource.get(r["id"], [])} for r in rows]
+        items = [_with_hours(r) for r in rows]
         return _json({"items": items, "total": total, "limit": limit, "offset": offset})
 
     _install_writes(app)

@@ -1,6 +1,7 @@
 """RoomTime's hot paths as ratios to the design's limits, measured in one run.
 
-    python3 run.py bench [--quick] [--only STEP ...] [--seconds N] [--rounds N] [--app-src DIR]
+    python3 run.py bench [--quick] [--only STEP ...] [--scale] [--seconds N] [--rounds N]
+                         [--app-src DIR]
 
 Starts the servers named by DATABASE_URL / REDIS_URL (or embedded ones under DATA_DIR/bench),
 creates a fresh database beside the configured one (BENCH_DB_NAME, default roomtime_bench),
@@ -11,7 +12,9 @@ write path by one async httpx client. Prints a table and writes .bench/results.j
 
 Steps: cached, uncached, resource, listing, write (hold+confirm, cancel), workers (two API
 processes against one), contention (100 clients, one slot), memory (RSS over many mixed
-requests). The 10^6-slot scale step is not written yet (docs/performance.md).
+requests); with `--scale`, scale (availability miss and hold latency as the tables grow to
+10^6 slots and 10^5 bookings; it grows the database, so it runs last, and `--only scale`
+starts it from ~10^3 slots).
 `--app-src DIR` runs `roomtime api` from another source tree (a checkout of an older commit)
 against the same baselines: how the before/after numbers of docs/performance.md were taken.
 """
@@ -46,7 +49,7 @@ from bench.setup import (  # noqa: E402
 )
 
 STEPS = ("cached", "uncached", "resource", "listing", "write", "workers", "contention", "memory")
-ALL_STEPS = STEPS
+ALL_STEPS = (*STEPS, "scale")
 
 
 def _args(argv: list[str]) -> argparse.Namespace:
@@ -58,6 +61,9 @@ def _args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--memory-requests", type=int, help="requests of the memory step")
     parser.add_argument("--app-src", help="run roomtime from this source tree (its src/)")
     parser.add_argument(
+        "--scale", action="store_true", help="add the scale step (10^6 slots; runs last)"
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="py-spy RoomTime's first run of each read path"
     )
     parser.add_argument("--output", default=str(OUT / "results.json"))
@@ -66,6 +72,8 @@ def _args(argv: list[str]) -> argparse.Namespace:
     args.rounds = args.rounds or (1 if args.quick else 2)
     args.memory_requests = args.memory_requests or (20_000 if args.quick else 100_000)
     args.steps = args.only or list(STEPS)
+    if args.scale and "scale" not in args.steps:
+        args.steps.append("scale")
     return args
 
 
@@ -84,10 +92,21 @@ def main(argv: list[str]) -> int:
         found = services(stack)
         name = os.environ.get("BENCH_DB_NAME", "roomtime_bench")
         redis_url = f"{found.redis_base}/{int(os.environ.get('BENCH_REDIS_DB', '15'))}"
-        run_steps = list(args.steps)
+        # The scale step grows the database for good: it always runs last.
+        run_steps = sorted(args.steps, key=lambda s: s == "scale")
         if run_steps:
             url = asyncio.run(fresh_database(found.server_url, name))
-            data = asyncio.run(seed(url, resources=200, days=30, users=4000, write_days=30))
+            # Alone, the scale step starts small (~10^3 slots) to compare with 10^6.
+            small = run_steps == ["scale"]
+            data = asyncio.run(
+                seed(
+                    url,
+                    resources=3 if small else 200,
+                    days=30,
+                    users=4000,
+                    write_days=1 if small else 30,
+                )
+            )
             env = app_env(url, redis_url, args.app_src)
             base_env = app_env(url, redis_url, None)
             app = stack.enter_context(serve("roomtime", roomtime_command(), env))

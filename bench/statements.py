@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
 from sqlalchemy.sql import Select
 
 from roomtime.core.pagination import Sort
 from roomtime.domains.resources import repository as resources_repository
-from roomtime.domains.resources.models import OpeningHours, Resource
+from roomtime.domains.resources.models import Resource
 from roomtime.domains.resources.schemas import ResourceListQuery
 from roomtime.domains.slots import repository as slots_repository
 
@@ -32,6 +31,7 @@ _NOW = datetime(1901, 1, 3, tzinfo=UTC)
 _LIMIT = 770_002
 _OFFSET = 770_003
 _MIN_CAPACITY = 77_004
+_LONGEST_SLOT = slots_repository._LONGEST_SLOT  # the repository's own bound
 
 
 @dataclass(frozen=True)
@@ -73,35 +73,27 @@ def _day_builders() -> Sequence[Callable[..., Select[Any]]]:
 
 def day_args(stmt: RawStatement, resource_id: int, start: datetime, end: datetime) -> list[Any]:
     now = datetime.now(UTC)
-    return stmt.args({_RESOURCE: resource_id, _START: start, _END: end, _NOW: now})
+    values = {_RESOURCE: resource_id, _START: start, _END: end, _NOW: now}
+    # The overlap probe's lower bound is derived from the start when the statement is
+    # built (start minus the longest slot), so it is a value of its own to replace.
+    values[_START - _LONGEST_SLOT] = start - _LONGEST_SLOT
+    return stmt.args(values)
 
 
 def resource_statements() -> list[RawStatement]:
-    """GET /resources/{id}: the row and its opening hours (what the ORM load asks)."""
-    row = select(Resource).where(Resource.id == _RESOURCE)
-    hours = (
-        select(OpeningHours)
-        .where(OpeningHours.resource_id == _RESOURCE)
-        .order_by(OpeningHours.weekday, OpeningHours.opens_minute)
-    )
-    return [compile_raw(row), compile_raw(hours)]
+    """GET /resources/{id}: the row with its opening hours as a JSON array, one statement."""
+    return [compile_raw(resources_repository.read_query().where(Resource.id == _RESOURCE))]
 
 
 def listing_statements() -> list[RawStatement]:
-    """GET /resources?min_capacity=..: the page and the count (the page's opening hours are
-    loaded by id afterwards, as the ORM's selectin load does: see HOURS_BY_IDS)."""
+    """GET /resources?min_capacity=..: the page (rows with their opening hours) and the
+    count."""
     query = ResourceListQuery(min_capacity=_MIN_CAPACITY)
     conditions = resources_repository.filters(query)
     page, count = resources_repository.list_statements(
         conditions, Sort("name", descending=False), _LIMIT, _OFFSET
     )
     return [compile_raw(page), compile_raw(count)]
-
-
-HOURS_BY_IDS = (
-    "SELECT id, resource_id, weekday, opens_minute, closes_minute FROM resource_opening_hours "
-    "WHERE resource_id = ANY($1::bigint[]) ORDER BY resource_id, weekday, opens_minute"
-)
 
 
 def listing_args(stmt: RawStatement, min_capacity: int, limit: int, offset: int) -> list[Any]:

@@ -17,7 +17,7 @@ import asyncpg
 import httpx
 from redis.asyncio import Redis
 
-from bench import profile
+from bench import profile, scale
 from bench.drivers import Load, client, rss_kib, summarise, wrk
 from bench.setup import OUT, Seed, Server, plain_dsn, token_for
 from bench.writes import Writer
@@ -258,6 +258,20 @@ class Bench:
             "met": unanswered == 0 and all(w == 1 for w in winners) and load.p99_ms < 1000,
         }
         print(f"   contention: {self.results['checks']['contention']}", flush=True)
+
+    async def scale(self) -> None:
+        found = await scale.run(self.app.base, self.redis_url, self.db_url, self.seed)
+        self.results["checks"]["scale"] = found
+        summary = {k: v for k, v in found.items() if k not in ("small", "large")}
+        for size in ("small", "large"):
+            part = found[size]
+            summary[size] = {
+                "size": part["size"],
+                "availability_miss_p50_ms": part["availability_miss"]["p50_ms"],
+                "hold_p50_ms": part["hold"]["p50_ms"],
+                "holds_refused": part["holds_refused"],
+            }
+        print(f"   scale: {summary}", flush=True)
 
     async def memory(self) -> None:
         rid = self.seed.read_ids[0]

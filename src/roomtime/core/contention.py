@@ -7,17 +7,21 @@ failures. The caller answers 409 `busy` with Retry-After, and the client retries
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import Result, Select, Subquery, func, select, true
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import SessionTransaction
 
 from roomtime.core.errors import BusyError
 
 log = structlog.get_logger(__name__)
+_T = TypeVar("_T", bound=tuple[object, ...])
 
 LOCK_TIMEOUT = "3s"
 RETRY_AFTER_SECONDS = 1
@@ -28,9 +32,57 @@ _CONTENTION = {"55P03": "lock timeout", "40P01": "deadlock", "40001": "serializa
 _SERVER_AWAY = {"53300", "57P01", "57P02", "57P03"}
 
 
+_SET_IN = "roomtime.lock_timeout_set_in"
+
+
+def _current_transaction(session: AsyncSession) -> SessionTransaction | None:
+    # The innermost one: a SET LOCAL made inside a savepoint is undone with it.
+    sync = session.sync_session
+    return sync.get_nested_transaction() or sync.get_transaction()
+
+
+def lock_timeout_pending(session: AsyncSession) -> bool:
+    """Whether the current transaction has yet to set its lock timeout."""
+    marked = session.info.get(_SET_IN)
+    current = _current_transaction(session)
+    return current is None or marked is None or marked() is not current
+
+
+def _mark_set(session: AsyncSession) -> None:
+    # A weak reference: the next transaction is another object, and an id() could be reused.
+    current = _current_transaction(session)
+    if current is not None:
+        session.info[_SET_IN] = weakref.ref(current)
+
+
 async def set_lock_timeout(session: AsyncSession) -> None:
-    """Limit every lock wait of the current transaction (SET LOCAL: it ends with it)."""
+    """Limit every lock wait of the current transaction (SET LOCAL: it ends with it).
+    Once per transaction: a statement that set it already (`execute_bounded`) spares it."""
+    if not lock_timeout_pending(session):
+        return
     await session.execute(select(func.set_config("lock_timeout", LOCK_TIMEOUT, True)))
+    _mark_set(session)
+
+
+def _lock_timeout_row() -> Subquery:
+    return select(func.set_config("lock_timeout", LOCK_TIMEOUT, True).label("v")).subquery(
+        "lock_timeout"
+    )
+
+
+async def execute_bounded(session: AsyncSession, stmt: Select[_T]) -> Result[_T]:
+    """Run a statement that may wait for a lock with the transaction's lock timeout set by
+    the statement itself, when not set yet: it joins a one-row subquery calling set_config,
+    whose row exists before the statement's locking step runs, so the wait is bounded and
+    the SET costs no round trip of its own. A `FOR UPDATE` must name its tables (`of=`)."""
+    pending = lock_timeout_pending(session)
+    if pending:
+        row = _lock_timeout_row()
+        stmt = stmt.join(row, true()) if stmt.get_final_froms() else stmt.select_from(row)
+    result = await session.execute(stmt)
+    if pending:
+        _mark_set(session)
+    return result
 
 
 def sqlstate(exc: DBAPIError) -> str | None:

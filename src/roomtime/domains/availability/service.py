@@ -102,12 +102,13 @@ async def answer_day(
 ) -> bytes:
     """The JSON body of the day's availability from PostgreSQL, cached for later hits."""
     found = await slots_service.available_day(session, resource_id, timezone, day, now)
-    answer = AvailabilityRead(
+    # Built without validation: every value comes typed from the database row.
+    answer = AvailabilityRead.model_construct(
         resource_id=resource_id,
         date=day,
         timezone=timezone,
         slots=[
-            AvailableSlotRead(
+            AvailableSlotRead.model_construct(
                 id=s.id, starts_at=s.starts_at, ends_at=s.ends_at, seats_left=s.seats_left
             )
             for s in found.slots

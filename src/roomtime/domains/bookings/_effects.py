@@ -71,9 +71,7 @@ def claim(booking: Booking) -> SlotClaim:
 
 
 async def resource_of(io: BookingIO, booking: Booking) -> BookableResource:
-    return await resources_service.get_resource(
-        io.session, booking.resource_id, include_inactive=True
-    )
+    return await resources_service.get_facts(io.session, booking.resource_id, include_inactive=True)
 
 
 def facts(booking: Booking, resource: BookableResource) -> templates.BookingFacts:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from roomtime.core import tx
-from roomtime.core.contention import busy_on_contention, set_lock_timeout
+from roomtime.core.contention import busy_on_contention
 from roomtime.domains.audit import service as audit
 from roomtime.domains.bookings import repository, states
 from roomtime.domains.bookings._effects import (
@@ -40,9 +40,8 @@ async def cancel(
     is_admin = actor.role == ROLE_ADMIN
     async with tx.transactional(io.session):
         with busy_on_contention("Too much contention on this resource"):
-            await set_lock_timeout(io.session)
             booking = await repository.get_for_update(
-                io.session, booking_id, owner_id=None if is_admin else actor.id
+                io.session, booking_id, owner_id=None if is_admin else actor.id, bounded=True
             )
             # Someone else's booking answers 404, never revealing that it exists.
             if booking is None:

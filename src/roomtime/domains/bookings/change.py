@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 import structlog
 
 from roomtime.core import tx
-from roomtime.core.contention import busy_on_contention, set_lock_timeout
+from roomtime.core.contention import busy_on_contention
 from roomtime.domains.audit import service as audit
 from roomtime.domains.availability import service as availability_service
 from roomtime.domains.bookings import repository, rules, states
@@ -73,9 +73,8 @@ async def change(deps: ChangeDeps, actor: Actor, booking_id: int, req: ChangeReq
     is_admin = actor.role == ROLE_ADMIN
     async with tx.transactional(io.session):
         with busy_on_contention("Too much contention on this resource"), overlap_refused():
-            await set_lock_timeout(io.session)
             booking = await repository.get_for_update(
-                io.session, booking_id, owner_id=None if is_admin else actor.id
+                io.session, booking_id, owner_id=None if is_admin else actor.id, bounded=True
             )
             # Someone else's booking answers 404, never revealing that it exists.
             if booking is None:

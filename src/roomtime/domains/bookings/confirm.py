@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core import tx
-from roomtime.core.contention import busy_on_contention, set_lock_timeout
+from roomtime.core.contention import busy_on_contention
 from roomtime.domains.audit import service as audit
 from roomtime.domains.bookings import repository, states
 from roomtime.domains.bookings._effects import (
@@ -78,9 +78,8 @@ async def confirm(
     now = io.clock()
     async with tx.transactional(io.session):
         with busy_on_contention("Too much contention on this resource"), overlap_refused():
-            await set_lock_timeout(io.session)
             booking = await repository.get_for_update(
-                io.session, hold_id, owner_id=None if as_admin else actor.id
+                io.session, hold_id, owner_id=None if as_admin else actor.id, bounded=True
             )
             if booking is None:
                 raise BookingNotFoundError(f"Hold {hold_id} does not exist")

@@ -104,7 +104,7 @@ async def hold_seats(deps: HoldDeps, actor: Actor, req: SeatHold) -> Booking:
     apply (the event's domain has checked its own rules); caps, limits and guards do."""
     await _count_attempt(deps, actor)
     session = deps.io.session
-    resource = await resources_service.get_resource(session, req.resource_id, include_inactive=True)
+    resource = await resources_service.get_facts(session, req.resource_id, include_inactive=True)
     starts, ends = req.starts_at.astimezone(UTC), req.ends_at.astimezone(UTC)
     if starts < deps.io.clock():
         raise StartsInPastError()
@@ -129,19 +129,34 @@ async def prepare_hold(deps: HoldDeps, req: HoldRequest) -> PreparedHold:
     transaction that follows fails (a committed booking releases it on commit)."""
     session = deps.io.session
     starts, ends = req.starts_at.astimezone(UTC), req.ends_at.astimezone(UTC)
-    resource = await resources_service.get_resource(session, req.resource_id)
-    slots = await slots_service.spans_in_range(session, resource.id, starts, ends)
-    rules.check_hold_range(
-        slots,
+    resource = await resources_service.get_facts(session, req.resource_id)
+    now = deps.io.clock()
+    rules.check_request(
         starts_at=starts,
         ends_at=ends,
-        now=deps.io.clock(),
-        max_slots=resource.max_hold_slots,
+        now=now,
         party_size=req.party_size,
         capacity=resource.capacity,
     )
-    plan = HoldPlan(starts, ends, req.party_size, resource.hold_ttl_seconds, len(slots))
+    # The lock comes before the slots are read: under contention for one range, every
+    # request but one is refused here, after a single statement (the resource). What the
+    # slots decide (alignment, opening hours) is the same for every request of the range.
     lock = await _lock(deps, resource, starts, ends)
+    try:
+        slots = await slots_service.spans_in_range(session, resource.id, starts, ends)
+        rules.check_hold_range(
+            slots,
+            starts_at=starts,
+            ends_at=ends,
+            now=now,
+            max_slots=resource.max_hold_slots,
+            party_size=req.party_size,
+            capacity=resource.capacity,
+        )
+    except BaseException:
+        await deps.io.locks.release(lock)
+        raise
+    plan = HoldPlan(starts, ends, req.party_size, resource.hold_ttl_seconds, len(slots))
     return PreparedHold(resource, plan, lock)
 
 
@@ -220,8 +235,9 @@ async def place_hold(deps: HoldDeps, user: Actor, prepared: PreparedHold, now: d
         overlap_refused(),
         _one_live_per_event(),
     ):
-        await set_lock_timeout(io.session)
         await _check_caps(deps, user, resource.id, now)
+        # Set already by the user's lock (the first wait), unless a test switched that off.
+        await set_lock_timeout(io.session)
         await expire_overlapping(io, resource.id, plan.starts, plan.ends, now)
         await deps.guards.race_window()
         booking = await repository.add(

@@ -49,6 +49,13 @@ class Booking(CreatedAtMixin, Base):
             "expires_at",
             postgresql_where=text("status = 'pending'"),
         ),
+        # A hold counts the user's live holds under their lock: an exact range.
+        Index(
+            "ix_booking_user_pending_expires_at",
+            "user_id",
+            "expires_at",
+            postgresql_where=text("status = 'pending'"),
+        ),
         NO_OVERLAP,
         Index(None, "event_id"),
         # at most one live booking per user and event, whatever the code before it did.

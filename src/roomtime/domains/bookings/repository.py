@@ -6,10 +6,22 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roomtime.core.contention import execute_bounded
 from roomtime.domains.bookings.constants import (
     ACTIVE_STATUSES,
     ARCHIVED,
@@ -31,20 +43,23 @@ async def get(session: AsyncSession, booking_id: int) -> Booking | None:
 
 
 async def get_for_update(
-    session: AsyncSession, booking_id: int, *, owner_id: int | None
+    session: AsyncSession, booking_id: int, *, owner_id: int | None, bounded: bool = False
 ) -> Booking | None:
     """Lock and return the booking; with `owner_id`, only if it is that user's.
 
     The owner is part of the locking statement, not checked after it: PostgreSQL neither
     locks nor waits for a row the WHERE clause rules out, so a request for someone else's
     booking cannot stall its owner (nor learn from a delay that it exists). `None` (admins,
-    jobs) locks any booking.
+    jobs) locks any booking. `bounded`: the wait is limited by the transaction's lock
+    timeout, set by this statement if need be (core.contention.execute_bounded).
     """
     stmt = select(Booking).where(Booking.id == booking_id)
     if owner_id is not None:
         stmt = stmt.where(Booking.user_id == owner_id)
     # populate_existing: a row read earlier in this session is refreshed once locked.
-    stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    stmt = stmt.with_for_update(of=Booking).execution_options(populate_existing=True)
+    if bounded:
+        return (await execute_bounded(session, stmt)).scalar_one_or_none()
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
@@ -54,11 +69,12 @@ _USER_HOLDS_LOCK_SPACE = 0x486F6C64
 
 async def lock_user_holds(session: AsyncSession, user_id: int) -> None:
     """Serialise one user's holds until this transaction ends, so counting their holds and
-    adding one cannot interleave with another hold of theirs (it waits, under lock_timeout)."""
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(:space, (CAST(:user_id AS bigint) % 2147483647)::int)"),
-        {"space": _USER_HOLDS_LOCK_SPACE, "user_id": user_id},
-    )
+    adding one cannot interleave with another hold of theirs. It waits under the lock
+    timeout, which this statement sets when the transaction has not yet: it is the hold's
+    first wait."""
+    key = literal(user_id % 2147483647, Integer)
+    lock = func.pg_advisory_xact_lock(literal(_USER_HOLDS_LOCK_SPACE, Integer), key)
+    await execute_bounded(session, select(lock))
 
 
 async def count_live_holds(session: AsyncSession, user_id: int, now: datetime) -> int:

@@ -15,6 +15,19 @@ class SlotLike(Protocol):
     ends_at: datetime
 
 
+def check_request(
+    *, starts_at: datetime, ends_at: datetime, now: datetime, party_size: int, capacity: int
+) -> None:
+    """The checks that need no slot: a request refused by these never takes the hold lock
+    (so it cannot turn away a valid request for the same range meanwhile)."""
+    if ends_at <= starts_at:
+        raise errors.InvalidRangeError()
+    if starts_at < now:
+        raise errors.StartsInPastError()
+    if party_size > capacity:
+        raise errors.PartyTooLargeError(f"party_size {party_size} > capacity {capacity}")
+
+
 def check_hold_range(
     overlapping: Sequence[SlotLike],
     *,
@@ -30,12 +43,9 @@ def check_hold_range(
 
     `overlapping` are the resource's slots that overlap the range, ordered by start.
     """
-    if ends_at <= starts_at:
-        raise errors.InvalidRangeError()
-    if starts_at < now:
-        raise errors.StartsInPastError()
-    if party_size > capacity:
-        raise errors.PartyTooLargeError(f"party_size {party_size} > capacity {capacity}")
+    check_request(
+        starts_at=starts_at, ends_at=ends_at, now=now, party_size=party_size, capacity=capacity
+    )
     if not overlapping:
         raise errors.OutsideOpeningHoursError("No slots in that range")
     first, last = overlapping[0], overlapping[-1]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -36,6 +38,17 @@ def to_read(resource: Resource) -> ResourceRead:
             "file_url": resource.file_path,
         }
     )
+
+
+def read_of_row(row: Row[Any]) -> ResourceRead:
+    """A resource as read, from a row of `repository.read_query()`."""
+    values = row._asdict()
+    hours = [
+        OpeningHoursItem(weekday=w, opens=format_minute(o), closes=format_minute(c))
+        for w, o, c in values.pop("hours")
+    ]
+    values["file_url"] = values.pop("file_path")
+    return ResourceRead.model_validate({**values, "opening_hours": hours})
 
 
 def calendar_of(resource: Resource) -> SlotCalendar:

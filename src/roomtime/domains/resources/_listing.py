@@ -22,7 +22,7 @@ from roomtime.core.redis.cache import Cache, Cached
 from roomtime.core.replica import Reads
 from roomtime.domains.auth.errors import AdminRequiredError
 from roomtime.domains.resources import repository
-from roomtime.domains.resources._common import to_read
+from roomtime.domains.resources._common import read_of_row
 from roomtime.domains.resources.constants import LIST_CACHE_TTL_SECONDS
 from roomtime.domains.resources.models import Resource
 from roomtime.domains.resources.schemas import ResourceListQuery, ResourceRead
@@ -45,8 +45,8 @@ async def _query(
     session: AsyncSession, query: ResourceListQuery, page: PageParams, sort: Sort, now: datetime
 ) -> ResourcePage:
     conditions = list_conditions(query, now)
-    items, total = await repository.list_page(session, conditions, sort, page.limit, page.offset)
-    return page.page([to_read(r) for r in items], total)
+    rows, total = await repository.list_page(session, conditions, sort, page.limit, page.offset)
+    return page.page([read_of_row(r) for r in rows], total)
 
 
 async def list_resources(

@@ -19,7 +19,8 @@ from roomtime.core.replica import Reads
 from roomtime.domains.auth.dependencies import BearerDep, user_from_credentials
 from roomtime.domains.availability import service as availability_service
 from roomtime.domains.availability.schemas import AvailabilityRead
-from roomtime.domains.resources.dependencies import ResourceId, is_admin, visible_resource
+from roomtime.domains.resources import service as resources_service
+from roomtime.domains.resources.dependencies import ResourceId, is_admin
 
 router = APIRouter(tags=["availability"], responses=COMMON_RESPONSES)
 
@@ -69,7 +70,9 @@ async def get_availability(
 
         async def answer(read_session: AsyncSession) -> bytes:
             # Visibility is checked where the day is read: the replica, when it is recent.
-            resource = await visible_resource(resource_id, read_session, user)
+            resource = await resources_service.get_facts(
+                read_session, resource_id, include_inactive=is_admin(user)
+            )
             return await availability_service.answer_day(
                 read_session,
                 cache,

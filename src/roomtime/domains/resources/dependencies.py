@@ -10,7 +10,7 @@ from roomtime.api.deps import SessionDep
 from roomtime.core.ids import id_path
 from roomtime.domains.auth.dependencies import OptionalUser
 from roomtime.domains.resources import service
-from roomtime.domains.resources.models import Resource
+from roomtime.domains.resources.schemas import ResourceRead
 from roomtime.domains.users.constants import ROLE_ADMIN
 
 # Ids are bigint: a larger number could never match and would fail in the driver instead.
@@ -23,9 +23,9 @@ def is_admin(user: object | None) -> bool:
 
 async def visible_resource(
     resource_id: ResourceId, session: SessionDep, user: OptionalUser
-) -> Resource:
-    """The resource, or 404; a deactivated one is visible to admins only."""
-    return await service.get_resource(session, resource_id, include_inactive=is_admin(user))
+) -> ResourceRead:
+    """The resource as read, or 404; a deactivated one is visible to admins only."""
+    return await service.read_resource(session, resource_id, include_inactive=is_admin(user))
 
 
-VisibleResource = Annotated[Resource, Depends(visible_resource)]
+VisibleResource = Annotated[ResourceRead, Depends(visible_resource)]

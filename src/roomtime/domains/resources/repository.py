@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Row,
+    ScalarSelect,
+    Select,
+    func,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roomtime.core.pagination import Sort, fetch_page, ordered, page_statements
-from roomtime.domains.resources.models import Resource
+from roomtime.core.pagination import Sort, ordered, page_statements
+from roomtime.domains.resources.models import OpeningHours, Resource
 from roomtime.domains.resources.schemas import ResourceListQuery
 
 # Names sort case-insensitively, the same on every server whatever its collation.
@@ -21,6 +34,26 @@ _SORTABLE = {
 
 async def get(session: AsyncSession, resource_id: int) -> Resource | None:
     return await session.get(Resource, resource_id)
+
+
+_FACTS = (
+    Resource.id,
+    Resource.name,
+    Resource.timezone,
+    Resource.booking_mode,
+    Resource.capacity,
+    Resource.hold_ttl_seconds,
+    Resource.max_hold_slots,
+    Resource.cancel_deadline_minutes,
+    Resource.is_active,
+)
+
+
+async def get_facts(session: AsyncSession, resource_id: int) -> Row[Any] | None:
+    """The columns a booking reads, in one statement: no ORM object, no opening hours
+    (loading `Resource` also loads its opening hours, a second statement)."""
+    stmt = select(*_FACTS).where(Resource.id == resource_id)
+    return (await session.execute(stmt)).first()
 
 
 async def get_for_update(session: AsyncSession, resource_id: int) -> Resource | None:
@@ -67,12 +100,55 @@ def filters(
     return conditions
 
 
+# What a reader of a resource sees (schemas.ResourceRead), as plain columns: the read paths
+# build their answer from rows, without loading ORM objects (their identity map, attribute
+# instrumentation and the selectin load of opening hours showed in the read profiles).
+_READ_COLUMNS = (
+    Resource.id,
+    Resource.name,
+    Resource.location,
+    Resource.capacity,
+    Resource.description,
+    Resource.timezone,
+    Resource.slot_minutes,
+    Resource.hold_ttl_seconds,
+    Resource.max_hold_slots,
+    Resource.booking_mode,
+    Resource.cancel_deadline_minutes,
+    Resource.is_active,
+    Resource.file_path,
+    Resource.created_at,
+    Resource.updated_at,
+)
+
+
+def _hours_of_row() -> ScalarSelect[Any]:
+    """The row's opening hours as one JSON array of [weekday, opens, closes], in order:
+    a correlated subquery, so a resource and its hours come back in one row."""
+    item = func.json_build_array(
+        OpeningHours.weekday, OpeningHours.opens_minute, OpeningHours.closes_minute
+    )
+    ordered_items = aggregate_order_by(item, OpeningHours.weekday, OpeningHours.opens_minute)
+    hours = func.coalesce(func.json_agg(ordered_items), literal_column("'[]'::json"))
+    stmt = select(type_coerce(hours, JSON)).where(OpeningHours.resource_id == Resource.id)
+    return stmt.scalar_subquery()
+
+
+def read_query() -> Select[Any]:
+    return select(*_READ_COLUMNS, _hours_of_row().label("hours"))
+
+
+async def get_read_row(session: AsyncSession, resource_id: int) -> Row[Any] | None:
+    """The resource as read (its columns and opening hours), in one statement."""
+    return (await session.execute(read_query().where(Resource.id == resource_id))).first()
+
+
 def list_statements(
     conditions: Sequence[ColumnElement[bool]], sort: Sort, limit: int, offset: int
-) -> tuple[Select[tuple[Resource]], Select[tuple[int]]]:
+) -> tuple[Select[Any], Select[tuple[int]]]:
     """The page query and the count query of a list (separate so their plans can be read)."""
     order = ordered(_SORTABLE[sort.field], sort, Resource.id)
-    return page_statements(select(Resource).where(*conditions), order, limit, offset)
+    return page_statements(read_query().where(*conditions), order, limit, offset)
 
 
 async def list_page(
@@ -81,10 +157,11 @@ async def list_page(
     sort: Sort,
     limit: int,
     offset: int,
-) -> tuple[Sequence[Resource], int]:
-    """One page of the resources matching `conditions`, and how many match in all."""
-    order = ordered(_SORTABLE[sort.field], sort, Resource.id)
-    return await fetch_page(session, select(Resource).where(*conditions), order, limit, offset)
+) -> tuple[Sequence[Row[Any]], int]:
+    """One page of the resources matching `conditions` as read rows, and how many match."""
+    page, count = list_statements(conditions, sort, limit, offset)
+    rows = (await session.execute(page)).all()
+    return rows, int(await session.scalar(count) or 0)
 
 
 async def list_ids(session: AsyncSession, *, include_inactive: bool = False) -> list[int]:

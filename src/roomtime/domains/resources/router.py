@@ -88,7 +88,7 @@ async def list_resources(
     responses=problem_responses(401, 404, 422),
 )
 async def get_resource(resource: VisibleResource) -> ResourceRead:
-    return service.to_read(resource)
+    return resource
 
 
 @router.post(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Annotated, Any, Literal
@@ -91,6 +92,21 @@ def _check_hours(items: list[OpeningHoursItem]) -> list[OpeningHoursItem]:
             if next_open < prev_close:
                 raise ValueError("opening intervals of one weekday must not overlap")
     return items
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceFacts:
+    """The resource as the booking use cases see it (bookings.actors.BookableResource)."""
+
+    id: int
+    name: str
+    timezone: str
+    booking_mode: str
+    capacity: int
+    hold_ttl_seconds: int
+    max_hold_slots: int
+    cancel_deadline_minutes: int | None
+    is_active: bool
 
 
 class ResourceBase(BaseModel):

@@ -20,6 +20,7 @@ from roomtime.domains.resources._common import (
     calendar_of,
     invalidate_on_commit,
     load_for_update,
+    read_of_row,
     to_read,
     touch,
 )
@@ -37,6 +38,8 @@ from roomtime.domains.resources.models import OpeningHours, Resource
 from roomtime.domains.resources.schemas import (
     OpeningHoursItem,
     ResourceCreate,
+    ResourceFacts,
+    ResourceRead,
     ResourceUpdate,
     minute_of_day,
 )
@@ -52,9 +55,11 @@ __all__ = [
     "deactivate_resource",
     "extend_horizons",
     "find_by_name",
+    "get_facts",
     "get_resource",
     "list_resource_ids",
     "list_resources",
+    "read_resource",
     "to_read",
     "unblock_slots",
     "update_resource",
@@ -150,6 +155,27 @@ async def get_resource(
     if resource is None or not (resource.is_active or include_inactive):
         raise ResourceNotFoundError(f"Resource {resource_id} does not exist")
     return resource
+
+
+async def read_resource(
+    session: AsyncSession, resource_id: int, *, include_inactive: bool = False
+) -> ResourceRead:
+    """The resource as GET /resources/{id} answers it (the same 404s as `get_resource`)."""
+    row = await repository.get_read_row(session, resource_id)
+    if row is None or not (row.is_active or include_inactive):
+        raise ResourceNotFoundError(f"Resource {resource_id} does not exist")
+    return read_of_row(row)
+
+
+async def get_facts(
+    session: AsyncSession, resource_id: int, *, include_inactive: bool = False
+) -> ResourceFacts:
+    """What a booking needs to know about the resource (the same 404s as `get_resource`),
+    read in one statement: the write path's lookup."""
+    row = await repository.get_facts(session, resource_id)
+    if row is None or not (row.is_active or include_inactive):
+        raise ResourceNotFoundError(f"Resource {resource_id} does not exist")
+    return ResourceFacts(*row)
 
 
 async def _apply(

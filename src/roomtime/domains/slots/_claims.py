@@ -56,10 +56,9 @@ async def book(session: AsyncSession, claim: SlotClaim) -> tuple[int, int]:
     if not claim.exclusive:
         await repository.drop_seat_hold(session, claim.booking_id)
         return 0, 0
-    expected = await slot_rows.list_spans(
-        session, claim.resource_id, claim.starts_at, claim.ends_at
+    return await repository.book_held(
+        session, claim.booking_id, claim.resource_id, claim.starts_at, claim.ends_at
     )
-    return await repository.book_held(session, claim.booking_id), len(expected)
 
 
 async def free(session: AsyncSession, claim: SlotClaim, *, not_before: datetime) -> None:

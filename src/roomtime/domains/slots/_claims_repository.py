@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roomtime.domains.slots import repository as slot_rows
 from roomtime.domains.slots.constants import SLOT_AVAILABLE, SLOT_BOOKED, SLOT_HELD
 from roomtime.domains.slots.models import SeatHold, TimeSlot
 from roomtime.domains.slots.schemas import SlotClaim
@@ -63,14 +64,25 @@ async def take_seats(
     return (await session.execute(stmt)).rowcount  # type: ignore[attr-defined]
 
 
-async def book_held(session: AsyncSession, booking_id: int) -> int:
-    """Turn the slots held by `booking_id` into booked ones."""
-    stmt = (
+async def book_held(
+    session: AsyncSession, booking_id: int, resource_id: int, starts_at: datetime, ends_at: datetime
+) -> tuple[int, int]:
+    """Turn the slots held by `booking_id` into booked ones: (booked, slots overlapping
+    [starts_at, ends_at)), in one statement. The count reads the statement's snapshot,
+    from before the update, which changes no slot's range."""
+    booked = (
         update(TimeSlot)
         .where(TimeSlot.booking_id == booking_id, TimeSlot.status == SLOT_HELD)
         .values(status=SLOT_BOOKED, hold_expires_at=None)
+        .returning(TimeSlot.id)
+        .cte("booked")
     )
-    return (await session.execute(stmt)).rowcount  # type: ignore[attr-defined]
+    stmt = select(
+        select(func.count()).select_from(booked).scalar_subquery(),
+        slot_rows.count_overlapping(resource_id, starts_at, ends_at),
+    )
+    row = (await session.execute(stmt)).one()
+    return int(row[0]), int(row[1])
 
 
 async def release_exclusive(

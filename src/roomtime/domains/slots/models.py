@@ -10,6 +10,7 @@ from sqlalchemy import (
     Index,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -32,6 +33,12 @@ class TimeSlot(Base):
         CheckConstraint("capacity >= 1", name="capacity_positive"),
         CheckConstraint(
             "seats_taken >= 0 AND seats_taken <= capacity", name="seats_within_capacity"
+        ),
+        # Confirm and cancel find a booking's slots by booking_id; most slots have none.
+        Index(
+            "ix_time_slot_booking_id",
+            "booking_id",
+            postgresql_where=text("booking_id IS NOT NULL"),
         ),
     )
 

@@ -137,6 +137,12 @@ async def list_spans(
     return [SlotRange(s, e) for s, e in (await session.execute(stmt)).all()]
 
 
+def count_overlapping(resource_id: int, start: datetime, end: datetime) -> ScalarSelect[int]:
+    """How many slots overlap [start, end), as a subquery for a bigger statement."""
+    stmt = select(func.count()).select_from(TimeSlot)
+    return stmt.where(_overlapping(resource_id, start, end)).scalar_subquery()
+
+
 def available_in_day_query(
     resource_id: int, start: datetime, end: datetime, now: datetime
 ) -> Select[tuple[int, datetime, datetime, int]]:
