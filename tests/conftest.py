@@ -33,6 +33,14 @@ from tests.support.s3 import S3Server, s3_server
 TEST_JWT_SECRET = "test-secret-" + "x" * 40
 
 
+@pytest.hookimpl(trylast=True)  # after the browser tests' conftest has marked them slow
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests (processes, races, browsers) first, in their usual order. The run ends
+    when the last pytest-xdist worker does: handing out the long tests first keeps every
+    worker busy to the end instead of leaving one with a two-minute test at the tail."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def services() -> Iterator[ServiceUrls]:
     data_dir = Path(os.environ.get("DATA_DIR", ".data")).resolve()
