@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from roomtime.web.api_client import ApiProblemError
 from roomtime.web.render import Ui
+from roomtime.web.timefmt import parse
 
 MAX_PAGE = 100
 
@@ -38,6 +39,12 @@ def parse_day(text: str | None) -> date | None:
         return date.fromisoformat(text) if text else None
     except ValueError:
         return None
+
+
+def seconds_left(booking: dict[str, Any], ui: Ui) -> int:
+    """What the hold countdown starts from: whole seconds until the booking expires."""
+    left = parse(booking["expires_at"]) - ui.request.app.state.clock()
+    return max(int(left.total_seconds()), 0)
 
 
 def today_in(zone: str, ui: Ui) -> date:

@@ -11,7 +11,6 @@ from roomtime.web import lookups
 from roomtime.web.api_client import ApiProblemError
 from roomtime.web.page_route import PageRoute
 from roomtime.web.render import Ui
-from roomtime.web.timefmt import parse
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 PAGE_SIZE = 12
@@ -77,8 +76,7 @@ async def hold_page(request: Request, booking_id: int) -> Response:
     if booking is None:
         return ui.redirect("/my/bookings", error=ui.t("hold_gone"))
     resource = (await lookups.resources_by_id(ui, [booking["resource_id"]]))[booking["resource_id"]]
-    now = request.app.state.clock()
-    remaining = max(int((parse(booking["expires_at"]) - now).total_seconds()), 0)
+    remaining = lookups.seconds_left(booking, ui)
     return ui.page(
         "hold.html",
         title=ui.t("hold_title"),

@@ -15,7 +15,6 @@ from roomtime.web import lookups
 from roomtime.web.api_client import ApiProblemError
 from roomtime.web.page_route import PageRoute
 from roomtime.web.render import Ui
-from roomtime.web.timefmt import parse
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 PAGE_SIZE = 12
@@ -83,8 +82,7 @@ async def pending_page(request: Request, booking_id: int) -> Response:
     if booking is None or booking.get("event_id") is None:
         return ui.redirect("/my/bookings", error=ui.t("hold_gone"))
     event = await ui.api.get(f"/events/{booking['event_id']}")
-    now = request.app.state.clock()
-    remaining = max(int((parse(booking["expires_at"]) - now).total_seconds()), 0)
+    remaining = lookups.seconds_left(booking, ui)
     return ui.page(
         "events/pending.html",
         title=ui.t("event_pending_title"),
