@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.routing import BaseRoute
 
 from roomtime import __version__
 from roomtime.api.body_limit import BodyLimitMiddleware
@@ -17,6 +18,7 @@ from roomtime.core.clock import Clock, utcnow
 from roomtime.core.logging import configure_logging
 from roomtime.domains.events.router import IMAGE_PATH as EVENT_IMAGE_PATH
 from roomtime.domains.files.router import UPLOAD_PATH
+from roomtime.domains.resources.availability_front import AVAILABILITY_PATH, AvailabilityHitFront
 from roomtime.infrastructure import open_infrastructure
 from roomtime.settings import Settings, get_settings
 from roomtime.web import STREAMED_ROUTES as UI_STREAMED_ROUTES
@@ -60,6 +62,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> Fa
     install_problem_handlers(app)
     install_api_routes(app)
     install_web_ui(app)
+    # Innermost: the hot read is answered inside the body cap and the request context.
+    app.add_middleware(AvailabilityHitFront, route=_route(app, AVAILABILITY_PATH))
     # Added first, so it runs inside the request context: its 413 has the request id.
     app.add_middleware(
         BodyLimitMiddleware,
@@ -68,6 +72,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> Fa
     )
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     return app
+
+
+def _route(app: FastAPI, path: str) -> BaseRoute:
+    return next(r for r in app.router.routes if getattr(r, "path", None) == path)
 
 
 def app_from_env() -> FastAPI:

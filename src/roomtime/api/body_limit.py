@@ -26,12 +26,17 @@ def _template_pattern(path: str) -> re.Pattern[str]:
     return re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$")
 
 
-def _declared_length(scope: Scope) -> int | None:
+def _body_framing(scope: Scope) -> tuple[bool, int | None]:
+    """Whether the request has a body at all, and its declared length if it says one."""
+    has_body, declared = False, None
     for name, value in scope.get("headers", ()):
         if name == b"content-length":
+            has_body = True
             # The HTTP server rejects a malformed length itself; here only a number counts.
-            return int(value) if value.isdigit() else None
-    return None
+            declared = int(value) if value.isdigit() else None
+        elif name == b"transfer-encoding":
+            has_body = True
+    return has_body, declared
 
 
 class BodyLimitMiddleware:
@@ -40,17 +45,24 @@ class BodyLimitMiddleware:
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.streamed = [(m.upper(), _template_pattern(p)) for m, p in streamed_routes]
+        self.streamed: dict[str, list[re.Pattern[str]]] = {}
+        for method, path in streamed_routes:
+            self.streamed.setdefault(method.upper(), []).append(_template_pattern(path))
 
     def _is_streamed(self, scope: Scope) -> bool:
-        method, path = scope["method"], scope["path"]
-        return any(m == method and p.match(path) for m, p in self.streamed)
+        patterns = self.streamed.get(scope["method"], ())
+        return any(p.match(scope["path"]) for p in patterns)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self._is_streamed(scope):
             await self.app(scope, receive, send)
             return
-        declared = _declared_length(scope)
+        has_body, declared = _body_framing(scope)
+        if not has_body:
+            # Neither Content-Length nor Transfer-Encoding: HTTP/1.1 says there is no body
+            # (RFC 9112 6.3), so there is nothing to cap or to buffer (most GETs).
+            await self.app(scope, receive, send)
+            return
         if declared is not None and declared > self.max_bytes:
             await self._refuse(scope, receive, send, declared)
             return

@@ -21,11 +21,20 @@ _PATTERNS = (
     # A Telegram Bot API token as it appears in the API's URLs: bot<digits>:<secret>.
     (re.compile(r"bot\d+:[A-Za-z0-9_-]+"), f"bot{REDACTED}"),
     # An HTTP bearer credential, e.g. a quoted Authorization header.
-    (re.compile(r"(?i)\b(bearer)(\s+|%20)[A-Za-z0-9._~+/-]+=*"), rf"\1\2{REDACTED}"),
+    (re.compile(r"\b((?i:bearer))(\s+|%20)[A-Za-z0-9._~+/-]+=*"), rf"\1\2{REDACTED}"),
     # A JWT (header and payload are base64url JSON objects, so both start with "eyJ").
     (re.compile(r"\beyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*"), REDACTED),
 )
 _PLAIN = (str, int, float, bool, type(None))
+_KEY_MEMO_SIZE = 1024
+
+
+def _suspect_pattern(literal: re.Pattern[str] | None) -> re.Pattern[str]:
+    sources = [pattern.pattern for pattern, _ in _PATTERNS]
+    if literal is not None:
+        sources.insert(0, literal.pattern)
+    # Flags stay scoped inside each rule (the bearer rule's), so the rules can be joined.
+    return re.compile("|".join(f"(?:{source})" for source in sources))
 
 
 class Redactor:
@@ -34,14 +43,22 @@ class Redactor:
 
     def __init__(self) -> None:
         self._literal: re.Pattern[str] | None = None
+        # One scan that finds whether any rule could apply: nearly every string in a log
+        # line (methods, paths, ids) holds no secret, and one search costs far less than a
+        # substitution per rule.
+        self._suspect = _suspect_pattern(None)
+        self._secret_key: dict[str, bool] = {}
 
     def set_secrets(self, secrets: Iterable[str | None]) -> None:
         found = {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}
         # Longest first, so a secret containing another is removed whole.
         ordered = sorted(found, key=len, reverse=True)
         self._literal = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        self._suspect = _suspect_pattern(self._literal)
 
     def scrub(self, text: str) -> str:
+        if self._suspect.search(text) is None:
+            return text
         if self._literal is not None:
             text = self._literal.sub(REDACTED, text)
         for pattern, replacement in _PATTERNS:
@@ -66,12 +83,20 @@ class Redactor:
         for key, value in event.items():
             if key.startswith("_") or key == "exc_info":
                 continue  # structlog's own bookkeeping; exceptions are scrubbed once rendered
-            if key != "event" and any(word in key.lower() for word in _KEY_WORDS):
+            if key != "event" and self._names_secret(key):
                 # A field whose name says it holds a secret is never written.
                 event[key] = REDACTED
             else:
                 event[key] = self._value(value)
         return event
+
+    def _names_secret(self, key: str) -> bool:
+        known = self._secret_key.get(key)
+        if known is None:
+            known = any(word in key.lower() for word in _KEY_WORDS)
+            if len(self._secret_key) < _KEY_MEMO_SIZE:  # keys come from code: a small set
+                self._secret_key[key] = known
+        return known
 
     def rendered_exception(self, _: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
         """The processor to run after tracebacks are rendered: everything else was scrubbed

@@ -20,6 +20,7 @@ from roomtime.domains.auth.dependencies import BearerDep, user_from_credentials
 from roomtime.domains.availability import service as availability_service
 from roomtime.domains.availability.schemas import AvailabilityRead
 from roomtime.domains.resources import service as resources_service
+from roomtime.domains.resources.availability_front import AVAILABILITY_PATH, handed_over
 from roomtime.domains.resources.dependencies import ResourceId, is_admin
 
 router = APIRouter(tags=["availability"], responses=COMMON_RESPONSES)
@@ -35,7 +36,7 @@ DayQuery = Annotated[
 
 
 @router.get(
-    "/resources/{resource_id}/availability",
+    AVAILABILITY_PATH,
     response_model=AvailabilityRead,
     summary="Available slots of one local day",
     description="The slots of the resource's local day that can be held now (expired holds "
@@ -59,7 +60,10 @@ async def get_availability(
     # PostgreSQL session, no re-validation). A caller with a token is still checked (an
     # invalid token is 401 whatever the cache holds), and only then may see a deactivated
     # resource's cached day (admins).
-    cached = await availability_service.lookup_day(cache, resource_id, day)
+    # A request of the canonical shape was looked up already (availability_front).
+    cached = handed_over(request.scope, resource_id, day) or (
+        await availability_service.lookup_day(cache, resource_id, day)
+    )
     if cached.hit and cached.resource_active and credentials is None:
         return _json(cached.body, "HIT")
     settings, clock = request.app.state.settings, request.app.state.clock
