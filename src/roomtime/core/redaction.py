@@ -27,6 +27,9 @@ _PATTERNS = (
 )
 _PLAIN = (str, int, float, bool, type(None))
 _KEY_MEMO_SIZE = 1024
+_NUMBERS = frozenset({int, float, bool, type(None)})
+# What a field's name asks of it: left alone, withheld whole, or its value scrubbed.
+_SKIP, _WITHHOLD, _SCRUB = "skip", "withhold", "scrub"
 
 
 def _suspect_pattern(literal: re.Pattern[str] | None) -> re.Pattern[str]:
@@ -47,7 +50,7 @@ class Redactor:
         # line (methods, paths, ids) holds no secret, and one search costs far less than a
         # substitution per rule.
         self._suspect = _suspect_pattern(None)
-        self._secret_key: dict[str, bool] = {}
+        self._key_kinds: dict[str, str] = {}
 
     def set_secrets(self, secrets: Iterable[str | None]) -> None:
         found = {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}
@@ -80,23 +83,33 @@ class Redactor:
         return value if scrubbed == text else scrubbed
 
     def __call__(self, _: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+        # Every line of the access log comes through here: the common case (a plain string
+        # under an ordinary key that no rule matches) costs a dict lookup and one search.
+        kinds, search = self._key_kinds, self._suspect.search
         for key, value in event.items():
-            if key.startswith("_") or key == "exc_info":
+            kind = kinds.get(key) or self._classify(key)
+            if kind is _SKIP:
                 continue  # structlog's own bookkeeping; exceptions are scrubbed once rendered
-            if key != "event" and self._names_secret(key):
+            if kind is _WITHHOLD:
                 # A field whose name says it holds a secret is never written.
                 event[key] = REDACTED
-            else:
+            elif type(value) is str:
+                if search(value) is not None:
+                    event[key] = self.scrub(value)
+            elif type(value) not in _NUMBERS:
                 event[key] = self._value(value)
         return event
 
-    def _names_secret(self, key: str) -> bool:
-        known = self._secret_key.get(key)
-        if known is None:
-            known = any(word in key.lower() for word in _KEY_WORDS)
-            if len(self._secret_key) < _KEY_MEMO_SIZE:  # keys come from code: a small set
-                self._secret_key[key] = known
-        return known
+    def _classify(self, key: str) -> str:
+        if key.startswith("_") or key == "exc_info":
+            kind = _SKIP
+        elif key != "event" and any(word in key.lower() for word in _KEY_WORDS):
+            kind = _WITHHOLD
+        else:
+            kind = _SCRUB
+        if len(self._key_kinds) < _KEY_MEMO_SIZE:  # keys come from code: a small set
+            self._key_kinds[key] = kind
+        return kind
 
     def rendered_exception(self, _: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
         """The processor to run after tracebacks are rendered: everything else was scrubbed
