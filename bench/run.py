@@ -41,6 +41,7 @@ from bench.setup import (  # noqa: E402
     Server,
     app_env,
     baseline_command,
+    flush_redis,
     fresh_database,
     roomtime_command,
     seed,
@@ -96,6 +97,9 @@ def main(argv: list[str]) -> int:
         run_steps = sorted(args.steps, key=lambda s: s == "scale")
         if run_steps:
             url = asyncio.run(fresh_database(found.server_url, name))
+            # A fresh database reuses ids and times: a hold lock or cached day left in Redis
+            # by an earlier run would refuse this run's holds or answer its reads.
+            asyncio.run(flush_redis(redis_url))
             # Alone, the scale step starts small (~10^3 slots) to compare with 10^6.
             small = run_steps == ["scale"]
             data = asyncio.run(

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
+from redis.asyncio import Redis
 from sqlalchemy.engine import make_url
 
 from roomtime import migrate
@@ -66,6 +67,14 @@ async def fresh_database(server_url: str, name: str) -> str:
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
     await asyncio.to_thread(migrate.upgrade, url)
     return url
+
+
+async def flush_redis(url: str) -> None:
+    redis = Redis.from_url(url)
+    try:
+        await redis.flushdb()
+    finally:
+        await redis.aclose()
 
 
 @dataclass
