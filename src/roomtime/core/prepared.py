@@ -76,7 +76,7 @@ class Compiled:
     """A statement's SQL text (`$1, $2, ...`) and what goes in each position: a named
     parameter of the call, or a constant (a literal the statement was built with)."""
 
-    __slots__ = ("_constants", "_slots", "names", "sql")
+    __slots__ = ("_constants", "_slots", "sql")
 
     def __init__(self, statement: Executable) -> None:
         compiled = statement.compile(dialect=DIALECT)
@@ -97,7 +97,6 @@ class Compiled:
                 constants.append(value if processor is None else processor(value))
         self._constants = tuple(constants)
         self._slots = tuple(slots)
-        self.names = frozenset(name for _, name, _ in slots)
 
     def args(self, params: Mapping[str, Any]) -> list[Any]:
         """The positional arguments of one call; names the statement does not use are
