@@ -185,7 +185,9 @@ def app_env(url: str, redis_url: str, app_src: str | None) -> dict[str, str]:
         "AVAILABILITY_CACHE_TTL_SECONDS": "120",
         "BENCH_DATABASE_URL": url,
         "BENCH_REDIS_URL": redis_url,
-        "PYTHONPATH": os.pathsep.join(p for p in (app_src, str(ROOT)) if p),
+        # The baseline compiles this checkout's statements (bench/statements.py): it imports
+        # this checkout's roomtime, whichever tree the virtualenv has installed.
+        "PYTHONPATH": os.pathsep.join(p for p in (app_src, str(ROOT / "src"), str(ROOT)) if p),
     }
 
 

@@ -91,11 +91,15 @@ def sort_param(*fields: str, default: str) -> Callable[..., Coroutine[Any, Any, 
 
 
 def page_statements(
-    stmt: Select[tuple[R]], order: Sequence[ColumnElement[Any]], limit: int, offset: int
+    stmt: Select[tuple[R]],
+    order: Sequence[ColumnElement[Any]],
+    limit: int | ColumnElement[int],
+    offset: int | ColumnElement[int],
 ) -> tuple[Select[tuple[R]], Select[tuple[int]]]:
     """The page query and the count query of a list (separate so their plans can be read).
 
     `order` must end in a unique column (the primary key), so pages never overlap or skip.
+    `limit` and `offset` may be parameters, for a statement compiled once (core.prepared).
     """
     page = stmt.order_by(*order).limit(limit).offset(offset)
     count = select(func.count()).select_from(stmt.order_by(None).subquery())

@@ -12,12 +12,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
+from roomtime.core.clock import FrozenClock
 from roomtime.core.contention import database_unreachable
 from roomtime.main import create_app
 from roomtime.settings import DatabaseSettings
 from tests.conftest import make_settings
+from tests.factories.resources import make_resource
 from tests.services import TEST_DB_NAME, ServiceUrls
 from tests.support.processes import closed_port
 
@@ -97,3 +99,35 @@ async def test_a_terminated_backend_counts_as_unreachable_and_a_bad_statement_do
         assert not database_unreachable(bad.value)
     finally:
         await engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "path",
+    # A day of its own each time: a cached day would not reach PostgreSQL.
+    ["/resources/{id}", "/resources/{id}/availability?date=2030-01-1{n}", "/resources?q=Room"],
+)
+async def test_a_backend_terminated_under_a_prepared_read_is_a_retryable_503(
+    app_client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    session: AsyncSession,
+    clock: FrozenClock,
+    path: str,
+) -> None:
+    # These reads run on the asyncpg connection directly (core.prepared), past SQLAlchemy's
+    # own error handling: a lost connection must still be `database_unavailable`.
+    room = await make_resource(session, clock)
+    first = await app_client.get(path.format(id=room.id, n=0))
+    assert first.status_code == 200  # the app's pool holds a connection
+    async with engine.connect() as admin:
+        await admin.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    await engine.dispose()  # the suite's own pooled connections were terminated too
+    _assert_retryable_503(
+        await app_client.get(path.format(id=room.id, n=1)), "database_unavailable"
+    )
+    # The dead connection left the pool.
+    assert (await app_client.get(path.format(id=room.id, n=2))).status_code == 200

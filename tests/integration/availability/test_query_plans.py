@@ -7,15 +7,17 @@ generate_series, so the whole test takes seconds.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Executable, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from roomtime.core.pagination import Sort
+from roomtime.core.pagination import PageParams, Sort
+from roomtime.core.prepared import Prepared
 from roomtime.domains.resources import repository as resources_repository
-from roomtime.domains.resources._listing import list_conditions
+from roomtime.domains.resources._listing import list_conditions, list_params, list_statements
 from roomtime.domains.resources.schemas import ResourceListQuery
 from roomtime.domains.slots import repository as slots_repository
 from roomtime.domains.slots.calendar import day_bounds
@@ -64,6 +66,14 @@ async def _plan(conn: AsyncConnection, title: str, stmt: Executable) -> str:
     return plan
 
 
+async def _run_plan(conn: AsyncConnection, title: str, stmt: Prepared, params: Any) -> str:
+    """The plan of the SQL as it runs (core.prepared), with its parameters."""
+    rows = await conn.exec_driver_sql(f"EXPLAIN {stmt.sql}", tuple(stmt.compiled.args(params)))
+    plan = "\n".join(rows.scalars())
+    print(f"\n--- {title} (as run)\n{stmt.sql}\n{plan}")
+    return plan
+
+
 async def test_availability_and_filtered_list_use_indexes(
     engine: AsyncEngine, clean_db: None
 ) -> None:
@@ -103,6 +113,14 @@ async def test_availability_and_filtered_list_use_indexes(
             "list with every filter": await _plan(conn, "list with every filter", page),
             "count with every filter": await _plan(conn, "count with every filter", count),
             "list by availability only": await _plan(conn, "list by availability only", range_page),
+        }
+        day = {"resource_id": resource_id, "start": start, "end": end, "now": NOW}
+        as_run, as_run_count = list_statements(query, Sort("name"))
+        listed = list_params(query, NOW, PageParams())
+        plans |= {
+            "day as run": await _run_plan(conn, "day", slots_repository.AVAILABLE_DAY, day),
+            "list as run": await _run_plan(conn, "list", as_run, listed),
+            "count as run": await _run_plan(conn, "count", as_run_count, listed),
         }
         found = await conn.execute(page)
         assert found.all(), "the filters should match some seeded resources"

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import Row
+from asyncpg import Record
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -40,9 +39,9 @@ def to_read(resource: Resource) -> ResourceRead:
     )
 
 
-def read_of_row(row: Row[Any]) -> ResourceRead:
-    """A resource as read, from a row of `repository.read_query()`."""
-    values = row._asdict()
+def read_of_row(row: Record) -> ResourceRead:
+    """A resource as read, from a row of `repository.read_query()` (its hours parsed JSON)."""
+    values = dict(row.items())
     hours = [
         OpeningHoursItem(weekday=w, opens=format_minute(o), closes=format_minute(c))
         for w, o, c in values.pop("hours")

@@ -8,16 +8,22 @@ Both may be read from the replica (core.replica): the cached list once the repli
 replayed the list's fence (read with its stamp), a filtered list once it has replayed that
 and, for a signed-in viewer, the fence of their own bookings (the `available_*` filters
 must not show a range they have just booked as free).
+
+A list's statements are compiled once per shape (which filters, which sort) and run raw
+(core.prepared); the filters' values, the page and the clock are their parameters.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, DateTime, Integer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core.pagination import Page, PageParams, Sort
+from roomtime.core.prepared import Prepared, Shapes, param, with_values
 from roomtime.core.redis.cache import Cache, Cached
 from roomtime.core.replica import Reads
 from roomtime.domains.auth.errors import AdminRequiredError
@@ -30,22 +36,81 @@ from roomtime.domains.slots import service as slots_service
 
 ResourcePage = Page[ResourceRead]
 
+# 32 filter combinations times 6 sorts: the common shapes stay, and the bound is explicit.
+_SHAPES_KEPT = 128
+_WHEN = DateTime(timezone=True)
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    filters: repository.ListShape
+    available: bool
+    sort: Sort
+
+    @classmethod
+    def of(cls, query: ResourceListQuery, sort: Sort) -> _Shape:
+        available = query.available_from is not None and query.available_to is not None
+        return cls(repository.ListShape.of(query), available, sort)
+
+
+def _conditions(filters: repository.ListShape, available: bool) -> list[ColumnElement[bool]]:
+    """The SQL conditions of the filters (the availability one comes from the slots domain),
+    their values as parameters (`_params`)."""
+    extra = []
+    if available:
+        extra.append(
+            slots_service.covers_range(
+                Resource.id,
+                param("available_from", _WHEN),
+                param("available_to", _WHEN),
+                param("now", _WHEN),
+                param("available_seconds", Integer()),
+            )
+        )
+    return repository.filters(filters, extra)
+
+
+def _params(query: ResourceListQuery, now: datetime) -> dict[str, Any]:
+    params = repository.filter_params(query)
+    if query.available_from is not None and query.available_to is not None:
+        params["available_from"] = query.available_from
+        params["available_to"] = query.available_to
+        params["now"] = now
+        params["available_seconds"] = slots_service.range_seconds(
+            query.available_from, query.available_to
+        )
+    return params
+
 
 def list_conditions(query: ResourceListQuery, now: datetime) -> list[ColumnElement[bool]]:
-    """The SQL conditions of the filters (the availability one comes from the slots domain)."""
-    extra = []
-    if query.available_from is not None and query.available_to is not None:
-        extra.append(
-            slots_service.covers_range(Resource.id, query.available_from, query.available_to, now)
-        )
-    return repository.filters(query, extra)
+    """The conditions of a list with the query's values in place of the parameters: the
+    SQL the listing runs, as a statement of its own (to read its plan, say)."""
+    shape = _Shape.of(query, Sort("name"))
+    params = _params(query, now)
+    return [with_values(c, params) for c in _conditions(shape.filters, shape.available)]
+
+
+_STATEMENTS: Shapes[_Shape, tuple[Prepared, Prepared]] = Shapes(
+    lambda shape: repository.prepared_list(_conditions(shape.filters, shape.available), shape.sort),
+    _SHAPES_KEPT,
+)
+
+
+def list_statements(query: ResourceListQuery, sort: Sort) -> tuple[Prepared, Prepared]:
+    """The page and count statements of the query's shape (see `list_params`)."""
+    return _STATEMENTS[_Shape.of(query, sort)]
+
+
+def list_params(query: ResourceListQuery, now: datetime, page: PageParams) -> dict[str, Any]:
+    """The parameters of `list_statements` for this query and page."""
+    return {**_params(query, now), "limit": page.limit, "offset": page.offset}
 
 
 async def _query(
     session: AsyncSession, query: ResourceListQuery, page: PageParams, sort: Sort, now: datetime
 ) -> ResourcePage:
-    conditions = list_conditions(query, now)
-    rows, total = await repository.list_page(session, conditions, sort, page.limit, page.offset)
+    statements = list_statements(query, sort)
+    rows, total = await repository.list_page(session, statements, list_params(query, now, page))
     return page.page([read_of_row(r) for r in rows], total)
 
 

@@ -1,14 +1,21 @@
-"""SQL for resources and their opening hours."""
+"""SQL for resources and their opening hours.
+
+The hot reads (a resource's facts, a resource as read, a filtered list) are built with named
+parameters (`core.prepared.param`), compiled once and run raw: a list once per shape, that
+is which filters it has and its sort (`ListShape`); the filters' values are parameters.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from asyncpg import Record
 from sqlalchemy import (
     JSON,
     ColumnElement,
-    Row,
+    Integer,
     ScalarSelect,
     Select,
     func,
@@ -21,8 +28,12 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core.pagination import Sort, ordered, page_statements
+from roomtime.core.prepared import Arg, Prepared, param
 from roomtime.domains.resources.models import OpeningHours, Resource
 from roomtime.domains.resources.schemas import ResourceListQuery
+
+# LIMIT and OFFSET as SQLAlchemy types them when given as numbers.
+_PAGE_BOUND = Integer()
 
 # Names sort case-insensitively, the same on every server whatever its collation.
 _SORTABLE = {
@@ -49,11 +60,17 @@ _FACTS = (
 )
 
 
-async def get_facts(session: AsyncSession, resource_id: int) -> Row[Any] | None:
+def facts_query(resource_id: Arg[int]) -> Select[Any]:
+    return select(*_FACTS).where(Resource.id == resource_id)
+
+
+FACTS = Prepared(lambda: facts_query(param("resource_id", Resource.id.type)))
+
+
+async def get_facts(session: AsyncSession, resource_id: int) -> Record | None:
     """The columns a booking reads, in one statement: no ORM object, no opening hours
     (loading `Resource` also loads its opening hours, a second statement)."""
-    stmt = select(*_FACTS).where(Resource.id == resource_id)
-    return (await session.execute(stmt)).first()
+    return await FACTS.fetchrow(session, resource_id=resource_id)
 
 
 async def get_for_update(session: AsyncSession, resource_id: int) -> Resource | None:
@@ -77,15 +94,47 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+@dataclass(frozen=True, slots=True)
+class ListShape:
+    """Which filters of a list are present: with the sort, all its SQL depends on."""
+
+    include_inactive: bool
+    text: bool
+    location: bool
+    min_capacity: bool
+
+    @classmethod
+    def of(cls, query: ResourceListQuery) -> ListShape:
+        return cls(
+            include_inactive=query.include_inactive,
+            text=bool(query.q),
+            location=bool(query.location),
+            min_capacity=query.min_capacity is not None,
+        )
+
+
+def filter_params(query: ResourceListQuery) -> dict[str, Any]:
+    """The values of the parameters `filters` names, for the filters present."""
+    params: dict[str, Any] = {}
+    if query.q:
+        params["pattern"] = f"%{_escape_like(query.q)}%"
+    if query.location:
+        params["location"] = query.location.lower()
+    if query.min_capacity is not None:
+        params["min_capacity"] = query.min_capacity
+    return params
+
+
 def filters(
-    query: ResourceListQuery, extra: Sequence[ColumnElement[bool]] = ()
+    shape: ListShape, extra: Sequence[ColumnElement[bool]] = ()
 ) -> list[ColumnElement[bool]]:
+    """The conditions of a list of that shape, its values as parameters (`filter_params`)."""
     # Hidden resources belong to another domain (an event's seats): never listed.
     conditions: list[ColumnElement[bool]] = [*extra, Resource.is_hidden.is_(False)]
-    if not query.include_inactive:
+    if not shape.include_inactive:
         conditions.append(Resource.is_active.is_(True))
-    if query.q:
-        pattern = f"%{_escape_like(query.q)}%"
+    if shape.text:
+        pattern = param("pattern", Resource.name.type)
         conditions.append(
             or_(
                 Resource.name.ilike(pattern, escape="\\"),
@@ -93,10 +142,12 @@ def filters(
                 Resource.description.ilike(pattern, escape="\\"),
             )
         )
-    if query.location:
-        conditions.append(func.lower(Resource.location) == query.location.lower())
-    if query.min_capacity is not None:
-        conditions.append(Resource.capacity >= query.min_capacity)
+    if shape.location:
+        conditions.append(
+            func.lower(Resource.location) == param("location", Resource.location.type)
+        )
+    if shape.min_capacity:
+        conditions.append(Resource.capacity >= param("min_capacity", Resource.capacity.type))
     return conditions
 
 
@@ -138,30 +189,42 @@ def read_query() -> Select[Any]:
     return select(*_READ_COLUMNS, _hours_of_row().label("hours"))
 
 
-async def get_read_row(session: AsyncSession, resource_id: int) -> Row[Any] | None:
+def read_by_id_query(resource_id: Arg[int]) -> Select[Any]:
+    return read_query().where(Resource.id == resource_id)
+
+
+READ_BY_ID = Prepared(lambda: read_by_id_query(param("resource_id", Resource.id.type)))
+
+
+async def get_read_row(session: AsyncSession, resource_id: int) -> Record | None:
     """The resource as read (its columns and opening hours), in one statement."""
-    return (await session.execute(read_query().where(Resource.id == resource_id))).first()
+    return await READ_BY_ID.fetchrow(session, resource_id=resource_id)
 
 
 def list_statements(
-    conditions: Sequence[ColumnElement[bool]], sort: Sort, limit: int, offset: int
+    conditions: Sequence[ColumnElement[bool]], sort: Sort, limit: Arg[int], offset: Arg[int]
 ) -> tuple[Select[Any], Select[tuple[int]]]:
     """The page query and the count query of a list (separate so their plans can be read)."""
     order = ordered(_SORTABLE[sort.field], sort, Resource.id)
     return page_statements(read_query().where(*conditions), order, limit, offset)
 
 
-async def list_page(
-    session: AsyncSession,
-    conditions: Sequence[ColumnElement[bool]],
-    sort: Sort,
-    limit: int,
-    offset: int,
-) -> tuple[Sequence[Row[Any]], int]:
-    """One page of the resources matching `conditions` as read rows, and how many match."""
+def prepared_list(
+    conditions: Sequence[ColumnElement[bool]], sort: Sort
+) -> tuple[Prepared, Prepared]:
+    """`list_statements` of a list shape, with its page as the parameters `limit`, `offset`."""
+    limit, offset = param("limit", _PAGE_BOUND), param("offset", _PAGE_BOUND)
     page, count = list_statements(conditions, sort, limit, offset)
-    rows = (await session.execute(page)).all()
-    return rows, int(await session.scalar(count) or 0)
+    return Prepared(lambda: page), Prepared(lambda: count)
+
+
+async def list_page(
+    session: AsyncSession, statements: tuple[Prepared, Prepared], params: Mapping[str, Any]
+) -> tuple[list[Record], int]:
+    """One page of a list (`prepared_list`) as read rows, and how many match."""
+    page, count = statements
+    rows = await page.fetch(session, **params)
+    return rows, int(await count.fetchval(session, **params) or 0)
 
 
 async def list_ids(session: AsyncSession, *, include_inactive: bool = False) -> list[int]:

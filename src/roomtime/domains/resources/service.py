@@ -162,7 +162,7 @@ async def read_resource(
 ) -> ResourceRead:
     """The resource as GET /resources/{id} answers it (the same 404s as `get_resource`)."""
     row = await repository.get_read_row(session, resource_id)
-    if row is None or not (row.is_active or include_inactive):
+    if row is None or not (row["is_active"] or include_inactive):
         raise ResourceNotFoundError(f"Resource {resource_id} does not exist")
     return read_of_row(row)
 
@@ -173,7 +173,7 @@ async def get_facts(
     """What a booking needs to know about the resource (the same 404s as `get_resource`),
     read in one statement: the write path's lookup."""
     row = await repository.get_facts(session, resource_id)
-    if row is None or not (row.is_active or include_inactive):
+    if row is None or not (row["is_active"] or include_inactive):
         raise ResourceNotFoundError(f"Resource {resource_id} does not exist")
     return ResourceFacts(*row)
 

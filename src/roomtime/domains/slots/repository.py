@@ -3,6 +3,9 @@
 Every query that looks at a time range of one resource goes through the unique index
 (resource_id, starts_at): ranges are written as bounds on `starts_at` (slots are at most one
 day long, so "overlaps [start, end)" becomes `starts_at` in (start - 1 day, end)).
+
+The builders take values or named parameters (`core.prepared.param`) alike: the availability
+miss's statement is built once with parameters and run raw (`AVAILABLE_DAY`).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from asyncpg import Record
 from sqlalchemy import (
     Row,
     Select,
@@ -28,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.selectable import ScalarSelect
 
+from roomtime.core.prepared import Arg, Prepared, param
 from roomtime.domains.slots.calendar import SlotRange
 from roomtime.domains.slots.constants import SLOT_AVAILABLE, SLOT_BLOCKED, SLOT_HELD
 from roomtime.domains.slots.models import SeatHold, TimeSlot
@@ -36,7 +41,7 @@ _INSERT_BATCH = 2000
 _LONGEST_SLOT = timedelta(days=1)
 
 
-def _expired_seats(now: datetime) -> ScalarSelect[Any]:
+def _expired_seats(now: Arg[datetime]) -> ScalarSelect[Any]:
     """Seats of a shared slot still counted for holds that have expired (R-14: they count
     as free at once; the hold path or the release-holds job returns them for real).
 
@@ -55,11 +60,11 @@ def _expired_seats(now: datetime) -> ScalarSelect[Any]:
     )
 
 
-def _expired_hold(now: datetime) -> ColumnElement[bool]:
+def _expired_hold(now: Arg[datetime]) -> ColumnElement[bool]:
     return and_(TimeSlot.status == SLOT_HELD, TimeSlot.hold_expires_at <= now)
 
 
-def _live_hold(now: datetime) -> ColumnElement[bool]:
+def _live_hold(now: Arg[datetime]) -> ColumnElement[bool]:
     # A held slot without an expiry (only a repair could leave one) is treated as held
     # until reconcile restores its expiry: never offered, never taken from its holder.
     return and_(
@@ -68,7 +73,7 @@ def _live_hold(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def is_available(now: datetime) -> ColumnElement[bool]:
+def is_available(now: Arg[datetime]) -> ColumnElement[bool]:
     """Bookable now: not started, and free (seats left) or held by an expired hold (R-14)."""
     free = and_(
         TimeSlot.status == SLOT_AVAILABLE,
@@ -82,7 +87,7 @@ def is_available(now: datetime) -> ColumnElement[bool]:
     return and_(TimeSlot.starts_at >= now, or_(free, _expired_hold(now)))
 
 
-def _in_day(resource_id: int, start: datetime, end: datetime) -> ColumnElement[bool]:
+def _in_day(resource_id: Arg[int], start: Arg[datetime], end: Arg[datetime]) -> ColumnElement[bool]:
     return and_(
         TimeSlot.resource_id == resource_id,
         TimeSlot.starts_at >= start,
@@ -90,7 +95,9 @@ def _in_day(resource_id: int, start: datetime, end: datetime) -> ColumnElement[b
     )
 
 
-def _overlapping(resource_id: int, start: datetime, end: datetime) -> ColumnElement[bool]:
+def _overlapping(
+    resource_id: Arg[int], start: Arg[datetime], end: Arg[datetime]
+) -> ColumnElement[bool]:
     return and_(
         TimeSlot.resource_id == resource_id,
         TimeSlot.starts_at > start - _LONGEST_SLOT,
@@ -144,7 +151,7 @@ def count_overlapping(resource_id: int, start: datetime, end: datetime) -> Scala
 
 
 def available_in_day_query(
-    resource_id: int, start: datetime, end: datetime, now: datetime
+    resource_id: Arg[int], start: Arg[datetime], end: Arg[datetime], now: Arg[datetime]
 ) -> Select[tuple[int, datetime, datetime, int]]:
     """The available slots starting in [start, end) with their seats left, by start."""
     # `seats_left` of a slot whose hold expired: all its seats return.
@@ -168,7 +175,7 @@ async def list_available(
 
 
 def earliest_live_hold_query(
-    resource_id: int, start: datetime, end: datetime, now: datetime
+    resource_id: Arg[int], start: Arg[datetime], end: Arg[datetime], now: Arg[datetime]
 ) -> Select[tuple[datetime | None]]:
     """When the first hold still alive over [start, end) expires: the moment a cached view
     of that day (held slots, or seats of a shared slot) would start to lie."""
@@ -186,7 +193,7 @@ def earliest_live_hold_query(
 
 
 def available_day_query(
-    resource_id: int, start: datetime, end: datetime, now: datetime
+    resource_id: Arg[int], start: Arg[datetime], end: Arg[datetime], now: Arg[datetime]
 ) -> Select[tuple[int | None, datetime | None, datetime | None, int | None, datetime | None]]:
     """A day's available slots and the earliest live hold expiry over it, in one statement
     (one round trip per cache miss): every row carries the expiry; a day with no available
@@ -201,12 +208,24 @@ def available_day_query(
     )
 
 
+# The availability miss (R-22): compiled once, run raw (core.prepared).
+AVAILABLE_DAY = Prepared(
+    lambda: available_day_query(
+        param("resource_id", TimeSlot.resource_id.type),
+        param("start", TimeSlot.starts_at.type),
+        param("end", TimeSlot.starts_at.type),
+        param("now", TimeSlot.starts_at.type),
+    )
+)
+
+
 async def list_available_day(
     session: AsyncSession, resource_id: int, start: datetime, end: datetime, now: datetime
-) -> Sequence[
-    Row[tuple[int | None, datetime | None, datetime | None, int | None, datetime | None]]
-]:
-    return (await session.execute(available_day_query(resource_id, start, end, now))).all()
+) -> list[Record]:
+    """`available_day_query`'s rows: (id, starts_at, ends_at, seats_left, next expiry)."""
+    return await AVAILABLE_DAY.fetch(
+        session, resource_id=resource_id, start=start, end=end, now=now
+    )
 
 
 async def earliest_live_hold_expiry(
@@ -217,7 +236,7 @@ async def earliest_live_hold_expiry(
 
 
 def covered_seconds(
-    resource_id: ColumnElement[int], start: datetime, end: datetime, now: datetime
+    resource_id: ColumnElement[int], start: Arg[datetime], end: Arg[datetime], now: Arg[datetime]
 ) -> ScalarSelect[int]:
     """Seconds of [start, end) covered by available slots lying inside it, per resource.
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from roomtime.core.contention import busy_on_contention, set_lock_timeout
+from roomtime.core.prepared import Arg
 from roomtime.domains.slots import repository
 
 # What a booking does to its slots, and the reconcile job's repair (explicit re-exports).
@@ -189,21 +190,30 @@ async def available_day(
     start, end = day_bounds(day, ZoneInfo(timezone))
     rows = await repository.list_available_day(session, resource_id, start, end, now)
     expiry = rows[0][4] if rows else None
-    slots = [AvailableSlot(*row[:4]) for row in rows if row[0] is not None]
+    slots = [AvailableSlot(row[0], row[1], row[2], row[3]) for row in rows if row[0] is not None]
     return DayAvailability(slots, expiry)
 
 
 def covers_range(
-    resource_id: ColumnElement[int], start: datetime, end: datetime, now: datetime
+    resource_id: ColumnElement[int],
+    start: Arg[datetime],
+    end: Arg[datetime],
+    now: Arg[datetime],
+    seconds: Arg[int],
 ) -> ColumnElement[bool]:
-    """SQL condition: the resource's available slots cover [start, end) without a gap.
+    """SQL condition: the resource's available slots cover [start, end) without a gap;
+    `seconds` is the range's length (`range_seconds`), a value of its own so that the
+    condition can take all its values as parameters (core.prepared).
 
     Slots of one resource never overlap, so "the available slots lying inside the range add
     up to its whole length" means every moment of the range is bookable (and at least one
     slot exists). A range not aligned to slot boundaries is therefore never covered.
     """
-    seconds = int((end - start).total_seconds())
     return repository.covered_seconds(resource_id, start, end, now) == seconds
+
+
+def range_seconds(start: datetime, end: datetime) -> int:
+    return int((end - start).total_seconds())
 
 
 async def open_minutes_by_day(

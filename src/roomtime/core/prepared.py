@@ -1,0 +1,215 @@
+"""Read statements compiled once and run on the session's asyncpg connection directly.
+
+On the hot reads (an availability miss, a resource, a filtered list) SQLAlchemy's own work
+per request cost several times the query: building the Core statement anew (coercions),
+computing its cache key, the execution context and result processing. A `Prepared` keeps
+the statement the repository defines (Core, with named `param`s), compiles it once, lazily,
+for the asyncpg dialect, and each call hands that SQL text and the arguments straight to
+asyncpg, whose per-connection statement cache prepares it once per connection.
+
+What the raw call keeps from SQLAlchemy's path, and why it is the same:
+- The connection is the session's (`session.connection()`: autobegin, pool checkout with
+  its idle ping), on the primary or a replica session alike (core.replica).
+- Transactions: the asyncpg adapter issues BEGIN lazily, on its first statement. A raw read
+  before that runs as a single-statement transaction of its own, after it inside the
+  session's transaction. For one read-only statement at READ COMMITTED (the only level the
+  app uses) both see a snapshot taken when the statement starts, and neither writes, so the
+  answer is the same either way; nothing here may run a statement that writes or locks.
+- Values: the dialect registers its json/jsonb codecs on every connection it opens, so the
+  driver hands over parsed JSON, as SQLAlchemy's rows did; timestamptz comes back as an
+  aware datetime. Rows are asyncpg Records (by name or position, not by attribute).
+- Errors: a driver error is translated the way SQLAlchemy's own cursor translates it, and
+  raised as the same `DBAPIError` subclass, with `connection_invalidated` set (and the
+  connection invalidated, so the pool drops it) when the connection is gone: the handlers
+  that map a lost database to 503 `database_unavailable` see what they always saw.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, Generic, TypeVar
+
+from asyncpg import InterfaceError, InternalClientError, PostgresError, Record
+from sqlalchemy import BindParameter, ColumnElement, bindparam, exc
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.sql import ClauseElement, Executable
+from sqlalchemy.sql.visitors import cloned_traverse
+from sqlalchemy.types import TypeEngine
+
+T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+E = TypeVar("E", bound=ClauseElement)
+
+# The SQL of a statement does not depend on the server it runs on: one dialect compiles all.
+DIALECT = PGDialect_asyncpg()
+
+# What asyncpg raises and SQLAlchemy's adapter translates into its DBAPI exceptions.
+_DRIVER_ERRORS = (PostgresError, InterfaceError, InternalClientError)
+
+Processor = Callable[[Any], Any] | None
+# What a statement builder takes: a value (an ad-hoc statement) or a `param` (one prepared).
+Arg = T | ColumnElement[T]
+
+
+def param(name: str, type_: TypeEngine[T] | type[TypeEngine[T]]) -> BindParameter[T]:
+    """A named parameter of a prepared statement, filled in at each call. Typed, so the
+    dialect renders the cast PostgreSQL needs to infer the parameter's type."""
+    return bindparam(name, type_=type_)
+
+
+def with_values(element: E, params: Mapping[str, Any]) -> E:
+    """A copy of `element` whose named parameters carry these values: an ad-hoc statement
+    (one to EXPLAIN, say) with the very SQL of a prepared one."""
+
+    def fill(bind: BindParameter[Any]) -> None:
+        if bind.key in params:
+            bind.value = params[bind.key]
+            bind.required = False
+
+    return cloned_traverse(element, {"maintain_key": True}, {"bindparam": fill})
+
+
+class Compiled:
+    """A statement's SQL text (`$1, $2, ...`) and what goes in each position: a named
+    parameter of the call, or a constant (a literal the statement was built with)."""
+
+    __slots__ = ("_constants", "_slots", "sql")
+
+    def __init__(self, statement: Executable) -> None:
+        compiled = statement.compile(dialect=DIALECT)
+        if compiled.literal_execute_params or compiled.post_compile_params:
+            # An IN list (expanding) or a literal-execute bind is rendered per call.
+            raise ValueError("a prepared statement cannot have expanding parameters")
+        self.sql: str = compiled.string
+        constants: list[Any] = []
+        slots: list[tuple[int, str, Processor]] = []
+        for position, name in enumerate(compiled.positiontup or ()):
+            bind = compiled.binds[name]
+            processor = bind.type.dialect_impl(DIALECT).bind_processor(DIALECT)
+            if bind.required:
+                constants.append(None)
+                slots.append((position, name, processor))
+            else:
+                value = bind.effective_value
+                constants.append(value if processor is None else processor(value))
+        self._constants = tuple(constants)
+        self._slots = tuple(slots)
+
+    def args(self, params: Mapping[str, Any]) -> list[Any]:
+        """The positional arguments of one call; names the statement does not use are
+        ignored (one mapping may serve a page and its count)."""
+        args = list(self._constants)
+        for position, name, processor in self._slots:
+            value = params[name]
+            args[position] = value if processor is None else processor(value)
+        return args
+
+
+class Prepared:
+    """One read statement, defined by `build` (called once, on first use), run raw."""
+
+    __slots__ = ("_build", "_compiled")
+
+    def __init__(self, build: Callable[[], Executable]) -> None:
+        self._build = build
+        self._compiled: Compiled | None = None
+
+    @property
+    def compiled(self) -> Compiled:
+        if self._compiled is None:
+            self._compiled = Compiled(self._build())
+        return self._compiled
+
+    @property
+    def sql(self) -> str:
+        return self.compiled.sql
+
+    async def fetch(self, session: AsyncSession, /, **params: Any) -> list[Record]:
+        """Every row."""
+        rows: list[Record] = await self._call(session, "fetch", params)
+        return rows
+
+    async def fetchrow(self, session: AsyncSession, /, **params: Any) -> Record | None:
+        """The first row, or None."""
+        row: Record | None = await self._call(session, "fetchrow", params)
+        return row
+
+    async def fetchval(self, session: AsyncSession, /, **params: Any) -> Any:
+        """The first column of the first row, or None."""
+        return await self._call(session, "fetchval", params)
+
+    async def _call(self, session: AsyncSession, method: str, params: Mapping[str, Any]) -> Any:
+        compiled = self.compiled
+        args = compiled.args(params)
+        conn = await session.connection()
+        pooled = await conn.get_raw_connection()
+        try:
+            return await getattr(pooled.driver_connection, method)(compiled.sql, *args)
+        except Exception as error:
+            translated = await _translated(conn, pooled, error, compiled.sql, args)
+            if translated is error:
+                raise
+            raise translated from error
+
+
+class Shapes(Generic[K, T]):
+    """Values built per shape of a query whose SQL varies (which filters, which sort), at
+    most `size` of them: the least recently used is dropped first, so a client cycling
+    through odd combinations cannot grow it."""
+
+    __slots__ = ("_build", "_found", "_size")
+
+    def __init__(self, build: Callable[[K], T], size: int) -> None:
+        self._build = build
+        self._size = size
+        self._found: OrderedDict[K, T] = OrderedDict()
+
+    def __getitem__(self, shape: K) -> T:
+        found = self._found.get(shape)
+        if found is not None:
+            self._found.move_to_end(shape)
+            return found
+        value = self._found[shape] = self._build(shape)
+        if len(self._found) > self._size:
+            self._found.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+
+async def _translated(
+    conn: AsyncConnection,
+    pooled: PoolProxiedConnection,
+    error: Exception,
+    sql: str,
+    args: list[Any],
+) -> Exception:
+    """What SQLAlchemy would have raised for `error` from its own cursor (`error` itself
+    when it is no driver error: SQLAlchemy lets those through too)."""
+    if not isinstance(error, _DRIVER_ERRORS):
+        return error
+    dialect = conn.dialect
+    adapted = pooled.dbapi_connection
+    try:
+        # The adapter's own translation (asyncpg class -> DBAPI class, SQLSTATE kept); it
+        # also forgets its transaction when the connection has closed.
+        adapted._handle_exception(error)  # type: ignore[union-attr]
+    except dialect.loaded_dbapi.Error as translated:
+        dbapi_error = translated
+    else:  # it always raises; this only keeps `dbapi_error` defined
+        return error
+    lost = dialect.is_disconnect(dbapi_error, adapted, None)
+    if lost:
+        await conn.invalidate(dbapi_error)
+    return exc.DBAPIError.instance(
+        sql,
+        args,
+        dbapi_error,
+        dialect.loaded_dbapi.Error,
+        connection_invalidated=lost,
+        dialect=dialect,
+    )
