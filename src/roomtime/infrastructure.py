@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, MutableMapping
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -27,6 +27,7 @@ from roomtime.core.replica import ReadReplica, wal_position
 from roomtime.core.s3storage import S3Storage, open_s3_client
 from roomtime.core.storage import LocalStorage, Storage
 from roomtime.domains.notifications.service import Notifier, build_notifier
+from roomtime.domains.resources.facts_memo import FactsMemo
 from roomtime.settings import Settings
 
 # The key of the Infrastructure in the context dict arq hands to every job.
@@ -48,6 +49,8 @@ class Infrastructure:
     storage: Storage
     # DATABASE_READ_URL's replica, for reads that tolerate staleness (core.replica).
     replica: ReadReplica | None = None
+    # What availability misses need of their resources, while its cache generation holds.
+    resource_facts: FactsMemo = field(default_factory=FactsMemo)
 
 
 @asynccontextmanager

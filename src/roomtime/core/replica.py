@@ -153,6 +153,17 @@ class Reads:
         metrics.read_served("replica", reason)
         return result
 
+    async def run_fenced(
+        self,
+        fence: Callable[[], Awaitable[int | None]],
+        use: Callable[[AsyncSession], Awaitable[T]],
+    ) -> T:
+        """`run`, reading the fence (a Redis round trip) only when there is a replica to
+        hold it against: without one every read is the primary's, whatever the fence."""
+        if self.replica is None:
+            return await use(self.primary)
+        return await self.run(await fence(), use)
+
     async def _on_primary(self, use: Callable[[AsyncSession], Awaitable[T]], reason: str) -> T:
         metrics.read_served("primary", reason)
         return await use(self.primary)

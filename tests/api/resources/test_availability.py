@@ -167,3 +167,21 @@ async def test_a_cached_day_of_a_deactivated_resource_stays_for_admins_only(
     again = await client.get(url, headers=admin_headers)
     assert (seen.headers["x-cache"], again.headers["x-cache"]) == ("MISS", "HIT")
     assert_problem(await client.get(url), 404, "resource_not_found")
+
+
+async def test_a_miss_after_a_change_of_the_resource_reads_its_new_facts(
+    client: httpx.AsyncClient, make_resource: MakeResource, admin_headers: dict[str, str]
+) -> None:
+    # Misses remember the resource's time zone and visibility under its cache generation
+    # (resources.facts_memo); a change bumps it, so the next miss of any day reads them anew.
+    room = await make_resource(timezone="Europe/Berlin")
+    url = f"/resources/{room['id']}/availability"
+    before = await client.get(f"{url}?date=2030-01-08")
+    changed = await client.put(
+        f"/resources/{room['id']}", json={"timezone": "Asia/Tokyo"}, headers=admin_headers
+    )
+    assert changed.status_code == 200, changed.text
+    after = await client.get(f"{url}?date=2030-01-09")
+    assert (before.json()["timezone"], after.json()["timezone"]) == ("Europe/Berlin", "Asia/Tokyo")
+    assert (await client.delete(f"/resources/{room['id']}", headers=admin_headers)).is_success
+    assert_problem(await client.get(f"{url}?date=2030-01-10"), 404, "resource_not_found")

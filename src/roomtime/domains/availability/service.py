@@ -78,6 +78,12 @@ class DayLookup:
         return self.lookup.fence
 
     @property
+    def resource_generation(self) -> int | None:
+        """The resource's generation counter as this lookup read it (None: Redis failed)."""
+        stamp = self.lookup.stamp
+        return None if stamp is None else stamp[0]
+
+    @property
     def resource_active(self) -> bool:
         return bool((self.lookup.meta or {}).get("active"))
 

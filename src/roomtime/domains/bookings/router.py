@@ -284,8 +284,8 @@ async def my_bookings(
         return paging.page([BookingRead.model_validate(b) for b in items], total)
 
     # From the replica once it shows the caller's last booking change (core.replica).
-    fence = await cache.fence([cache.keys.user_bookings_generation(user.id)])
-    return await reads.run(fence, page)
+    generations = [cache.keys.user_bookings_generation(user.id)]
+    return await reads.run_fenced(lambda: cache.fence(generations), page)
 
 
 @router.get(

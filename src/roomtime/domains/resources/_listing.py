@@ -137,7 +137,7 @@ async def list_resources(
         generations = [keys.resource_list_generation()]
         if viewer_id is not None:
             generations.append(keys.user_bookings_generation(viewer_id))
-        return Cached(await reads.run(await cache.fence(generations), run), hit=None)
+        return Cached(await reads.run_fenced(lambda: cache.fence(generations), run), hit=None)
     key = keys.resource_list(f"{sort}:{page.limit}:{page.offset}")
     lookup = await cache.read(key, [keys.resource_list_generation()])
     if lookup.hit:

@@ -11,15 +11,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roomtime.api.cache import CacheDep, cached_response_doc
-from roomtime.api.deps import InfraDep
+from roomtime.api.cache import cached_response_doc
 from roomtime.api.problems import COMMON_RESPONSES, problem_responses
 from roomtime.core.dates import IsoDay
 from roomtime.core.replica import Reads
 from roomtime.domains.auth.dependencies import BearerDep, user_from_credentials
 from roomtime.domains.availability import service as availability_service
 from roomtime.domains.availability.schemas import AvailabilityRead
-from roomtime.domains.resources import service as resources_service
 from roomtime.domains.resources.availability_front import AVAILABILITY_PATH, handed_over
 from roomtime.domains.resources.dependencies import ResourceId, is_admin
 
@@ -53,13 +51,13 @@ async def get_availability(
     resource_id: ResourceId,
     day: DayQuery,
     credentials: BearerDep,
-    cache: CacheDep,
-    infra: InfraDep,
 ) -> Response:
     # The hot path: an anonymous hit is served from Redis as stored (one round trip, no
     # PostgreSQL session, no re-validation). A caller with a token is still checked (an
     # invalid token is 401 whatever the cache holds), and only then may see a deactivated
     # resource's cached day (admins).
+    infra = request.app.state.infra  # not a dependency: each one is solved per request
+    cache = infra.cache
     # A request of the canonical shape was looked up already (availability_front).
     cached = handed_over(request.scope, resource_id, day) or (
         await availability_service.lookup_day(cache, resource_id, day)
@@ -74,8 +72,11 @@ async def get_availability(
 
         async def answer(read_session: AsyncSession) -> bytes:
             # Visibility is checked where the day is read: the replica, when it is recent.
-            resource = await resources_service.get_facts(
-                read_session, resource_id, include_inactive=is_admin(user)
+            resource = await infra.resource_facts.get(
+                read_session,
+                resource_id,
+                cached.resource_generation,
+                include_inactive=is_admin(user),
             )
             return await availability_service.answer_day(
                 read_session,

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
-from roomtime.api.deps import SessionDep
 from roomtime.core.ids import id_path
-from roomtime.domains.auth.dependencies import OptionalUser
+from roomtime.domains.auth.dependencies import BearerDep, user_from_credentials
 from roomtime.domains.resources import service
 from roomtime.domains.resources.schemas import ResourceRead
 from roomtime.domains.users.constants import ROLE_ADMIN
@@ -22,10 +21,19 @@ def is_admin(user: object | None) -> bool:
 
 
 async def visible_resource(
-    resource_id: ResourceId, session: SessionDep, user: OptionalUser
+    request: Request, resource_id: ResourceId, credentials: BearerDep
 ) -> ResourceRead:
-    """The resource as read, or 404; a deactivated one is visible to admins only."""
-    return await service.read_resource(session, resource_id, include_inactive=is_admin(user))
+    """The resource as read, or 404; a deactivated one is visible to admins only.
+
+    One dependency, not a tree of them (session, user, settings, clock): FastAPI solves each
+    node on every request, and for this hot read that cost more than the query itself.
+    """
+    state = request.app.state
+    async with state.infra.sessionmaker() as session:
+        user = await user_from_credentials(
+            request, session, state.settings, state.clock, credentials
+        )
+        return await service.read_resource(session, resource_id, include_inactive=is_admin(user))
 
 
 VisibleResource = Annotated[ResourceRead, Depends(visible_resource)]

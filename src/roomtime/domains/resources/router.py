@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
-from roomtime.api.cache import CacheDep, cached_response_doc, set_cache_header
-from roomtime.api.deps import ClockDep, ReadsDep, SessionDep, SettingsDep
+from roomtime.api.cache import CacheDep, cached_response_doc
+from roomtime.api.deps import ClockDep, SessionDep, SettingsDep
 from roomtime.api.problems import COMMON_RESPONSES, problem_responses
+from roomtime.api.responses import model_response
 from roomtime.core.pagination import Page, PageParamsDep, Sort, sort_param
-from roomtime.domains.auth.dependencies import AdminUser, OptionalUser
+from roomtime.core.replica import Reads
+from roomtime.domains.auth.dependencies import AdminUser, BearerDep, user_from_credentials
 from roomtime.domains.resources import service
 from roomtime.domains.resources.constants import DEFAULT_SORT, SORT_FIELDS
 from roomtime.domains.resources.dependencies import ResourceId, VisibleResource, is_admin
@@ -58,27 +60,31 @@ UpdateBody = Annotated[ResourceUpdate, Body(openapi_examples=_EXAMPLES)]
     },
 )
 async def list_resources(
+    request: Request,
     query: Annotated[ResourceListQuery, Query()],
     page: PageParamsDep,
     sort: SortDep,
-    user: OptionalUser,
-    reads: ReadsDep,
-    cache: CacheDep,
-    clock: ClockDep,
-    response: Response,
-) -> Page[ResourceRead]:
-    result = await service.list_resources(
-        reads,
-        cache,
-        query,
-        page,
-        sort,
-        viewer_id=user.id if user else None,
-        viewer_is_admin=is_admin(user),
-        now=clock(),
-    )
-    set_cache_header(response, result)
-    return result.value
+    credentials: BearerDep,
+) -> Response:
+    # The session, the caller, the cache and the clock taken here rather than as a tree of
+    # dependencies: FastAPI solves every node on every request (see visible_resource).
+    state = request.app.state
+    async with state.infra.sessionmaker() as session:
+        user = await user_from_credentials(
+            request, session, state.settings, state.clock, credentials
+        )
+        result = await service.list_resources(
+            Reads(session, state.infra.replica),
+            state.infra.cache,
+            query,
+            page,
+            sort,
+            viewer_id=user.id if user else None,
+            viewer_is_admin=is_admin(user),
+            now=state.clock(),
+        )
+    header = result.header
+    return model_response(result.value, headers=None if header is None else {"X-Cache": header})
 
 
 @router.get(
@@ -87,8 +93,8 @@ async def list_resources(
     summary="Get a resource",
     responses=problem_responses(401, 404, 422),
 )
-async def get_resource(resource: VisibleResource) -> ResourceRead:
-    return resource
+async def get_resource(resource: VisibleResource) -> Response:
+    return model_response(resource)
 
 
 @router.post(

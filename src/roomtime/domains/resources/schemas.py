@@ -40,6 +40,9 @@ def format_minute(minute: int) -> str:
 
 
 class OpeningHoursItem(BaseModel):
+    # Frozen: read models share one item per distinct interval (resources._common).
+    model_config = ConfigDict(frozen=True)
+
     weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
     opens: str = Field(examples=["08:00"])
     closes: str = Field(examples=["20:00"], description="24:00 means midnight at the day's end")
