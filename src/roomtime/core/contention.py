@@ -8,9 +8,10 @@ failures. The caller answers 409 `busy` with Retry-After, and the client retries
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import structlog
 from sqlalchemy import Result, Select, Subquery, func, select, true
@@ -60,8 +61,11 @@ async def set_lock_timeout(session: AsyncSession) -> None:
     Once per transaction: a statement that set it already (`execute_bounded`) spares it."""
     if not lock_timeout_pending(session):
         return
-    await session.execute(select(func.set_config("lock_timeout", LOCK_TIMEOUT, True)))
+    await session.execute(_SET_LOCK_TIMEOUT)
     _mark_set(session)
+
+
+_SET_LOCK_TIMEOUT = select(func.set_config("lock_timeout", LOCK_TIMEOUT, True))
 
 
 def _lock_timeout_row() -> Subquery:
@@ -70,16 +74,42 @@ def _lock_timeout_row() -> Subquery:
     )
 
 
-async def execute_bounded(session: AsyncSession, stmt: Select[_T]) -> Result[_T]:
+def _setting_lock_timeout(stmt: Select[_T]) -> Select[_T]:
+    # get_final_froms() compiles the statement: costly enough to do once, not per request.
+    row = _lock_timeout_row()
+    return stmt.join(row, true()) if stmt.get_final_froms() else stmt.select_from(row)
+
+
+@dataclass(frozen=True, slots=True)
+class Bounded(Generic[_T]):
+    """A locking statement built once (named parameters), and its variant that also sets
+    the lock timeout: `execute_bounded` picks one per transaction without rebuilding."""
+
+    plain: Select[_T]
+    setting: Select[_T]
+
+
+def bounded(stmt: Select[_T]) -> Bounded[_T]:
+    return Bounded(stmt, _setting_lock_timeout(stmt))
+
+
+async def execute_bounded(
+    session: AsyncSession,
+    stmt: Select[_T] | Bounded[_T],
+    params: Mapping[str, Any] | None = None,
+) -> Result[_T]:
     """Run a statement that may wait for a lock with the transaction's lock timeout set by
     the statement itself, when not set yet: it joins a one-row subquery calling set_config,
     whose row exists before the statement's locking step runs, so the wait is bounded and
-    the SET costs no round trip of its own. A `FOR UPDATE` must name its tables (`of=`)."""
+    the SET costs no round trip of its own. A `FOR UPDATE` must name its tables (`of=`).
+    A `Bounded` pair (module level, named parameters in `params`) spares building either
+    statement per call."""
     pending = lock_timeout_pending(session)
-    if pending:
-        row = _lock_timeout_row()
-        stmt = stmt.join(row, true()) if stmt.get_final_froms() else stmt.select_from(row)
-    result = await session.execute(stmt)
+    if isinstance(stmt, Bounded):
+        chosen = stmt.setting if pending else stmt.plain
+    else:
+        chosen = _setting_lock_timeout(stmt) if pending else stmt
+    result = await session.execute(chosen, params)
     if pending:
         _mark_set(session)
     return result

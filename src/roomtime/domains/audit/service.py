@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.domains.audit import repository
@@ -23,18 +24,23 @@ async def record(
 ) -> None:
     """Add an audit row to the current transaction: it commits or rolls back with the change."""
     request_id = structlog.contextvars.get_contextvars().get("request_id")
-    session.add(
-        AuditLog(
-            actor_user_id=actor_user_id,
-            action=action,
-            entity=entity,
-            entity_id=None if entity_id is None else str(entity_id),
-            meta=meta or {},
-            request_id=request_id,
-            ip=ip,
-        )
-    )
+    # Pending ORM changes are written first, as when the row was an ORM object flushed
+    # with them; the row itself needs no ORM object (nothing reads it back).
     await session.flush()
+    values = {
+        "actor_user_id": actor_user_id,
+        "action": action,
+        "entity": entity,
+        "entity_id": None if entity_id is None else str(entity_id),
+        "meta": meta or {},
+        "request_id": request_id,
+        "ip": ip,
+    }
+    await session.execute(_INSERT, values)
+
+
+# Built once: the values come with each execution.
+_INSERT = insert(AuditLog.__table__)  # type: ignore[arg-type]
 
 
 async def list_entries(

@@ -242,18 +242,18 @@ async def place_hold(deps: HoldDeps, user: Actor, prepared: PreparedHold, now: d
         await deps.guards.race_window()
         booking = await repository.add(
             io.session,
-            Booking(
-                user_id=user.id,
-                resource_id=resource.id,
-                starts_at=plan.starts,
-                ends_at=plan.ends,
-                status=PENDING,
-                party_size=plan.party_size,
-                is_exclusive=resource.booking_mode == BOOKING_MODE_EXCLUSIVE,
-                expires_at=now + timedelta(seconds=plan.ttl_seconds),
-                lock_token=lock.token if lock.state is LockState.ACQUIRED else None,
-                event_id=plan.event_id,
-            ),
+            {
+                "user_id": user.id,
+                "resource_id": resource.id,
+                "starts_at": plan.starts,
+                "ends_at": plan.ends,
+                "status": PENDING,
+                "party_size": plan.party_size,
+                "is_exclusive": resource.booking_mode == BOOKING_MODE_EXCLUSIVE,
+                "expires_at": now + timedelta(seconds=plan.ttl_seconds),
+                "lock_token": lock.token if lock.state is LockState.ACQUIRED else None,
+                "event_id": plan.event_id,
+            },
         )
         changed = await slots_service.take(io.session, claim(booking))
         deps.guards.require_all(

@@ -111,12 +111,12 @@ class KeyedOnce:
 
 
 async def stored_replay(session: AsyncSession, once: KeyedOnce) -> Replay | None:
-    record = await repository.get_idempotency(session, once.user_id, once.scope, once.key, once.now)
+    record = await repository.find_replay(session, once.user_id, once.scope, once.key, once.now)
     if record is None:
         return None
-    if record.fingerprint != once.fingerprint:
+    if record["fingerprint"] != once.fingerprint:
         raise IdempotencyKeyReusedError("This Idempotency-Key was used for another request")
-    return Replay(record.status_code, record.response)
+    return Replay(record["status_code"], record["response"])
 
 
 async def count_confirmation(deps: ConfirmRequestDeps, user: Actor) -> None:

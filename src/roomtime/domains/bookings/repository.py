@@ -1,4 +1,9 @@
-"""SQL for bookings and their idempotency records."""
+"""SQL for bookings and their idempotency records.
+
+The statements of hold, confirm and cancel are built once, at import, with named
+parameters: SQLAlchemy then reuses each statement object and its cache key instead of
+building and hashing a new one per request. Same SQL, same transaction as before.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from asyncpg import Record
 from sqlalchemy import (
     ColumnElement,
     Integer,
@@ -20,8 +26,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.sql.dml import ReturningUpdate
 
-from roomtime.core.contention import execute_bounded
+from roomtime.core.contention import bounded, execute_bounded
+from roomtime.core.prepared import Prepared, param
 from roomtime.domains.bookings.constants import (
     ACTIVE_STATUSES,
     ARCHIVED,
@@ -31,10 +40,21 @@ from roomtime.domains.bookings.constants import (
 )
 from roomtime.domains.bookings.models import Booking, IdempotencyRecord
 
+_INSERT = insert(Booking.__table__).returning(*Booking.__table__.c)  # type: ignore[arg-type]
 
-async def add(session: AsyncSession, booking: Booking) -> Booking:
+
+async def add(session: AsyncSession, values: dict[str, Any]) -> Booking:
+    """Insert a booking row and return it as a persistent, unchanged object of the session.
+
+    One Core INSERT ... RETURNING instead of a unit-of-work flush: the object is built from
+    the returned row (server defaults included) and put in the identity map as loaded, so
+    a later change to it in this transaction (a one-step booking confirms it) is flushed as
+    an UPDATE, as before.
+    """
+    row = (await session.execute(_INSERT, values)).one()
+    booking = Booking(**row._mapping)
+    make_transient_to_detached(booking)
     session.add(booking)
-    await session.flush()
     return booking
 
 
@@ -53,14 +73,25 @@ async def get_for_update(
     jobs) locks any booking. `bounded`: the wait is limited by the transaction's lock
     timeout, set by this statement if need be (core.contention.execute_bounded).
     """
-    stmt = select(Booking).where(Booking.id == booking_id)
-    if owner_id is not None:
-        stmt = stmt.where(Booking.user_id == owner_id)
-    # populate_existing: a row read earlier in this session is refreshed once locked.
-    stmt = stmt.with_for_update(of=Booking).execution_options(populate_existing=True)
+    if owner_id is None:
+        pair, params = _LOCK_ANY, {"booking_id": booking_id}
+    else:
+        pair, params = _LOCK_OWNED, {"booking_id": booking_id, "owner_id": owner_id}
     if bounded:
-        return (await execute_bounded(session, stmt)).scalar_one_or_none()
-    return (await session.execute(stmt)).scalar_one_or_none()
+        return (await execute_bounded(session, pair, params)).scalar_one_or_none()
+    return (await session.execute(pair.plain, params)).scalar_one_or_none()
+
+
+def _locking(*, owned: bool) -> Select[tuple[Booking]]:
+    stmt = select(Booking).where(Booking.id == param("booking_id", Booking.id.type))
+    if owned:
+        stmt = stmt.where(Booking.user_id == param("owner_id", Booking.user_id.type))
+    # populate_existing: a row read earlier in this session is refreshed once locked.
+    return stmt.with_for_update(of=Booking).execution_options(populate_existing=True)
+
+
+_LOCK_ANY = bounded(_locking(owned=False))
+_LOCK_OWNED = bounded(_locking(owned=True))
 
 
 # The advisory-lock key space of per-user hold caps ("Hold" in ASCII), apart from any other.
@@ -72,39 +103,60 @@ async def lock_user_holds(session: AsyncSession, user_id: int) -> None:
     adding one cannot interleave with another hold of theirs. It waits under the lock
     timeout, which this statement sets when the transaction has not yet: it is the hold's
     first wait."""
-    key = literal(user_id % 2147483647, Integer)
-    lock = func.pg_advisory_xact_lock(literal(_USER_HOLDS_LOCK_SPACE, Integer), key)
-    await execute_bounded(session, select(lock))
+    await execute_bounded(session, _LOCK_USER_HOLDS, {"lock_key": user_id % 2147483647})
+
+
+_LOCK_USER_HOLDS = bounded(
+    select(
+        func.pg_advisory_xact_lock(
+            literal(_USER_HOLDS_LOCK_SPACE, Integer), param("lock_key", Integer())
+        )
+    )
+)
 
 
 async def count_live_holds(session: AsyncSession, user_id: int, now: datetime) -> int:
     """The user's pending bookings that have not expired (an unswept expired one is gone)."""
-    stmt = (
-        select(func.count())
-        .select_from(Booking)
-        .where(Booking.user_id == user_id, Booking.status == PENDING, Booking.expires_at > now)
+    return int(await session.scalar(_LIVE_HOLDS, {"user_id": user_id, "now": now}) or 0)
+
+
+_LIVE_HOLDS = (
+    select(func.count())
+    .select_from(Booking)
+    .where(
+        Booking.user_id == param("user_id", Booking.user_id.type),
+        Booking.status == PENDING,
+        Booking.expires_at > param("now", Booking.created_at.type),
     )
-    return int(await session.scalar(stmt) or 0)
+)
 
 
 async def count_future_bookings(
     session: AsyncSession, user_id: int, resource_id: int, now: datetime
 ) -> int:
     """The user's live holds and confirmed bookings of the resource that have not ended."""
+    params = {"user_id": user_id, "resource_id": resource_id, "now": now}
+    return int(await session.scalar(_FUTURE_BOOKINGS, params) or 0)
+
+
+def _future_bookings() -> Select[tuple[int]]:
+    now = param("now", Booking.created_at.type)
     active = or_(
         Booking.status == CONFIRMED, and_(Booking.status == PENDING, Booking.expires_at > now)
     )
-    stmt = (
+    return (
         select(func.count())
         .select_from(Booking)
         .where(
-            Booking.user_id == user_id,
-            Booking.resource_id == resource_id,
+            Booking.user_id == param("user_id", Booking.user_id.type),
+            Booking.resource_id == param("resource_id", Booking.resource_id.type),
             Booking.ends_at > now,
             active,
         )
     )
-    return int(await session.scalar(stmt) or 0)
+
+
+_FUTURE_BOOKINGS = _future_bookings()
 
 
 async def expire_overlapping(
@@ -112,19 +164,31 @@ async def expire_overlapping(
 ) -> Sequence[Booking]:
     """Mark pending bookings of the range whose hold ran out as expired (R-14), so they stop
     blocking this transaction at once instead of waiting for the sweeper job."""
-    stmt = (
+    params = {"p_resource_id": resource_id, "p_now": now, "p_start": starts_at, "p_end": ends_at}
+    return (await session.execute(_EXPIRE_OVERLAPPING, params)).scalars().all()
+
+
+def _expire_overlapping() -> ReturningUpdate[tuple[Booking]]:
+    at = Booking.created_at.type
+    return (
         update(Booking)
         .where(
-            Booking.resource_id == resource_id,
+            Booking.resource_id == param("p_resource_id", Booking.resource_id.type),
             Booking.status == PENDING,
-            Booking.expires_at <= now,
-            Booking.starts_at < ends_at,
-            Booking.ends_at > starts_at,
+            Booking.expires_at <= param("p_now", at),
+            Booking.starts_at < param("p_end", at),
+            Booking.ends_at > param("p_start", at),
         )
         .values(status=EXPIRED)
         .returning(Booking)
+        # "evaluate" (the default's first choice) would judge the session's objects against
+        # the parameters' missing values; "fetch" matches them by the returned keys. (An
+        # UPDATE's parameters must not bear its columns' names.)
+        .execution_options(synchronize_session="fetch")
     )
-    return (await session.execute(stmt)).scalars().all()
+
+
+_EXPIRE_OVERLAPPING = _expire_overlapping()
 
 
 async def expire_due(session: AsyncSession, now: datetime, limit: int) -> Sequence[Booking]:
@@ -245,26 +309,57 @@ def live_of_event(event_id: int, now: datetime) -> Select[tuple[Booking]]:
     return select(Booking).where(Booking.event_id == event_id, _live(now))
 
 
+def _idempotency_query(columns: Sequence[Any]) -> Select[Any]:
+    return select(*columns).where(
+        IdempotencyRecord.user_id == param("user_id", IdempotencyRecord.user_id.type),
+        IdempotencyRecord.scope == param("scope", IdempotencyRecord.scope.type),
+        IdempotencyRecord.key == param("key", IdempotencyRecord.key.type),
+        IdempotencyRecord.expires_at > param("now", IdempotencyRecord.expires_at.type),
+    )
+
+
+_IDEMPOTENCY = _idempotency_query([IdempotencyRecord])
+# What a replay needs; a plain read, so it may run raw (core.prepared).
+_REPLAY = Prepared(
+    lambda: _idempotency_query(
+        [IdempotencyRecord.fingerprint, IdempotencyRecord.status_code, IdempotencyRecord.response]
+    )
+)
+
+
 async def get_idempotency(
     session: AsyncSession, user_id: int, scope: str, key: str, now: datetime
 ) -> IdempotencyRecord | None:
-    stmt = select(IdempotencyRecord).where(
-        IdempotencyRecord.user_id == user_id,
-        IdempotencyRecord.scope == scope,
-        IdempotencyRecord.key == key,
-        IdempotencyRecord.expires_at > now,
+    params = {"user_id": user_id, "scope": scope, "key": key, "now": now}
+    return (await session.execute(_IDEMPOTENCY, params)).scalar_one_or_none()
+
+
+async def find_replay(
+    session: AsyncSession, user_id: int, scope: str, key: str, now: datetime
+) -> Record | None:
+    """(fingerprint, status_code, response) of the key's unexpired record, or None."""
+    return await _REPLAY.fetchrow(session, user_id=user_id, scope=scope, key=key, now=now)
+
+
+def _save_idempotency(columns: tuple[str, ...]) -> Any:
+    # Values come with each execution; the columns they name decide the INSERT's shape.
+    stmt = insert(IdempotencyRecord.__table__)  # type: ignore[arg-type]
+    return stmt.on_conflict_do_update(
+        index_elements=["user_id", "scope", "key"],
+        set_={k: stmt.excluded[k] for k in columns if k not in {"user_id", "scope", "key"}},
     )
-    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+_SAVES: dict[tuple[str, ...], Any] = {}
 
 
 async def save_idempotency(session: AsyncSession, values: dict[str, Any]) -> None:
     # An expired record with the same key is replaced: the key is free again after 24 h.
-    stmt = insert(IdempotencyRecord).values(**values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["user_id", "scope", "key"],
-        set_={k: stmt.excluded[k] for k in values if k not in {"user_id", "scope", "key"}},
-    )
-    await session.execute(stmt)
+    columns = tuple(values)
+    stmt = _SAVES.get(columns)
+    if stmt is None:
+        stmt = _SAVES[columns] = _save_idempotency(columns)
+    await session.execute(stmt, values)
 
 
 def filtered(
@@ -293,7 +388,7 @@ async def lock_idempotency_key(session: AsyncSession, user_id: int, scope: str, 
     """Serialise the requests of one user carrying one key until this transaction ends: a
     duplicate waits for the first and then finds its stored outcome (no row exists yet to
     lock, which is why an advisory lock on the key's hash)."""
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"),
-        {"name": f"idempotency:{user_id}:{scope}:{key}"},
-    )
+    await session.execute(_LOCK_IDEMPOTENCY_KEY, {"name": f"idempotency:{user_id}:{scope}:{key}"})
+
+
+_LOCK_IDEMPOTENCY_KEY = text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))")

@@ -1,4 +1,10 @@
-"""SQL for the notification outbox and the in-app inbox."""
+"""SQL for the notification outbox and the in-app inbox.
+
+The statements every confirm or cancel runs (the inbox and outbox inserts, the hourly cap's
+count) are built once, at import: the values come with each execution. The inserts are
+Core statements on the tables, which do not flush pending ORM changes first; the caller's
+enqueue does that.
+"""
 
 from __future__ import annotations
 
@@ -8,30 +14,45 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
 
+from roomtime.core.prepared import param
 from roomtime.domains.notifications.models import InAppNotification, OutboxMessage
+
+
+def _inserts(
+    model: type[OutboxMessage | InAppNotification],
+) -> tuple[ReturningInsert[tuple[int]], ReturningInsert[tuple[int]]]:
+    """(plain, once per dedupe key) inserts of a row, returning its id."""
+    table = model.__table__
+    plain = insert(table).returning(table.c.id)  # type: ignore[arg-type]
+    return plain, plain.on_conflict_do_nothing(index_elements=["dedupe_key"])
+
+
+_OUTBOX, _OUTBOX_DEDUPED = _inserts(OutboxMessage)
+_IN_APP, _IN_APP_DEDUPED = _inserts(InAppNotification)
 
 
 async def add(session: AsyncSession, values: dict[str, object]) -> int | None:
     """Insert a message; None when its dedupe key was already used (sent once, never twice)."""
-    stmt = insert(OutboxMessage).values(**values).returning(OutboxMessage.id)
-    if values.get("dedupe_key"):
-        stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return (await session.execute(stmt)).scalar_one_or_none()
+    stmt = _OUTBOX_DEDUPED if values.get("dedupe_key") else _OUTBOX
+    return (await session.execute(stmt, values)).scalar_one_or_none()
+
+
+_EMAILS_SINCE = (
+    select(func.count())
+    .select_from(OutboxMessage)
+    .where(
+        OutboxMessage.user_id == param("user_id", OutboxMessage.user_id.type),
+        OutboxMessage.channel == "email",
+        OutboxMessage.created_at > param("since", OutboxMessage.created_at.type),
+    )
+)
 
 
 async def count_emails_since(session: AsyncSession, user_id: int, since: datetime) -> int:
     """Mail messages queued for the user after `since` (their Telegram copies not counted)."""
-    stmt = (
-        select(func.count())
-        .select_from(OutboxMessage)
-        .where(
-            OutboxMessage.user_id == user_id,
-            OutboxMessage.channel == "email",
-            OutboxMessage.created_at > since,
-        )
-    )
-    return int(await session.scalar(stmt) or 0)
+    return int(await session.scalar(_EMAILS_SINCE, {"user_id": user_id, "since": since}) or 0)
 
 
 async def claim(
@@ -83,10 +104,8 @@ async def mark_failed(
 
 async def add_in_app(session: AsyncSession, values: dict[str, object]) -> int | None:
     """Store an inbox message; None when its dedupe key was already stored."""
-    stmt = insert(InAppNotification).values(**values).returning(InAppNotification.id)
-    if values.get("dedupe_key"):
-        stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return (await session.execute(stmt)).scalar_one_or_none()
+    stmt = _IN_APP_DEDUPED if values.get("dedupe_key") else _IN_APP
+    return (await session.execute(stmt, values)).scalar_one_or_none()
 
 
 def inbox(user_id: int, *, unread_only: bool) -> Select[tuple[InAppNotification]]:

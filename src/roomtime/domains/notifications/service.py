@@ -105,6 +105,9 @@ class Notifier:
         had its hourly share of messages (the caller's use case goes on regardless).
         """
         now = self._clock()
+        # The inserts below are Core statements, which do not flush pending ORM changes the
+        # way ORM statements do: those are written first, as they always were.
+        await session.flush()
         if user_id is not None:
             await store_in_app(
                 session, user_id=user_id, message=message, dedupe_key=dedupe_key, now=now

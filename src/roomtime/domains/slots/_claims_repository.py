@@ -2,28 +2,54 @@
 
 Every change is a conditional UPDATE whose row count the caller checks: the database, not
 a prior read, decides whether a slot was still free.
+
+Each statement is built once, at import, with named parameters (a parameter of an UPDATE
+or INSERT must not share a column's name): SQLAlchemy reuses the statement and its cache
+key instead of building one per request.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roomtime.core.prepared import param
 from roomtime.domains.slots import repository as slot_rows
 from roomtime.domains.slots.constants import SLOT_AVAILABLE, SLOT_BOOKED, SLOT_HELD
 from roomtime.domains.slots.models import SeatHold, TimeSlot
 from roomtime.domains.slots.schemas import SlotClaim
 
+_AT = TimeSlot.starts_at.type
+_RESOURCE = param("p_resource_id", TimeSlot.resource_id.type)
+_BOOKING = param("p_booking_id", TimeSlot.booking_id.type)
+_SEATS = param("p_seats", TimeSlot.seats_taken.type)
 
-def _in_range(resource_id: int, starts_at: datetime, ends_at: datetime) -> list[object]:
+
+def _in_range() -> list[ColumnElement[bool]]:
     return [
-        TimeSlot.resource_id == resource_id,
-        TimeSlot.starts_at >= starts_at,
-        TimeSlot.starts_at < ends_at,
+        TimeSlot.resource_id == _RESOURCE,
+        TimeSlot.starts_at >= param("p_starts_at", _AT),
+        TimeSlot.starts_at < param("p_ends_at", _AT),
     ]
+
+
+def _range(resource_id: int, starts_at: datetime, ends_at: datetime) -> dict[str, Any]:
+    return {"p_resource_id": resource_id, "p_starts_at": starts_at, "p_ends_at": ends_at}
+
+
+_HOLD_EXCLUSIVE = (
+    update(TimeSlot)
+    .where(*_in_range(), TimeSlot.status == SLOT_AVAILABLE, TimeSlot.booking_id.is_(None))
+    .values(
+        status=SLOT_HELD,
+        booking_id=_BOOKING,
+        hold_expires_at=param("p_expires_at", TimeSlot.hold_expires_at.type),
+    )
+)
 
 
 async def hold_exclusive(
@@ -36,32 +62,45 @@ async def hold_exclusive(
 ) -> int:
     """Mark free slots of the range held by `booking_id` until `expires_at` (None: no
     expiry, for a booking confirmed in the same transaction); returns how many changed."""
-    stmt = (
-        update(TimeSlot)
-        .where(
-            *_in_range(resource_id, starts_at, ends_at),
-            TimeSlot.status == SLOT_AVAILABLE,
-            TimeSlot.booking_id.is_(None),
-        )
-        .values(status=SLOT_HELD, booking_id=booking_id, hold_expires_at=expires_at)
+    params = _range(resource_id, starts_at, ends_at)
+    params.update(p_booking_id=booking_id, p_expires_at=expires_at)
+    return (await session.execute(_HOLD_EXCLUSIVE, params)).rowcount  # type: ignore[attr-defined]
+
+
+_TAKE_SEATS = (
+    update(TimeSlot)
+    .where(
+        *_in_range(),
+        TimeSlot.status == SLOT_AVAILABLE,
+        TimeSlot.seats_taken + _SEATS <= TimeSlot.capacity,
     )
-    return (await session.execute(stmt)).rowcount  # type: ignore[attr-defined]
+    .values(seats_taken=TimeSlot.seats_taken + _SEATS)
+)
 
 
 async def take_seats(
     session: AsyncSession, resource_id: int, starts_at: datetime, ends_at: datetime, seats: int
 ) -> int:
     """Take `seats` in every slot of the range that still has them (shared resources)."""
-    stmt = (
+    params = {**_range(resource_id, starts_at, ends_at), "p_seats": seats}
+    return (await session.execute(_TAKE_SEATS, params)).rowcount  # type: ignore[attr-defined]
+
+
+def _book_held() -> Any:
+    booked = (
         update(TimeSlot)
-        .where(
-            *_in_range(resource_id, starts_at, ends_at),
-            TimeSlot.status == SLOT_AVAILABLE,
-            TimeSlot.seats_taken + seats <= TimeSlot.capacity,
-        )
-        .values(seats_taken=TimeSlot.seats_taken + seats)
+        .where(TimeSlot.booking_id == _BOOKING, TimeSlot.status == SLOT_HELD)
+        .values(status=SLOT_BOOKED, hold_expires_at=None)
+        .returning(TimeSlot.id)
+        .cte("booked")
     )
-    return (await session.execute(stmt)).rowcount  # type: ignore[attr-defined]
+    overlapping = slot_rows.count_overlapping(
+        _RESOURCE, param("p_starts_at", _AT), param("p_ends_at", _AT)
+    )
+    return select(select(func.count()).select_from(booked).scalar_subquery(), overlapping)
+
+
+_BOOK_HELD = _book_held()
 
 
 async def book_held(
@@ -70,19 +109,21 @@ async def book_held(
     """Turn the slots held by `booking_id` into booked ones: (booked, slots overlapping
     [starts_at, ends_at)), in one statement. The count reads the statement's snapshot,
     from before the update, which changes no slot's range."""
-    booked = (
-        update(TimeSlot)
-        .where(TimeSlot.booking_id == booking_id, TimeSlot.status == SLOT_HELD)
-        .values(status=SLOT_BOOKED, hold_expires_at=None)
-        .returning(TimeSlot.id)
-        .cte("booked")
-    )
-    stmt = select(
-        select(func.count()).select_from(booked).scalar_subquery(),
-        slot_rows.count_overlapping(resource_id, starts_at, ends_at),
-    )
-    row = (await session.execute(stmt)).one()
+    params = {**_range(resource_id, starts_at, ends_at), "p_booking_id": booking_id}
+    row = (await session.execute(_BOOK_HELD, params)).one()
     return int(row[0]), int(row[1])
+
+
+_RELEASE_EXCLUSIVE = (
+    update(TimeSlot)
+    .where(
+        TimeSlot.booking_id == _BOOKING,
+        TimeSlot.status.in_((SLOT_HELD, SLOT_BOOKED)),
+        TimeSlot.starts_at >= param("p_not_before", _AT),
+    )
+    .values(status=SLOT_AVAILABLE, booking_id=None, hold_expires_at=None)
+    .returning(TimeSlot.starts_at)
+)
 
 
 async def release_exclusive(
@@ -92,17 +133,16 @@ async def release_exclusive(
 
     Past slots keep their status: they record what was used. Returns the freed starts.
     """
-    stmt = (
-        update(TimeSlot)
-        .where(
-            TimeSlot.booking_id == booking_id,
-            TimeSlot.status.in_((SLOT_HELD, SLOT_BOOKED)),
-            TimeSlot.starts_at >= not_before,
-        )
-        .values(status=SLOT_AVAILABLE, booking_id=None, hold_expires_at=None)
-        .returning(TimeSlot.starts_at)
-    )
-    return list((await session.execute(stmt)).scalars().all())
+    params = {"p_booking_id": booking_id, "p_not_before": not_before}
+    return list((await session.execute(_RELEASE_EXCLUSIVE, params)).scalars().all())
+
+
+_RETURN_SEATS = (
+    update(TimeSlot)
+    .where(*_in_range(), TimeSlot.seats_taken >= _SEATS)
+    .values(seats_taken=TimeSlot.seats_taken - _SEATS)
+    .returning(TimeSlot.starts_at)
+)
 
 
 async def return_seats(
@@ -115,37 +155,41 @@ async def return_seats(
     not_before: datetime,
 ) -> list[datetime]:
     """Give back `seats` in the slots of the range that start at or after `not_before`."""
-    stmt = (
-        update(TimeSlot)
-        .where(
-            *_in_range(resource_id, max(starts_at, not_before), ends_at),
-            TimeSlot.seats_taken >= seats,
+    params = {**_range(resource_id, max(starts_at, not_before), ends_at), "p_seats": seats}
+    return list((await session.execute(_RETURN_SEATS, params)).scalars().all())
+
+
+def _add_seat_hold() -> Any:
+    expires = param("p_expires_at", SeatHold.expires_at.type)
+    return (
+        insert(SeatHold)
+        .values(
+            booking_id=_BOOKING,
+            resource_id=_RESOURCE,
+            starts_at=param("p_starts_at", _AT),
+            ends_at=param("p_ends_at", _AT),
+            seats=_SEATS,
+            expires_at=expires,
         )
-        .values(seats_taken=TimeSlot.seats_taken - seats)
-        .returning(TimeSlot.starts_at)
+        .on_conflict_do_update(
+            index_elements=[SeatHold.booking_id], set_={"seats": _SEATS, "expires_at": expires}
+        )
     )
-    return list((await session.execute(stmt)).scalars().all())
+
+
+_ADD_SEAT_HOLD = _add_seat_hold()
 
 
 async def add_seat_hold(session: AsyncSession, claim: SlotClaim, expires_at: datetime) -> None:
     """Record that the claim's seats are only held, until `expires_at`."""
-    await session.execute(
-        insert(SeatHold)
-        .values(
-            booking_id=claim.booking_id,
-            resource_id=claim.resource_id,
-            starts_at=claim.starts_at,
-            ends_at=claim.ends_at,
-            seats=claim.party_size,
-            expires_at=expires_at,
-        )
-        .on_conflict_do_update(
-            index_elements=[SeatHold.booking_id],
-            set_={"seats": claim.party_size, "expires_at": expires_at},
-        )
-    )
+    params = _range(claim.resource_id, claim.starts_at, claim.ends_at)
+    params.update(p_booking_id=claim.booking_id, p_seats=claim.party_size, p_expires_at=expires_at)
+    await session.execute(_ADD_SEAT_HOLD, params)
+
+
+_DROP_SEAT_HOLD = delete(SeatHold).where(SeatHold.booking_id == _BOOKING)
 
 
 async def drop_seat_hold(session: AsyncSession, booking_id: int) -> None:
     """The booking's seats are no longer a hold: confirmed, or given back."""
-    await session.execute(delete(SeatHold).where(SeatHold.booking_id == booking_id))
+    await session.execute(_DROP_SEAT_HOLD, {"p_booking_id": booking_id})

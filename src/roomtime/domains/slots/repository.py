@@ -136,15 +136,42 @@ async def list_spans(
     session: AsyncSession, resource_id: int, start: datetime, end: datetime
 ) -> list[SlotRange]:
     """The ranges of the existing slots overlapping [start, end), by start."""
-    stmt = (
+    stmt = _spans_query(resource_id, start, end)
+    return [SlotRange(s, e) for s, e in (await session.execute(stmt)).all()]
+
+
+def _spans_query(
+    resource_id: Arg[int], start: Arg[datetime], end: Arg[datetime]
+) -> Select[tuple[datetime, datetime]]:
+    return (
         select(TimeSlot.starts_at, TimeSlot.ends_at)
         .where(_overlapping(resource_id, start, end))
         .order_by(TimeSlot.starts_at)
     )
-    return [SlotRange(s, e) for s, e in (await session.execute(stmt)).all()]
 
 
-def count_overlapping(resource_id: int, start: datetime, end: datetime) -> ScalarSelect[int]:
+# A hold's (or change's) look at the range's slots: a plain read of slot bounds, which no
+# booking write changes, so it runs raw (core.prepared).
+SPANS = Prepared(
+    lambda: _spans_query(
+        param("resource_id", TimeSlot.resource_id.type),
+        param("start", TimeSlot.starts_at.type),
+        param("end", TimeSlot.starts_at.type),
+    )
+)
+
+
+async def spans(
+    session: AsyncSession, resource_id: int, start: datetime, end: datetime
+) -> list[SlotRange]:
+    """`list_spans` through the prepared statement."""
+    rows = await SPANS.fetch(session, resource_id=resource_id, start=start, end=end)
+    return [SlotRange(row[0], row[1]) for row in rows]
+
+
+def count_overlapping(
+    resource_id: Arg[int], start: Arg[datetime], end: Arg[datetime]
+) -> ScalarSelect[int]:
     """How many slots overlap [start, end), as a subquery for a bigger statement."""
     stmt = select(func.count()).select_from(TimeSlot)
     return stmt.where(_overlapping(resource_id, start, end)).scalar_subquery()
