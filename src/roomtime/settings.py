@@ -89,7 +89,12 @@ def _networks(text: str) -> list[IPv4Network | IPv6Network]:
 
 class DatabaseSettings(_Section):
     database_url: str | None = None
-    db_pool_size: int = Field(10, ge=1)
+    # Connections kept open per process. Under load a request holds one while it runs, and
+    # every request beyond the pool opens and then closes one of the overflow (TLS attempt,
+    # authentication, statements prepared anew): 10 made that the common case at 16
+    # concurrent requests. Processes x (size + overflow) must stay under the server's
+    # max_connections (100 by default).
+    db_pool_size: int = Field(20, ge=1)
     db_max_overflow: int = Field(10, ge=0)
     db_statement_timeout_ms: int = Field(15_000, ge=0)
     # A streaming replica for reads that tolerate staleness (core.replica); unset: every
