@@ -161,15 +161,18 @@ class RedisCache:
         await self._set(key, payload.encode(), ttl_seconds, stamp)
 
     async def _mget(self, key: str, generations: Sequence[str]) -> _Raw | None:
-        """The counters, their fences and the entry in one round trip; None if Redis failed."""
-        fences = [self.keys.fence(g) for g in generations]
+        """The counters, their fences and the entry in one round trip; None if Redis failed.
+
+        Without a replica (no `wal_position`) no fence is ever raised, so none is read: the
+        lookup's fence is 0, which nothing but a replica read looks at."""
+        fences = [self.keys.fence(g) for g in generations] if self._wal_position else []
         values = await self._mget_values([*generations, *fences, key])
         if values is None:
             return None
         count = len(generations)
         return _Raw(
             stamp=_numbers(values[:count]),
-            fence=max(_numbers(values[count : 2 * count]), default=0),
+            fence=max(_numbers(values[count : count + len(fences)]), default=0),
             entry=values[-1],
         )
 
