@@ -85,10 +85,26 @@ async def user_from_credentials(
     return user
 
 
-async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+def signed_in(user: User | None) -> User:
+    """The caller, or 401 without a token."""
     if user is None:
         raise NotAuthenticatedError(headers={"WWW-Authenticate": "Bearer"})
     return user
+
+
+def verified(user: User, settings: Settings) -> User:
+    """The caller, who must have proven their address when REQUIRE_VERIFIED_EMAIL is on
+    (SPEC R-33): booking is refused to accounts nobody has shown to be reachable."""
+    if settings.email_verification_required and not user.email_verified:
+        raise EmailNotVerifiedError(
+            "Confirm your email address first: open the link we mailed you, or ask for a "
+            "new one with POST /auth/verify/resend"
+        )
+    return user
+
+
+async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    return signed_in(user)
 
 
 async def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
@@ -107,14 +123,7 @@ async def specialist_user(user: Annotated[User, Depends(current_user)]) -> User:
 async def verified_user(
     user: Annotated[User, Depends(current_user)], settings: SettingsDep
 ) -> User:
-    """The caller, who must have proven their address when REQUIRE_VERIFIED_EMAIL is on
-    (SPEC R-33): booking is refused to accounts nobody has shown to be reachable."""
-    if settings.email_verification_required and not user.email_verified:
-        raise EmailNotVerifiedError(
-            "Confirm your email address first: open the link we mailed you, or ask for a "
-            "new one with POST /auth/verify/resend"
-        )
-    return user
+    return verified(user, settings)
 
 
 OptionalUser = Annotated[User | None, Depends(optional_user)]

@@ -17,11 +17,10 @@ from roomtime.domains.bookings import service
 from roomtime.domains.bookings.cancel import cancel as cancel_booking
 from roomtime.domains.bookings.change import change as change_booking
 from roomtime.domains.bookings.dependencies import (
-    BookingIODep,
     ChangeDepsDep,
-    ConfirmDepsDep,
-    HoldDepsDep,
+    SignedInCallDep,
     StatusDepsDep,
+    VerifiedCallDep,
 )
 from roomtime.domains.bookings.hold import hold as hold_range
 from roomtime.domains.bookings.idempotent import confirm_request
@@ -83,8 +82,8 @@ IDEMPOTENCY_DOC = (
     "(409 `booking_limit_reached`).",
     responses=problem_responses(401, 403, 404, 409, 422, 429),
 )
-async def hold(body: HoldRequest, user: VerifiedUser, deps: HoldDepsDep) -> HoldRead:
-    booking = await hold_range(deps, user, body)
+async def hold(body: HoldRequest, call: VerifiedCallDep) -> HoldRead:
+    booking = await hold_range(call.wiring.hold_deps(), call.user, body)
     return HoldRead(
         hold_id=booking.id,
         booking_id=booking.id,
@@ -106,11 +105,11 @@ async def hold(body: HoldRequest, user: VerifiedUser, deps: HoldDepsDep) -> Hold
 )
 async def confirm(
     body: ConfirmRequest,
-    user: VerifiedUser,
-    deps: ConfirmDepsDep,
+    call: VerifiedCallDep,
     idempotency_key: Annotated[str | None, Header(description=IDEMPOTENCY_DOC)] = None,
 ) -> Response:
-    outcome = await confirm_request(deps, user, body.hold_id, idempotency_key, render_booking)
+    deps = call.wiring.confirm_request_deps()
+    outcome = await confirm_request(deps, call.user, body.hold_id, idempotency_key, render_booking)
     return created_or_replayed(outcome)
 
 
@@ -135,11 +134,11 @@ async def confirm(
 )
 async def confirm_by_id(
     booking_id: BookingId,
-    user: VerifiedUser,
-    deps: ConfirmDepsDep,
+    call: VerifiedCallDep,
     idempotency_key: Annotated[str | None, Header(description=IDEMPOTENCY_DOC)] = None,
 ) -> Response:
-    outcome = await confirm_request(deps, user, booking_id, idempotency_key, render_booking)
+    deps = call.wiring.confirm_request_deps()
+    outcome = await confirm_request(deps, call.user, booking_id, idempotency_key, render_booking)
     return created_or_replayed(outcome)
 
 
@@ -161,12 +160,12 @@ async def confirm_by_id(
 )
 async def cancel(
     booking_id: BookingId,
-    user: CurrentUser,
-    io: BookingIODep,
+    call: SignedInCallDep,
     body: CancelRequest | None = None,
 ) -> BookingRead:
     reason = body.reason if body else None
-    return BookingRead.model_validate(await cancel_booking(io, user, booking_id, reason))
+    booking = await cancel_booking(call.wiring.io, call.user, booking_id, reason)
+    return BookingRead.model_validate(booking)
 
 
 _CHANGE_EXAMPLES = {
