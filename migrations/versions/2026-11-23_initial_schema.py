@@ -18,6 +18,19 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    _resource()
+    _user_account()
+    _audit_log()
+    _booking()
+    _file_upload()
+    _password_reset()
+    _refresh_token()
+    _resource_opening_hours()
+    _time_slot()
+    _foreign_keys_across_tables()
+
+
+def _resource() -> None:
     op.create_table(
         "resource",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -68,6 +81,9 @@ def upgrade() -> None:
         op.f("ix_resource_is_active_name"), "resource", ["is_active", "name"], unique=False
     )
     op.create_index(op.f("ix_resource_location"), "resource", ["location"], unique=False)
+
+
+def _user_account() -> None:
     op.create_table(
         "user_account",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -101,6 +117,9 @@ def upgrade() -> None:
         [sa.literal_column("lower(email)")],
         unique=True,
     )
+
+
+def _audit_log() -> None:
     op.create_table(
         "audit_log",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -132,6 +151,9 @@ def upgrade() -> None:
         op.f("ix_audit_log_entity_entity_id"), "audit_log", ["entity", "entity_id"], unique=False
     )
     op.create_index(op.f("ix_audit_log_ts"), "audit_log", ["ts"], unique=False)
+
+
+def _booking() -> None:
     op.create_table(
         "booking",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -211,6 +233,9 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_booking_user_id_created_at"), "booking", ["user_id", "created_at"], unique=False
     )
+
+
+def _file_upload() -> None:
     op.create_table(
         "file_upload",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -246,6 +271,9 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_file_upload_resource_id"), "file_upload", ["resource_id"], unique=False
     )
+
+
+def _password_reset() -> None:
     op.create_table(
         "password_reset",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -269,6 +297,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_password_reset_token_hash")),
     )
     op.create_index(op.f("ix_password_reset_user_id"), "password_reset", ["user_id"], unique=False)
+
+
+def _refresh_token() -> None:
     op.create_table(
         "refresh_token",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -314,6 +345,9 @@ def upgrade() -> None:
         op.f("ix_refresh_token_family_id"), "refresh_token", ["family_id"], unique=False
     )
     op.create_index(op.f("ix_refresh_token_user_id"), "refresh_token", ["user_id"], unique=False)
+
+
+def _resource_opening_hours() -> None:
     op.create_table(
         "resource_opening_hours",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -342,6 +376,9 @@ def upgrade() -> None:
             name=op.f("uq_resource_opening_hours_resource_id_weekday_opens_minute"),
         ),
     )
+
+
+def _time_slot() -> None:
     op.create_table(
         "time_slot",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -374,6 +411,10 @@ def upgrade() -> None:
     )
     # resource <-> file_upload and time_slot <-> booking point at each other: these two
     # foreign keys can only be added once both tables exist.
+
+
+def _foreign_keys_across_tables() -> None:
+    """Foreign keys between tables created above, added once both exist."""
     op.create_foreign_key(
         op.f("fk_resource_file_id_file_upload"),
         "resource",
