@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Response
+from fastapi import Depends
 
 from roomtime.api.deps import InfraDep
 from roomtime.core.redis.cache import Cache, Cached
@@ -17,10 +17,9 @@ async def get_cache(infra: InfraDep) -> Cache:
 CacheDep = Annotated[Cache, Depends(get_cache)]
 
 
-def set_cache_header(response: Response, cached: Cached[Any]) -> None:
-    """`X-Cache: HIT|MISS` on cacheable answers; none on answers that are never cached."""
-    if cached.header is not None:
-        response.headers["X-Cache"] = cached.header
+def cache_headers(cached: Cached[Any]) -> dict[str, str] | None:
+    """`X-Cache: HIT|MISS` for cacheable answers; none for answers that are never cached."""
+    return None if cached.header is None else {"X-Cache": cached.header}
 
 
 def cached_response_doc(description: str) -> dict[int | str, dict[str, Any]]:

@@ -15,7 +15,7 @@ from roomtime.api.cache import cached_response_doc
 from roomtime.api.problems import COMMON_RESPONSES, problem_responses
 from roomtime.core.dates import IsoDay
 from roomtime.core.replica import Reads
-from roomtime.domains.auth.dependencies import BearerDep, user_from_credentials
+from roomtime.domains.auth.dependencies import BearerDep, caller_session
 from roomtime.domains.availability import service as availability_service
 from roomtime.domains.availability.schemas import AvailabilityRead
 from roomtime.domains.resources.availability_front import AVAILABILITY_PATH, handed_over
@@ -65,8 +65,7 @@ async def get_availability(
     if cached.hit and cached.resource_active and credentials is None:
         return _json(cached.body, "HIT")
     settings, clock = request.app.state.settings, request.app.state.clock
-    async with infra.sessionmaker() as session:
-        user = await user_from_credentials(request, session, settings, clock, credentials)
+    async with caller_session(request, credentials) as (session, user):
         if cached.hit and (cached.resource_active or is_admin(user)):
             return _json(cached.body, "HIT")
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from roomtime.core.ids import id_path
-from roomtime.domains.auth.dependencies import BearerDep, user_from_credentials
+from roomtime.domains.auth.dependencies import BearerDep, caller_session
 from roomtime.domains.resources import service
 from roomtime.domains.resources.schemas import ResourceRead
 from roomtime.domains.users.constants import ROLE_ADMIN
@@ -23,16 +23,8 @@ def is_admin(user: object | None) -> bool:
 async def visible_resource(
     request: Request, resource_id: ResourceId, credentials: BearerDep
 ) -> ResourceRead:
-    """The resource as read, or 404; a deactivated one is visible to admins only.
-
-    One dependency, not a tree of them (session, user, settings, clock): FastAPI solves each
-    node on every request, and for this hot read that cost more than the query itself.
-    """
-    state = request.app.state
-    async with state.infra.sessionmaker() as session:
-        user = await user_from_credentials(
-            request, session, state.settings, state.clock, credentials
-        )
+    """The resource as read, or 404; a deactivated one is visible to admins only."""
+    async with caller_session(request, credentials) as (session, user):
         return await service.read_resource(session, resource_id, include_inactive=is_admin(user))
 
 

@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
-from roomtime.api.cache import CacheDep, cached_response_doc
+from roomtime.api.cache import CacheDep, cache_headers, cached_response_doc
 from roomtime.api.deps import ClockDep, SessionDep, SettingsDep
 from roomtime.api.problems import COMMON_RESPONSES, problem_responses
 from roomtime.api.responses import model_response
 from roomtime.core.pagination import Page, PageParamsDep, Sort, sort_param
 from roomtime.core.replica import Reads
-from roomtime.domains.auth.dependencies import AdminUser, BearerDep, user_from_credentials
+from roomtime.domains.auth.dependencies import AdminUser, BearerDep, caller_session
 from roomtime.domains.resources import service
 from roomtime.domains.resources.constants import DEFAULT_SORT, SORT_FIELDS
 from roomtime.domains.resources.dependencies import ResourceId, VisibleResource, is_admin
@@ -66,13 +66,10 @@ async def list_resources(
     sort: SortDep,
     credentials: BearerDep,
 ) -> Response:
-    # The session, the caller, the cache and the clock taken here rather than as a tree of
-    # dependencies: FastAPI solves every node on every request (see visible_resource).
+    # The session, the caller, the cache and the clock taken here, not as dependencies
+    # (auth.dependencies.caller_session says why).
     state = request.app.state
-    async with state.infra.sessionmaker() as session:
-        user = await user_from_credentials(
-            request, session, state.settings, state.clock, credentials
-        )
+    async with caller_session(request, credentials) as (session, user):
         result = await service.list_resources(
             Reads(session, state.infra.replica),
             state.infra.cache,
@@ -83,8 +80,7 @@ async def list_resources(
             viewer_is_admin=is_admin(user),
             now=state.clock(),
         )
-    header = result.header
-    return model_response(result.value, headers=None if header is None else {"X-Cache": header})
+    return model_response(result.value, headers=cache_headers(result))
 
 
 @router.get(
