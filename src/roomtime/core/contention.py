@@ -94,22 +94,15 @@ def bounded(stmt: Select[_T]) -> Bounded[_T]:
 
 
 async def execute_bounded(
-    session: AsyncSession,
-    stmt: Select[_T] | Bounded[_T],
-    params: Mapping[str, Any] | None = None,
+    session: AsyncSession, stmt: Bounded[_T], params: Mapping[str, Any] | None = None
 ) -> Result[_T]:
     """Run a statement that may wait for a lock with the transaction's lock timeout set by
     the statement itself, when not set yet: it joins a one-row subquery calling set_config,
     whose row exists before the statement's locking step runs, so the wait is bounded and
     the SET costs no round trip of its own. A `FOR UPDATE` must name its tables (`of=`).
-    A `Bounded` pair (module level, named parameters in `params`) spares building either
-    statement per call."""
+    The pair is built once (`bounded`, at module level, named parameters in `params`)."""
     pending = lock_timeout_pending(session)
-    if isinstance(stmt, Bounded):
-        chosen = stmt.setting if pending else stmt.plain
-    else:
-        chosen = _setting_lock_timeout(stmt) if pending else stmt
-    result = await session.execute(chosen, params)
+    result = await session.execute(stmt.setting if pending else stmt.plain, params)
     if pending:
         _mark_set(session)
     return result

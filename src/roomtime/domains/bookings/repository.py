@@ -318,20 +318,12 @@ def _idempotency_query(columns: Sequence[Any]) -> Select[Any]:
     )
 
 
-_IDEMPOTENCY = _idempotency_query([IdempotencyRecord])
 # What a replay needs; a plain read, so it may run raw (core.prepared).
 _REPLAY = Prepared(
     lambda: _idempotency_query(
         [IdempotencyRecord.fingerprint, IdempotencyRecord.status_code, IdempotencyRecord.response]
     )
 )
-
-
-async def get_idempotency(
-    session: AsyncSession, user_id: int, scope: str, key: str, now: datetime
-) -> IdempotencyRecord | None:
-    params = {"user_id": user_id, "scope": scope, "key": key, "now": now}
-    return (await session.execute(_IDEMPOTENCY, params)).scalar_one_or_none()
 
 
 async def find_replay(

@@ -23,7 +23,7 @@ async def spans_in_range(
     session: AsyncSession, resource_id: int, starts_at: datetime, ends_at: datetime
 ) -> list[SlotRange]:
     """The resource's slots overlapping [starts_at, ends_at), by start."""
-    return await slot_rows.spans(session, resource_id, starts_at, ends_at)
+    return await slot_rows.list_spans(session, resource_id, starts_at, ends_at)
 
 
 async def take(session: AsyncSession, claim: SlotClaim) -> int:

@@ -132,14 +132,6 @@ async def insert_missing(
     return inserted
 
 
-async def list_spans(
-    session: AsyncSession, resource_id: int, start: datetime, end: datetime
-) -> list[SlotRange]:
-    """The ranges of the existing slots overlapping [start, end), by start."""
-    stmt = _spans_query(resource_id, start, end)
-    return [SlotRange(s, e) for s, e in (await session.execute(stmt)).all()]
-
-
 def _spans_query(
     resource_id: Arg[int], start: Arg[datetime], end: Arg[datetime]
 ) -> Select[tuple[datetime, datetime]]:
@@ -150,8 +142,8 @@ def _spans_query(
     )
 
 
-# A hold's (or change's) look at the range's slots: a plain read of slot bounds, which no
-# booking write changes, so it runs raw (core.prepared).
+# A plain read of slot bounds (a hold's look at its range, the slot generator's at the
+# existing slots), which no booking write changes, so it runs raw (core.prepared).
 SPANS = Prepared(
     lambda: _spans_query(
         param("resource_id", TimeSlot.resource_id.type),
@@ -161,10 +153,10 @@ SPANS = Prepared(
 )
 
 
-async def spans(
+async def list_spans(
     session: AsyncSession, resource_id: int, start: datetime, end: datetime
 ) -> list[SlotRange]:
-    """`list_spans` through the prepared statement."""
+    """The ranges of the existing slots overlapping [start, end), by start."""
     rows = await SPANS.fetch(session, resource_id=resource_id, start=start, end=end)
     return [SlotRange(row[0], row[1]) for row in rows]
 
