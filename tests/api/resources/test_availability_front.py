@@ -80,16 +80,6 @@ async def test_a_leading_zero_id_is_the_routes_to_answer(
     assert (response.status_code, response.headers["x-cache"]) == (200, "HIT")
 
 
-async def test_a_deactivated_resources_day_is_not_served_to_anonymous_callers(
-    client: httpx.AsyncClient, make_resource: MakeResource, admin_headers: dict[str, str]
-) -> None:
-    room = await make_resource()
-    url = f"/resources/{room['id']}/availability?date={DAY}"
-    assert (await client.delete(f"/resources/{room['id']}", headers=admin_headers)).is_success
-    await client.get(url, headers=admin_headers)  # cached as inactive by the admin's read
-    assert_problem(await client.get(url), 404, "resource_not_found")
-
-
 async def test_front_hits_are_logged_and_counted_under_the_route_template(
     settings: Settings,
     clean_db: None,
