@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from starlette.routing import BaseRoute
 
 from roomtime import __version__
@@ -31,6 +32,11 @@ with a stable `code` and the `request_id` to quote when reporting them.
 """
 
 
+def _telemetry(enabled: bool) -> TelemetryConfig | None:
+    # None keeps FastAPI's defaults: instrumentation on whenever an OTel SDK is installed.
+    return None if enabled else {"tracing": False, "metrics": False, "logs": False}
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(
@@ -52,6 +58,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> Fa
         # Served by the web package from vendored assets instead of a CDN.
         docs_url=None,
         redoc_url=None,
+        telemetry=_telemetry(settings.app.otel_enabled),
     )
     app.state.settings = settings
     app.state.clock = clock

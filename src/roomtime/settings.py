@@ -44,6 +44,10 @@ class AppSettings(_Section):
     # bearer token Prometheus must send. Either one that matches lets the scrape in.
     metrics_allow: str = ""
     metrics_token: str | None = None
+    # FastAPI's own OpenTelemetry instrumentation (spans and metrics for an OTel SDK the
+    # deployment installs). Off by default: RoomTime's metrics are Prometheus's, and with it
+    # on, FastAPI looks up the global OTel providers on every request even when none is set.
+    otel_enabled: bool = False
     # Bodies of JSON requests larger than this answer 413 before more is read.
     max_json_body_bytes: int = Field(1024 * 1024, ge=1024)
     # How long an idle keep-alive connection stays open. Longer than the idle timeout of the
