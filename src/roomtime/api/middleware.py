@@ -92,4 +92,3 @@ class RequestContextMiddleware:
             user_id=scope.get("state", {}).get("user_id"),
             client=(scope.get("client") or (None,))[0],
         )
-        structlog.contextvars.clear_contextvars()

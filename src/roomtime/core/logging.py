@@ -7,9 +7,11 @@ middleware, and every line passes the same secret scrubbing (core/redaction.py).
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import structlog
@@ -21,6 +23,41 @@ from roomtime.core.redaction import Redactor
 _QUIETED_LOGGERS = ("httpx", "httpcore")
 
 _redactor = Redactor()
+
+
+class _UtcTimestamp:
+    """The text of structlog's `TimeStamper(fmt="iso", utc=True)` (`2026-01-02T03:04:05.678901Z`,
+    no fraction when it is zero), with the date and time of day formatted once a second
+    instead of building and formatting a timezone-aware datetime on every line."""
+
+    def __init__(self, clock_ns: Callable[[], int] = time.time_ns) -> None:
+        self._clock_ns = clock_ns
+        # One tuple, replaced whole: another thread never sees a second with the wrong text.
+        self._memo: tuple[int, str] = (-1, "")
+
+    def __call__(self, _: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+        second, nanos = divmod(self._clock_ns(), 1_000_000_000)
+        memo = self._memo
+        if memo[0] != second:
+            memo = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+            self._memo = memo
+        micros = nanos // 1000
+        event["timestamp"] = f"{memo[1]}.{micros:06d}Z" if micros else f"{memo[1]}Z"
+        return event
+
+
+class _JsonDumps:
+    """`json.dumps(obj, default=default)` without building a new JSONEncoder for every line
+    (structlog's JSONRenderer passes the same `default` each time)."""
+
+    def __init__(self) -> None:
+        self._encoders: dict[Callable[[Any], Any], json.JSONEncoder] = {}
+
+    def __call__(self, obj: Any, *, default: Callable[[Any], Any]) -> str:
+        encoder = self._encoders.get(default)
+        if encoder is None:
+            encoder = self._encoders.setdefault(default, json.JSONEncoder(default=default))
+        return encoder.encode(obj)
 
 
 class _Formatter(structlog.stdlib.ProcessorFormatter):
@@ -65,11 +102,13 @@ def configure_logging(
         _redactor,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _UtcTimestamp(),
     ]
-    renderer: structlog.types.Processor = (
-        structlog.dev.ConsoleRenderer() if fmt == "console" else structlog.processors.JSONRenderer()
-    )
+    renderer: structlog.types.Processor
+    if fmt == "console":
+        renderer = structlog.dev.ConsoleRenderer()
+    else:
+        renderer = structlog.processors.JSONRenderer(serializer=_JsonDumps())
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

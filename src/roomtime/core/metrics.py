@@ -113,8 +113,12 @@ def booking_event(event: str, count: int = 1) -> None:
     BOOKING_EVENTS.labels(event).inc(count)
 
 
+# Every cached read counts one of these; `labels()` hashes and locks on each call.
+_CACHE_HIT, _CACHE_MISS = CACHE_LOOKUPS.labels("hit"), CACHE_LOOKUPS.labels("miss")
+
+
 def cache_lookup(hit: bool) -> None:
-    CACHE_LOOKUPS.labels("hit" if hit else "miss").inc()
+    (_CACHE_HIT if hit else _CACHE_MISS).inc()
 
 
 def read_served(target: str, reason: str) -> None:

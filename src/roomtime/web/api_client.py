@@ -135,8 +135,10 @@ class ApiClient:
                 headers=sent,
                 content=content,
             )
-        # The inner request's log line clears the log context; this request keeps its id.
+        # The inner request ran in this task and bound its own id (and user) to the log
+        # context; this request's later lines carry this request's id again.
         request_id = self._request.scope.get("state", {}).get("request_id")
+        structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         return response
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 import structlog
 
-from roomtime.core.logging import configure_logging
+from roomtime.core.logging import _UtcTimestamp, configure_logging
 
 pytestmark = pytest.mark.unit
 
@@ -74,3 +75,17 @@ def test_every_kind_of_line_renders_as_structlog_renders_it(
     assert "a-configured-secret-value" not in "".join(lines)
     assert "ValueError: boom" in lines[3]
     assert "with stack" in lines[5]
+
+
+@pytest.mark.parametrize(
+    "nanos",
+    [1_767_322_245_678_901_234, 1_767_322_245_000_000_000, 1_767_322_245_000_000_999, 0],
+)
+def test_the_timestamp_reads_as_structlogs_iso_utc_stamp(nanos: int) -> None:
+    stamp = _UtcTimestamp(lambda: nanos)
+    seconds, micros = divmod(nanos // 1000, 1_000_000)
+    moment = datetime.fromtimestamp(seconds, UTC).replace(microsecond=micros)
+    expected = moment.isoformat().replace("+00:00", "Z")  # what TimeStamper writes
+    assert stamp(None, "info", {})["timestamp"] == expected
+    # The second call takes the remembered date and time of day.
+    assert stamp(None, "info", {})["timestamp"] == expected
