@@ -20,6 +20,7 @@ from roomtime.core.logging import configure_logging
 from roomtime.domains.events.router import IMAGE_PATH as EVENT_IMAGE_PATH
 from roomtime.domains.files.router import UPLOAD_PATH
 from roomtime.domains.resources.availability_front import AVAILABILITY_PATH, AvailabilityHitFront
+from roomtime.domains.resources.resource_front import RESOURCE_PATH, ResourceReadFront
 from roomtime.infrastructure import open_infrastructure
 from roomtime.settings import Settings, get_settings
 from roomtime.web import STREAMED_ROUTES as UI_STREAMED_ROUTES
@@ -69,8 +70,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> Fa
     install_problem_handlers(app)
     install_api_routes(app)
     install_web_ui(app)
-    # Innermost: the hot read is answered inside the body cap and the request context.
-    app.add_middleware(AvailabilityHitFront, route=_route(app, AVAILABILITY_PATH))
+    # Innermost: the hot reads are answered inside the body cap and the request context.
+    app.add_middleware(ResourceReadFront, route=_route(app, RESOURCE_PATH, "GET"))
+    app.add_middleware(AvailabilityHitFront, route=_route(app, AVAILABILITY_PATH, "GET"))
     # Added first, so it runs inside the request context: its 413 has the request id.
     app.add_middleware(
         BodyLimitMiddleware,
@@ -81,8 +83,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> Fa
     return app
 
 
-def _route(app: FastAPI, path: str) -> BaseRoute:
-    return next(r for r in app.router.routes if getattr(r, "path", None) == path)
+def _route(app: FastAPI, path: str, method: str) -> BaseRoute:
+    return next(
+        r
+        for r in app.router.routes
+        if getattr(r, "path", None) == path and method in (getattr(r, "methods", None) or ())
+    )
 
 
 def app_from_env() -> FastAPI:

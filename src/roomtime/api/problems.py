@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
 
 from roomtime.core.contention import database_unreachable
 from roomtime.core.errors import DomainError, ErrorKind
@@ -254,6 +255,23 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(PoolTimeoutError, _database_error)
     app.add_exception_handler(ConnectionError, _connection_error)
     app.add_exception_handler(Exception, internal_error)
+
+
+async def answer_exception(scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
+    """Answer `exc` as the routes would: with the handler installed above for its class.
+
+    For code that answers before routing (the read fronts), which runs outside the router's
+    exception middleware. An exception only the catch-all would take is raised again, for
+    the request-context middleware to answer 500 as it does for any route.
+    """
+    handlers = scope["app"].exception_handlers
+    for cls in type(exc).__mro__:
+        handler = handlers.get(cls) if cls is not Exception else None
+        if handler is not None:
+            response = await handler(Request(scope, receive), exc)
+            await response(scope, receive, send)
+            return
+    raise exc
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
