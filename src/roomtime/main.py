@@ -20,7 +20,11 @@ from roomtime.core.logging import configure_logging
 from roomtime.domains.events.router import IMAGE_PATH as EVENT_IMAGE_PATH
 from roomtime.domains.files.router import UPLOAD_PATH
 from roomtime.domains.resources.availability_front import AVAILABILITY_PATH, AvailabilityHitFront
-from roomtime.domains.resources.resource_front import RESOURCE_PATH, ResourceReadFront
+from roomtime.domains.resources.resource_front import (
+    LISTING_PATH,
+    RESOURCE_PATH,
+    ResourceReadFront,
+)
 from roomtime.infrastructure import open_infrastructure
 from roomtime.settings import Settings, get_settings
 from roomtime.web import STREAMED_ROUTES as UI_STREAMED_ROUTES
@@ -71,7 +75,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> Fa
     install_api_routes(app)
     install_web_ui(app)
     # Innermost: the hot reads are answered inside the body cap and the request context.
-    app.add_middleware(ResourceReadFront, route=_route(app, RESOURCE_PATH, "GET"))
+    app.add_middleware(
+        ResourceReadFront,
+        resource_route=_route(app, RESOURCE_PATH, "GET"),
+        listing_route=_route(app, LISTING_PATH, "GET"),
+    )
     app.add_middleware(AvailabilityHitFront, route=_route(app, AVAILABILITY_PATH, "GET"))
     # Added first, so it runs inside the request context: its 413 has the request id.
     app.add_middleware(

@@ -88,3 +88,62 @@ async def test_front_answers_are_logged_and_counted_under_the_route_template(
     assert [x["status"] for x in access] == [200, 200, 200, 404]
     assert 'method="GET",route="/resources/{resource_id}",status="200"} 3.0' in metrics
     assert 'method="GET",route="/resources/{resource_id}",status="404"} 1.0' in metrics
+
+
+async def test_the_list_is_the_routes_list(
+    client: httpx.AsyncClient, make_resource: MakeResource
+) -> None:
+    for n in range(3):
+        await make_resource(name=f"Listed {n}", capacity=2 + n)
+    filtered = "q=Listed&min_capacity=3&limit=1&offset=1&sort=-capacity"
+    front = await client.get(f"/resources?{filtered}")
+    # A parameter the front does not know: the route answers (and ignores it).
+    routed = await client.get(f"/resources?{filtered}&x=1")
+    assert front.status_code == routed.status_code == 200
+    assert front.content == routed.content
+    assert _comparable(front) == _comparable(routed)
+    assert [r["name"] for r in front.json()["items"]] == ["Listed 1"]
+    assert (front.json()["total"], "x-cache" in front.headers) == (2, False)
+    # The plain list is the cached one, through the front as through the route.
+    plain = [await client.get("/resources"), await client.get("/resources?x=1")]
+    assert [p.headers["x-cache"] for p in plain] == ["MISS", "HIT"]
+    assert plain[0].content == plain[1].content
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "limit=0",
+        "limit=101",
+        "limit=-1",
+        "limit=",
+        "offset=-1",
+        "offset=x",
+        "min_capacity=0",
+        "sort=bogus",
+        "q=" + "x" * 500,
+        "available_from=2030-01-08T12:00:00Z",
+    ],
+)
+async def test_invalid_lists_are_the_routes_422(
+    client: httpx.AsyncClient, make_resource: MakeResource, query: str
+) -> None:
+    await make_resource()
+    assert_problem(await client.get(f"/resources?{query}"), 422, "validation_error")
+
+
+async def test_repeated_parameters_and_tokens_go_to_the_route(
+    client: httpx.AsyncClient, make_resource: MakeResource, member_headers: dict[str, str]
+) -> None:
+    for n in range(3):
+        await make_resource(name=f"Listed {n}")
+    assert (await client.get("/resources?limit=1&limit=2")).json()["limit"] == 2
+    bad = {"Authorization": "Bearer not-a-token"}
+    assert_problem(await client.get("/resources", headers=bad), 401, "invalid_token")
+    assert_problem(
+        await client.get("/resources?include_inactive=true", headers=member_headers),
+        403,
+        "forbidden",
+    )
+    mine = await client.get("/resources?limit=2", headers=member_headers)
+    assert mine.content == (await client.get("/resources?limit=2")).content

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import State
 
 from roomtime.api.cache import CacheDep, cache_headers, cached_response_doc
 from roomtime.api.deps import ClockDep, SessionDep, SettingsDep
 from roomtime.api.problems import COMMON_RESPONSES, problem_responses
 from roomtime.api.responses import model_response
-from roomtime.core.pagination import Page, PageParamsDep, Sort, sort_param
+from roomtime.core.pagination import Page, PageParams, PageParamsDep, Sort, sort_param
 from roomtime.core.replica import Reads
 from roomtime.domains.auth.dependencies import AdminUser, BearerDep, caller_session
 from roomtime.domains.resources import service
@@ -68,18 +70,39 @@ async def list_resources(
 ) -> Response:
     # The session, the caller, the cache and the clock taken here, not as dependencies
     # (auth.dependencies.caller_session says why).
-    state = request.app.state
     async with caller_session(request, credentials) as (session, user):
-        result = await service.list_resources(
-            Reads(session, state.infra.replica),
-            state.infra.cache,
+        return await listing_response(
+            request.app.state,
+            session,
             query,
             page,
             sort,
             viewer_id=user.id if user else None,
             viewer_is_admin=is_admin(user),
-            now=state.clock(),
         )
+
+
+async def listing_response(
+    state: State,
+    session: AsyncSession,
+    query: ResourceListQuery,
+    page: PageParams,
+    sort: Sort,
+    *,
+    viewer_id: int | None,
+    viewer_is_admin: bool,
+) -> Response:
+    """The answer of GET /resources, for the route and for the read front."""
+    result = await service.list_resources(
+        Reads(session, state.infra.replica),
+        state.infra.cache,
+        query,
+        page,
+        sort,
+        viewer_id=viewer_id,
+        viewer_is_admin=viewer_is_admin,
+        now=state.clock(),
+    )
     return model_response(result.value, headers=cache_headers(result))
 
 
