@@ -19,7 +19,7 @@ from roomtime.core.clock import Clock, utcnow
 from roomtime.core.logging import configure_logging
 from roomtime.domains.events.router import IMAGE_PATH as EVENT_IMAGE_PATH
 from roomtime.domains.files.router import UPLOAD_PATH
-from roomtime.domains.resources.availability_front import AVAILABILITY_PATH, AvailabilityHitFront
+from roomtime.domains.resources.availability_front import AVAILABILITY_PATH, AvailabilityFront
 from roomtime.domains.resources.resource_front import (
     LISTING_PATH,
     RESOURCE_PATH,
@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> Fa
         resource_route=_route(app, RESOURCE_PATH, "GET"),
         listing_route=_route(app, LISTING_PATH, "GET"),
     )
-    app.add_middleware(AvailabilityHitFront, route=_route(app, AVAILABILITY_PATH, "GET"))
+    app.add_middleware(AvailabilityFront, route=_route(app, AVAILABILITY_PATH, "GET"))
     # Added first, so it runs inside the request context: its 413 has the request id.
     app.add_middleware(
         BodyLimitMiddleware,

@@ -1,4 +1,4 @@
-"""Anonymous availability hits answered before routing (domains/resources/availability_front):
+"""Anonymous availability requests answered before routing (domains/resources/availability_front):
 the same answer as the route's, and only where the route would give it."""
 
 from __future__ import annotations

@@ -1,25 +1,25 @@
-"""Anonymous availability hits answered before routing: the read the cache exists for.
+"""Anonymous availability requests answered before routing: the read the cache exists for.
 
 `GET /resources/{id}/availability?date=YYYY-MM-DD` without credentials is the busiest request
 there is, and its cached answer needs nothing but one Redis round trip (R-21/22). Routing it
-through FastAPI (matching ~150 routes, solving the dependencies, building a Response) cost
+through FastAPI (matching ~130 routes, solving the dependencies, building a Response) cost
 more than the Redis read itself, so this ASGI middleware recognises the request by its exact
-shape and writes the stored bytes as they are, with the same headers the route would send.
+shape and answers it: a hit with the stored bytes as they are, a miss with the same
+PostgreSQL read and write-back as the route (availability_read), with the same headers.
 
 It answers only what the route would answer the same way:
 - the path and query in their canonical form only (a positive id without leading zeros,
-  `date=` and a `YYYY-MM-DD` day, nothing else); any other spelling goes to the route, which
-  validates it;
+  `date=` and a day the route's own `IsoDay` type accepts, nothing else); any other
+  spelling goes to the route, which validates it;
 - no `Authorization` header at all (the route checks a token, valid or not, and may show an
-  admin a deactivated resource's day);
-- a hit whose entry says the resource was active (a deactivated resource is for admins).
-Everything else, and every miss, goes on to the route, with the lookup handed over so a miss
-costs no second Redis round trip; the route computes the answer and writes it back under
-the stamp of this lookup (taken before the database read, as core.redis.cache requires).
+  admin a deactivated resource's day).
+A hit whose entry says the resource was deactivated is read again like a miss, as the
+route does for a caller who is not an admin (a 404). Errors are answered by the app's own
+exception handlers (api/problems.answer_exception): the same 404 and 503 problems.
 
-It runs inside the request-context middleware, so the hit has its request id, access log
-line and metrics labelled with the route's template, like any other request. Redis down:
-the lookup is a miss (core.redis.cache) and the route answers from PostgreSQL.
+It runs inside the request-context middleware, so the request has its request id, access
+log line and metrics labelled with the route's template, like any other request. Redis
+down: the lookup is a miss (core.redis.cache) and the day is read from PostgreSQL.
 """
 
 from __future__ import annotations
@@ -27,26 +27,19 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from pydantic import TypeAdapter, ValidationError
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from roomtime.api.problems import answer_exception
+from roomtime.core.dates import IsoDay
 from roomtime.domains.availability import service as availability_service
-from roomtime.domains.availability.service import DayLookup
+from roomtime.domains.resources.availability_read import read_missed_day
 
 AVAILABILITY_PATH = "/resources/{resource_id}/availability"
 _PATH = re.compile(r"/resources/([1-9][0-9]{0,17})/availability")
 _QUERY = re.compile(rb"date=([0-9]{4}-[0-9]{2}-[0-9]{2})")
-# Where the lookup of a request the middleware did not answer waits for the route.
-_STATE_KEY = "roomtime.availability_lookup"
-
-
-def handed_over(scope: Scope, resource_id: int, day: date) -> DayLookup | None:
-    """The lookup the middleware made for this very resource and day, if it made one."""
-    found = scope.get("state", {}).pop(_STATE_KEY, None)
-    if found is None or found[0] != resource_id or found[1] != day:
-        return None
-    lookup: DayLookup = found[2]
-    return lookup
+_DAY: TypeAdapter[date] = TypeAdapter(IsoDay)
 
 
 def _has_authorization(scope: Scope) -> bool:
@@ -55,16 +48,16 @@ def _has_authorization(scope: Scope) -> bool:
 
 def _day(text: bytes) -> date | None:
     try:
-        return date.fromisoformat(text.decode("ascii"))
-    except ValueError:
+        return _DAY.validate_python(text.decode("ascii"))
+    except ValidationError:
         return None
 
 
-class AvailabilityHitFront:
+class AvailabilityFront:
     def __init__(self, app: ASGIApp, route: BaseRoute | None = None) -> None:
         self.app = app
-        # The route's object, set in the scope of a hit as routing would have set it, so
-        # the access log and metrics label the request with the route's template.
+        # The route's object, set in the scope as routing would have set it, so the access
+        # log and metrics label the request with the route's template.
         self.route = route
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -73,23 +66,37 @@ class AvailabilityHitFront:
             query = _QUERY.fullmatch(scope["query_string"]) if path else None
             day = _day(query[1]) if query else None
             if path and day and not _has_authorization(scope):
-                resource_id = int(path[1])
-                cache = scope["app"].state.infra.cache
-                lookup = await availability_service.lookup_day(cache, resource_id, day)
-                if lookup.hit and lookup.resource_active:
-                    await self._send_hit(scope, send, lookup.body)
-                    return
-                scope.setdefault("state", {})[_STATE_KEY] = (resource_id, day, lookup)
+                await self._answer(scope, receive, send, int(path[1]), day)
+                return
         await self.app(scope, receive, send)
 
-    async def _send_hit(self, scope: Scope, send: Send, body: bytes) -> None:
+    async def _answer(
+        self, scope: Scope, receive: Receive, send: Send, resource_id: int, day: date
+    ) -> None:
         if self.route is not None:
             scope["route"] = self.route
-        # The headers of the route's own `Response(body, media_type=..., headers=...)`.
-        headers = [
-            (b"x-cache", b"HIT"),
-            (b"content-length", str(len(body)).encode()),
-            (b"content-type", b"application/json"),
-        ]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        state = scope["app"].state
+        lookup = await availability_service.lookup_day(state.infra.cache, resource_id, day)
+        if lookup.hit and lookup.resource_active:
+            await _send(send, lookup.body, b"HIT")
+            return
+        try:
+            async with state.infra.sessionmaker() as session:
+                body = await read_missed_day(
+                    state, session, lookup, resource_id, day, include_inactive=False
+                )
+        except Exception as exc:  # noqa: BLE001 - answered by the app's handlers, as routed
+            await answer_exception(scope, receive, send, exc)
+            return
+        await _send(send, body, b"MISS")
+
+
+async def _send(send: Send, body: bytes, cache_state: bytes) -> None:
+    # The headers of the route's own `Response(body, media_type=..., headers=...)`.
+    headers = [
+        (b"x-cache", cache_state),
+        (b"content-length", str(len(body)).encode()),
+        (b"content-type", b"application/json"),
+    ]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

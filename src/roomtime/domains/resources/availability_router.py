@@ -9,16 +9,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.api.cache import cached_response_doc
 from roomtime.api.problems import COMMON_RESPONSES, problem_responses
 from roomtime.core.dates import IsoDay
-from roomtime.core.replica import Reads
 from roomtime.domains.auth.dependencies import BearerDep, caller_session
 from roomtime.domains.availability import service as availability_service
 from roomtime.domains.availability.schemas import AvailabilityRead
-from roomtime.domains.resources.availability_front import AVAILABILITY_PATH, handed_over
+from roomtime.domains.resources.availability_front import AVAILABILITY_PATH
+from roomtime.domains.resources.availability_read import read_missed_day
 from roomtime.domains.resources.dependencies import ResourceId, is_admin
 
 router = APIRouter(tags=["availability"], responses=COMMON_RESPONSES)
@@ -52,44 +51,21 @@ async def get_availability(
     day: DayQuery,
     credentials: BearerDep,
 ) -> Response:
-    # The hot path: an anonymous hit is served from Redis as stored (one round trip, no
-    # PostgreSQL session, no re-validation). A caller with a token is still checked (an
-    # invalid token is 401 whatever the cache holds), and only then may see a deactivated
-    # resource's cached day (admins).
-    infra = request.app.state.infra  # not a dependency: each one is solved per request
-    cache = infra.cache
-    # A request of the canonical shape was looked up already (availability_front).
-    cached = handed_over(request.scope, resource_id, day) or (
-        await availability_service.lookup_day(cache, resource_id, day)
-    )
+    # Anonymous requests of the canonical shape are answered before routing
+    # (availability_front); this route answers the rest the same way. An anonymous hit is
+    # served from Redis as stored (one round trip, no PostgreSQL session, no re-validation).
+    # A caller with a token is still checked (an invalid token is 401 whatever the cache
+    # holds), and only then may see a deactivated resource's cached day (admins).
+    cache = request.app.state.infra.cache  # not a dependency: each one is solved per request
+    cached = await availability_service.lookup_day(cache, resource_id, day)
     if cached.hit and cached.resource_active and credentials is None:
         return _json(cached.body, "HIT")
-    settings, clock = request.app.state.settings, request.app.state.clock
     async with caller_session(request, credentials) as (session, user):
         if cached.hit and (cached.resource_active or is_admin(user)):
             return _json(cached.body, "HIT")
-
-        async def answer(read_session: AsyncSession) -> bytes:
-            # Visibility is checked where the day is read: the replica, when it is recent.
-            resource = await infra.resource_facts.get(
-                read_session,
-                resource_id,
-                cached.resource_generation,
-                include_inactive=is_admin(user),
-            )
-            return await availability_service.answer_day(
-                read_session,
-                cache,
-                cached,
-                resource_id=resource.id,
-                timezone=resource.timezone,
-                resource_active=resource.is_active,
-                day=day,
-                now=clock(),
-                ttl_seconds=settings.booking.availability_cache_ttl_seconds,
-            )
-
-        body = await Reads(session, infra.replica).run(cached.fence, answer)
+        body = await read_missed_day(
+            request.app.state, session, cached, resource_id, day, include_inactive=is_admin(user)
+        )
     return _json(body, "MISS")
 
 
