@@ -147,3 +147,24 @@ async def test_swagger_has_the_bearer_scheme(auth_app: AuthApp) -> None:
     schemes = schema["components"]["securitySchemes"]
     assert any(s.get("scheme") == "bearer" for s in schemes.values())
     assert schema["paths"]["/me"]["get"]["security"]
+
+
+async def test_a_remembered_token_is_still_checked_for_time_and_every_byte(
+    auth_app: AuthApp,
+) -> None:
+    # Verified tokens are remembered by the process (tokens._verified): what is remembered
+    # is the signature check, never the time check, and only for that exact text.
+    _, pair = await _signed_in(auth_app)
+    token = pair["access_token"]
+    assert (await _me(auth_app, token))[0] == 200
+    head, payload, signature = token.split(".")
+    flipped = signature[:-2] + ("A" if signature[-2] != "A" else "B") + signature[-1]
+    assert (await _me(auth_app, f"{head}.{payload}.{flipped}"))[0] == 401
+    config = jwt_config(auth_app.settings)
+    other = tokens.JwtConfig("another-secret-" * 4, config.issuer, config.audience, 60)
+    with pytest.raises(tokens.TokenRejectedError):
+        tokens.decode_access_token(other, token, now=auth_app.clock())
+    assert (await _me(auth_app, token))[0] == 200
+    auth_app.clock.advance(seconds=auth_app.settings.auth.access_token_ttl_seconds + 10)
+    status, body, _ = await _me(auth_app, token)
+    assert (status, body["code"]) == (401, "invalid_token")
