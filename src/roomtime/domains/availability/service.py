@@ -31,12 +31,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from pydantic_core import to_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core import tx
 from roomtime.core.redis.cache import Cache, Cached, Lookup
-from roomtime.domains.availability.schemas import AvailabilityRead, AvailableSlotRead
+from roomtime.domains.availability.schemas import AvailabilityRead
 from roomtime.domains.slots import service as slots_service
+from roomtime.domains.slots.service import AvailableSlot
 
 
 def _generations(cache: Cache, resource_id: int, day: date) -> list[str]:
@@ -94,6 +96,29 @@ async def lookup_day(cache: Cache, resource_id: int, day: date) -> DayLookup:
     return DayLookup(key, await cache.read_bytes(key, _generations(cache, resource_id, day)))
 
 
+def day_json(resource_id: int, day: date, timezone: str, slots: Sequence[AvailableSlot]) -> bytes:
+    """`AvailabilityRead`'s JSON, written from plain values: every one of them comes typed
+    from the database row, and building a model per slot only to serialise it cost four
+    times as much as writing the same bytes (pydantic-core's own serialisers either way;
+    a test holds the two to the same output)."""
+    return to_json(
+        {
+            "resource_id": resource_id,
+            "date": day,
+            "timezone": timezone,
+            "slots": [
+                {
+                    "id": s.id,
+                    "starts_at": s.starts_at,
+                    "ends_at": s.ends_at,
+                    "seats_left": s.seats_left,
+                }
+                for s in slots
+            ],
+        }
+    )
+
+
 async def answer_day(
     session: AsyncSession,
     cache: Cache,
@@ -108,19 +133,7 @@ async def answer_day(
 ) -> bytes:
     """The JSON body of the day's availability from PostgreSQL, cached for later hits."""
     found = await slots_service.available_day(session, resource_id, timezone, day, now)
-    # Built without validation: every value comes typed from the database row.
-    answer = AvailabilityRead.model_construct(
-        resource_id=resource_id,
-        date=day,
-        timezone=timezone,
-        slots=[
-            AvailableSlotRead.model_construct(
-                id=s.id, starts_at=s.starts_at, ends_at=s.ends_at, seats_left=s.seats_left
-            )
-            for s in found.slots
-        ],
-    )
-    body = answer.model_dump_json().encode()
+    body = day_json(resource_id, day, timezone, found.slots)
     ttl = _ttl_seconds(found, now, ttl_seconds)
     meta = {"active": resource_active}
     await cache.write_bytes(cached.key, body, meta, ttl, cached.lookup.stamp)
