@@ -2,6 +2,7 @@
 
     python3 run.py bench [--quick] [--only STEP ...] [--scale] [--seconds N] [--rounds N]
                          [--app-src DIR]
+    python3 run.py bench --cpu [--only PATH ...]    (CPU per request in process: bench/cpu.py)
 
 Starts the servers named by DATABASE_URL / REDIS_URL (or embedded ones under DATA_DIR/bench),
 creates a fresh database beside the configured one (BENCH_DB_NAME, default roomtime_bench),
@@ -34,7 +35,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import steps  # noqa: E402
+from bench import cpu, steps  # noqa: E402
 from bench.drivers import require_wrk  # noqa: E402
 from bench.setup import (  # noqa: E402
     OUT,
@@ -56,7 +57,9 @@ ALL_STEPS = (*STEPS, "scale")
 def _args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short runs (3 s, one round)")
-    parser.add_argument("--only", nargs="+", choices=ALL_STEPS, help="run only these steps")
+    parser.add_argument(
+        "--only", nargs="+", choices=sorted({*ALL_STEPS, *cpu.PATHS}), help="run only these steps"
+    )
     parser.add_argument("--seconds", type=float, help="length of each measured run")
     parser.add_argument("--rounds", type=int, help="alternating rounds per path")
     parser.add_argument("--memory-requests", type=int, help="requests of the memory step")
@@ -67,19 +70,45 @@ def _args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--profile", action="store_true", help="py-spy RoomTime's first run of each read path"
     )
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="CPU per request in process instead (bench/cpu.py; --only picks its paths)",
+    )
     parser.add_argument("--output", default=str(OUT / "results.json"))
     args = parser.parse_args(argv)
     args.seconds = args.seconds or (3.0 if args.quick else 10.0)
     args.rounds = args.rounds or (1 if args.quick else 2)
     args.memory_requests = args.memory_requests or (20_000 if args.quick else 100_000)
-    args.steps = args.only or list(STEPS)
+    if args.cpu:
+        unknown = set(args.only or ()) - set(cpu.PATHS)
+        if unknown:
+            parser.error(f"--cpu measures {', '.join(cpu.PATHS)}, not {', '.join(unknown)}")
+    args.steps = args.only or list(cpu.PATHS if args.cpu else STEPS)
     if args.scale and "scale" not in args.steps:
         args.steps.append("scale")
     return args
 
 
+def _cpu(args: argparse.Namespace) -> int:
+    with ExitStack() as stack:
+        found = services(stack)
+        name = os.environ.get("BENCH_DB_NAME", "roomtime_bench")
+        redis_url = f"{found.redis_base}/{int(os.environ.get('BENCH_REDIS_DB', '15'))}"
+        rows = asyncio.run(cpu.run(found.server_url, redis_url, args.steps, name))
+    output = Path(args.output).with_name("cpu.json")
+    output.write_text(json.dumps({"machine": os.cpu_count(), "rows": rows}, indent=2))
+    print(f"\n{'path':24}{'RoomTime µs':>12}{'baseline µs':>12}{'ratio':>7}")
+    for row in rows:
+        print(f"{row['path']:24}{row['roomtime']:>12}{row['baseline']:>12}{row['ratio']:>7}")
+    print(f"\nwritten to {output}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     args = _args(argv)
+    if args.cpu:
+        return _cpu(args)
     require_wrk()
     OUT.mkdir(exist_ok=True)
     results: dict[str, Any] = {
