@@ -13,19 +13,16 @@ from roomtime.cli import dev_log_format
 pytestmark = pytest.mark.unit
 
 
+def _format_for(pair: tuple[int, int], writes_to: int) -> str:
+    try:
+        with os.fdopen(pair[writes_to], "w", closefd=False) as stream:
+            return dev_log_format(stream)
+    finally:
+        for fd in pair:
+            os.close(fd)
+
+
 def test_a_terminal_gets_the_console_format_and_a_pipe_or_file_json() -> None:
-    leader, follower = pty.openpty()
-    try:
-        with os.fdopen(follower, "w", closefd=False) as terminal:
-            assert dev_log_format(terminal) == "console"
-    finally:
-        os.close(leader)
-        os.close(follower)
-    read_end, write_end = os.pipe()
-    try:
-        with os.fdopen(write_end, "w", closefd=False) as pipe:
-            assert dev_log_format(pipe) == "json"
-    finally:
-        os.close(read_end)
-        os.close(write_end)
+    assert _format_for(pty.openpty(), writes_to=1) == "console"
+    assert _format_for(os.pipe(), writes_to=1) == "json"
     assert dev_log_format(io.StringIO()) == "json"

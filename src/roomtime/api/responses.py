@@ -13,9 +13,27 @@ from collections.abc import Mapping
 
 from fastapi import Response
 from pydantic import BaseModel
+from starlette.types import Scope, Send
 
 
 def model_response(model: BaseModel, *, headers: Mapping[str, str] | None = None) -> Response:
     return Response(
         model.model_dump_json().encode(), headers=headers, media_type="application/json"
     )
+
+
+def has_authorization(scope: Scope) -> bool:
+    """Whether the request carries an `Authorization` header (valid or not)."""
+    return any(name == b"authorization" for name, _ in scope["headers"])
+
+
+async def send_json(send: Send, body: bytes, headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:
+    """Send a 200 with JSON `body` from ASGI code that answers before routing: the headers
+    the routes' `Response(body, media_type="application/json", headers=...)` writes."""
+    start = [
+        *headers,
+        (b"content-length", str(len(body)).encode()),
+        (b"content-type", b"application/json"),
+    ]
+    await send({"type": "http.response.start", "status": 200, "headers": start})
+    await send({"type": "http.response.body", "body": body})

@@ -32,6 +32,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from roomtime.api.problems import answer_exception
+from roomtime.api.responses import has_authorization, send_json
 from roomtime.core.dates import IsoDay
 from roomtime.domains.availability import service as availability_service
 from roomtime.domains.resources.availability_read import read_missed_day
@@ -40,10 +41,6 @@ AVAILABILITY_PATH = "/resources/{resource_id}/availability"
 _PATH = re.compile(r"/resources/([1-9][0-9]{0,17})/availability")
 _QUERY = re.compile(rb"date=([0-9]{4}-[0-9]{2}-[0-9]{2})")
 _DAY: TypeAdapter[date] = TypeAdapter(IsoDay)
-
-
-def _has_authorization(scope: Scope) -> bool:
-    return any(name == b"authorization" for name, _ in scope["headers"])
 
 
 def _day(text: bytes) -> date | None:
@@ -65,7 +62,7 @@ class AvailabilityFront:
             path = _PATH.fullmatch(scope["path"])
             query = _QUERY.fullmatch(scope["query_string"]) if path else None
             day = _day(query[1]) if query else None
-            if path and day and not _has_authorization(scope):
+            if path and day and not has_authorization(scope):
                 await self._answer(scope, receive, send, int(path[1]), day)
                 return
         await self.app(scope, receive, send)
@@ -78,7 +75,7 @@ class AvailabilityFront:
         state = scope["app"].state
         lookup = await availability_service.lookup_day(state.infra.cache, resource_id, day)
         if lookup.hit and lookup.resource_active:
-            await _send(send, lookup.body, b"HIT")
+            await send_json(send, lookup.body, ((b"x-cache", b"HIT"),))
             return
         try:
             async with state.infra.sessionmaker() as session:
@@ -88,15 +85,4 @@ class AvailabilityFront:
         except Exception as exc:  # noqa: BLE001 - answered by the app's handlers, as routed
             await answer_exception(scope, receive, send, exc)
             return
-        await _send(send, body, b"MISS")
-
-
-async def _send(send: Send, body: bytes, cache_state: bytes) -> None:
-    # The headers of the route's own `Response(body, media_type=..., headers=...)`.
-    headers = [
-        (b"x-cache", cache_state),
-        (b"content-length", str(len(body)).encode()),
-        (b"content-type", b"application/json"),
-    ]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+        await send_json(send, body, ((b"x-cache", b"MISS"),))

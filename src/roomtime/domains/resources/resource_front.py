@@ -31,6 +31,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from roomtime.api.problems import answer_exception
+from roomtime.api.responses import has_authorization, send_json
 from roomtime.core.pagination import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -51,10 +52,6 @@ _ID_PATH = re.compile(r"/resources/([1-9][0-9]{0,17})")
 _DIGITS = re.compile(r"0|[1-9][0-9]{0,9}")
 _FILTERS = frozenset({"q", "location", "min_capacity"})
 _SORTS = frozenset(sort_options(*SORT_FIELDS))
-
-
-def _has_authorization(scope: Scope) -> bool:
-    return any(name == b"authorization" for name, _ in scope["headers"])
 
 
 def _bounded(text: str | None, default: int, low: int, high: int) -> int | None:
@@ -100,7 +97,7 @@ class ResourceReadFront:
         self.listing_route = listing_route
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET" and not _has_authorization(scope):
+        if scope["type"] == "http" and scope["method"] == "GET" and not has_authorization(scope):
             path = scope["path"]
             if path == LISTING_PATH:
                 listing = _listing_request(scope["query_string"])
@@ -121,14 +118,8 @@ class ResourceReadFront:
         except Exception as exc:  # noqa: BLE001 - answered by the app's handlers, as routed
             await answer_exception(scope, receive, send, exc)
             return
-        # The headers of the route's `model_response(resource)`.
-        body = resource.model_dump_json().encode()
-        headers = [
-            (b"content-length", str(len(body)).encode()),
-            (b"content-type", b"application/json"),
-        ]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        # The route's `model_response(resource)`, as bytes and headers.
+        await send_json(send, resource.model_dump_json().encode())
 
     async def _listing(
         self,
