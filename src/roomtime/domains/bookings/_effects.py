@@ -89,9 +89,9 @@ async def notify_owner(
     io: BookingIO, booking: Booking, message: templates.Message, dedupe_key: str
 ) -> None:
     """Mail the booking's owner through the outbox, in the current transaction."""
-    owner = await users_service.get_user(io.session, booking.user_id)
+    address = await users_service.get_email(io.session, booking.user_id)
     await io.notifier.enqueue_email(
-        io.session, to=owner.email, message=message, user_id=owner.id, dedupe_key=dedupe_key
+        io.session, to=address, message=message, user_id=booking.user_id, dedupe_key=dedupe_key
     )
 
 

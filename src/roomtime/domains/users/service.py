@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +18,34 @@ from roomtime.domains.users.models import User
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The signed-in account a request acts for, as read on that request: what the hot routes
+    (bookings, resources, availability) need of it, without an ORM object."""
+
+    id: int
+    role: str
+    email: str
+    email_verified: bool
+
+
+async def find_active_caller(session: AsyncSession, user_id: int) -> Caller | None:
+    """The active account `user_id` as a Caller, or None (unknown or deactivated): read on
+    every request, so a deactivated account or a demoted admin loses access at once."""
+    row = await repository.get_active_caller(session, user_id)
+    if row is None:
+        return None
+    return Caller(row["id"], row["role"], row["email"], row["email_verified_at"] is not None)
+
+
+async def get_email(session: AsyncSession, user_id: int) -> str:
+    """The account's address (an account is never deleted while its bookings exist)."""
+    email = await repository.get_email(session, user_id)
+    if email is None:
+        raise UserNotFoundError()
+    return email
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User:
