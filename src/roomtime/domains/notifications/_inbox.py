@@ -16,35 +16,13 @@ from roomtime.domains.notifications.models import InAppNotification
 from roomtime.domains.notifications.templates import Message
 
 
-async def store_in_app(
-    session: AsyncSession,
-    *,
-    user_id: int,
-    message: Message,
-    dedupe_key: str | None,
-    now: datetime,
-) -> int | None:
-    """Keep `message` in the user's inbox; None when it is not kept there.
-
-    A sensitive message (a reset or verification link) never is: the link is a credential
-    that belongs only in the mailbox that proves the account, not in a list any session of
-    the account can read later.
-    """
-    if message.sensitive:
-        return None
-    return await repository.add_in_app(
-        session,
-        {
-            "user_id": user_id,
-            "kind": message.kind,
-            "title": message.subject,
-            "body": message.body,
-            "cta_url": message.cta_url,
-            "cta_label": message.cta_label,
-            "dedupe_key": dedupe_key,
-            "created_at": now,
-        },
-    )
+def keeps_in_app(message: Message) -> bool:
+    """Whether a copy of `message` is kept in its account's inbox: always, but for a
+    sensitive one (a reset or verification link). That link is a credential that belongs
+    only in the mailbox that proves the account, not in a list any session of the account
+    can read later. The copy is stored by the outbox's enqueue, in the same statement as
+    the mail (notifications.repository.add_for_user)."""
+    return not message.sensitive
 
 
 async def list_notifications(

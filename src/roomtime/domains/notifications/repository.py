@@ -1,7 +1,8 @@
 """SQL for the notification outbox and the in-app inbox.
 
-The statements every confirm or cancel runs (the inbox and outbox inserts, the hourly cap's
-count) are built once, at import: the values come with each execution. The inserts are
+The statement every confirm or cancel runs (a mail to an account: its inbox copy, the hourly
+cap's count and the outbox row, `add_for_user`) is built once, at import: the values come
+with each execution. The inserts are
 Core statements on the tables, which do not flush pending ORM changes first; the caller's
 enqueue does that.
 """
@@ -11,26 +12,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import ColumnElement, Integer, Select, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy.sql.schema import Column
 
 from roomtime.core.prepared import param
 from roomtime.domains.notifications.models import InAppNotification, OutboxMessage
 
 
-def _inserts(
-    model: type[OutboxMessage | InAppNotification],
-) -> tuple[ReturningInsert[tuple[int]], ReturningInsert[tuple[int]]]:
-    """(plain, once per dedupe key) inserts of a row, returning its id."""
-    table = model.__table__
+def _inserts() -> tuple[ReturningInsert[tuple[int]], ReturningInsert[tuple[int]]]:
+    """(plain, once per dedupe key) inserts of an outbox row, returning its id."""
+    table = OutboxMessage.__table__
     plain = insert(table).returning(table.c.id)  # type: ignore[arg-type]
     return plain, plain.on_conflict_do_nothing(index_elements=["dedupe_key"])
 
 
-_OUTBOX, _OUTBOX_DEDUPED = _inserts(OutboxMessage)
-_IN_APP, _IN_APP_DEDUPED = _inserts(InAppNotification)
+_OUTBOX, _OUTBOX_DEDUPED = _inserts()
 
 
 async def add(session: AsyncSession, values: dict[str, object]) -> int | None:
@@ -39,20 +38,94 @@ async def add(session: AsyncSession, values: dict[str, object]) -> int | None:
     return (await session.execute(stmt, values)).scalar_one_or_none()
 
 
-_EMAILS_SINCE = (
-    select(func.count())
-    .select_from(OutboxMessage)
-    .where(
-        OutboxMessage.user_id == param("user_id", OutboxMessage.user_id.type),
-        OutboxMessage.channel == "email",
-        OutboxMessage.created_at > param("since", OutboxMessage.created_at.type),
+def _to_user(*, kept: bool) -> Select[tuple[int, int | None]]:
+    """One statement for a mail to an account: its inbox copy (when `kept`), the hourly
+    cap's count and the outbox row, which is inserted only under the cap. Both inserts skip
+    a dedupe key used before. The row is (mails counted in the window, the new message's
+    id or None). The count and the inserts share one snapshot, as the separate statements
+    of one READ COMMITTED transaction did with nothing else writing between them."""
+    outbox = OutboxMessage.__table__
+    inbox = InAppNotification.__table__
+
+    def value(name: str, column: Column[object]) -> ColumnElement[object]:
+        return param(name, column.type)
+
+    recent = (
+        select(func.count().label("n"))
+        .select_from(outbox)
+        .where(
+            outbox.c.user_id == value("user_id", outbox.c.user_id),
+            outbox.c.channel == "email",
+            outbox.c.created_at > value("since", outbox.c.created_at),
+        )
+        .cte("recent")
     )
+    # available_at is created_at: the message is due at once.
+    from_values = {"available_at": "created_at"}
+    columns = [c.name for c in outbox.c if c.name in _OUTBOX_COLUMNS]
+    row = select(
+        *(
+            (
+                literal("email")
+                if name == "channel"
+                else value(from_values.get(name, name), outbox.c[name])
+            ).label(name)
+            for name in columns
+        )
+    ).where(recent.c.n < param("cap", Integer()))
+    queued = (
+        insert(outbox)
+        .from_select(columns, row)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(outbox.c.id)
+        .cte("queued")
+    )
+    stmt = select(recent.c.n, select(queued.c.id).scalar_subquery().label("id"))
+    if not kept:
+        return stmt
+    copy = (
+        insert(inbox)
+        .values(
+            {
+                # The inbox's title is the mail's subject.
+                inbox.c[name]: value("subject" if name == "title" else name, inbox.c[name])
+                for name in _INBOX_COLUMNS
+            }
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .cte("kept")
+    )
+    return stmt.add_cte(copy)
+
+
+_OUTBOX_COLUMNS = frozenset(
+    {"kind", "channel", "recipient", "subject", "body", "sensitive", "user_id", "dedupe_key",
+     "created_at", "available_at"}
+)  # fmt: skip
+_INBOX_COLUMNS = (
+    "user_id",
+    "kind",
+    "title",
+    "body",
+    "cta_url",
+    "cta_label",
+    "dedupe_key",
+    "created_at",
 )
+_TO_USER = _to_user(kept=False)
+_TO_USER_KEPT = _to_user(kept=True)
 
 
-async def count_emails_since(session: AsyncSession, user_id: int, since: datetime) -> int:
-    """Mail messages queued for the user after `since` (their Telegram copies not counted)."""
-    return int(await session.scalar(_EMAILS_SINCE, {"user_id": user_id, "since": since}) or 0)
+async def add_for_user(
+    session: AsyncSession, values: dict[str, object], *, kept: bool, since: datetime, cap: int
+) -> tuple[int, int | None]:
+    """Queue a mail to an account unless it had `cap` mails since `since`, and keep its
+    inbox copy (`kept`) whatever the cap says: (mails counted, new message id or None).
+    `values` are the outbox row's (channel and available_at excepted) plus the inbox's
+    `cta_url` and `cta_label`."""
+    stmt = _TO_USER_KEPT if kept else _TO_USER
+    row = (await session.execute(stmt, {**values, "since": since, "cap": cap})).one()
+    return int(row.n), row.id
 
 
 async def claim(
@@ -100,12 +173,6 @@ async def mark_failed(
         .where(OutboxMessage.id == message_id)
         .values(last_error=error[:500], available_at=retry_at)
     )
-
-
-async def add_in_app(session: AsyncSession, values: dict[str, object]) -> int | None:
-    """Store an inbox message; None when its dedupe key was already stored."""
-    stmt = _IN_APP_DEDUPED if values.get("dedupe_key") else _IN_APP
-    return (await session.execute(stmt, values)).scalar_one_or_none()
 
 
 def inbox(user_id: int, *, unread_only: bool) -> Select[tuple[InAppNotification]]:

@@ -16,8 +16,8 @@ from roomtime.core.clock import Clock
 from roomtime.domains.notifications import repository
 from roomtime.domains.notifications._inbox import ack_all as ack_all
 from roomtime.domains.notifications._inbox import ack_notification as ack_notification
+from roomtime.domains.notifications._inbox import keeps_in_app
 from roomtime.domains.notifications._inbox import list_notifications as list_notifications
-from roomtime.domains.notifications._inbox import store_in_app
 from roomtime.domains.notifications._inbox import unread_count as unread_count
 from roomtime.domains.notifications.models import OutboxMessage
 from roomtime.domains.notifications.senders import (
@@ -108,54 +108,61 @@ class Notifier:
         # The inserts below are Core statements, which do not flush pending ORM changes the
         # way ORM statements do: those are written first, as they always were.
         await session.flush()
-        if user_id is not None:
-            await store_in_app(
-                session, user_id=user_id, message=message, dedupe_key=dedupe_key, now=now
+        values: dict[str, object] = {
+            "kind": message.kind,
+            "recipient": to,
+            "subject": message.subject,
+            "body": message.body,
+            "sensitive": message.sensitive,
+            "user_id": user_id,
+            "dedupe_key": dedupe_key,
+            # The application clock, not the database's: due-ness and the hourly cap are
+            # judged by it.
+            "created_at": now,
+        }
+        if user_id is None:
+            message_id = await repository.add(
+                session, {**values, "channel": "email", "available_at": now}
             )
-        if user_id is not None and await self._over_cap(session, user_id, message, now):
-            return None
-        message_id = await repository.add(
-            session,
-            {
-                "kind": message.kind,
-                "channel": "email",
-                "recipient": to,
-                "subject": message.subject,
-                "body": message.body,
-                "sensitive": message.sensitive,
-                "user_id": user_id,
-                "dedupe_key": dedupe_key,
-                # The application clock, not the database's: due-ness and the hourly cap
-                # are judged by it.
-                "created_at": now,
-                "available_at": now,
-            },
-        )
+        else:
+            message_id = await self._to_account(session, user_id, message, values, now)
         if message_id is not None:
             tx.on_commit(session, lambda: self._kick(message_id))
             await self._enqueue_telegram(session, message, user_id, dedupe_key)
         return message_id
 
-    async def _over_cap(
-        self, session: AsyncSession, user_id: int, message: Message, now: datetime
-    ) -> bool:
-        """True when the account had MAX_MAILS_PER_USER_PER_HOUR messages in the last hour.
+    async def _to_account(
+        self,
+        session: AsyncSession,
+        user_id: int,
+        message: Message,
+        values: dict[str, object],
+        now: datetime,
+    ) -> int | None:
+        """The mail, unless the account had MAX_MAILS_PER_USER_PER_HOUR messages in the last
+        hour, and its inbox copy in any case (`store_in_app` says which are kept), in one
+        statement (notifications.repository.add_for_user).
 
         Counted in the outbox, in the caller's transaction: the database is the record of
         what was sent, across every API process and worker. Mail rows only, so a message's
         Telegram copy counts with it as one.
         """
-        recent = await repository.count_emails_since(session, user_id, now - CAP_WINDOW)
-        if recent < self._max_per_user_per_hour:
-            return False
-        # Never the body or subject: they are the account's private business.
-        log.warning(
-            "notification_dropped_over_cap",
-            user_id=user_id,
-            kind=message.kind,
-            limit=self._max_per_user_per_hour,
+        recent, message_id = await repository.add_for_user(
+            session,
+            {**values, "cta_url": message.cta_url, "cta_label": message.cta_label},
+            kept=keeps_in_app(message),
+            since=now - CAP_WINDOW,
+            cap=self._max_per_user_per_hour,
         )
-        return True
+        if recent >= self._max_per_user_per_hour:
+            # Never the body or subject: they are the account's private business.
+            log.warning(
+                "notification_dropped_over_cap",
+                user_id=user_id,
+                kind=message.kind,
+                limit=self._max_per_user_per_hour,
+            )
+        return message_id
 
     async def _enqueue_telegram(
         self, session: AsyncSession, message: Message, user_id: int | None, dedupe_key: str | None
