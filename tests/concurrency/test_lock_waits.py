@@ -53,7 +53,13 @@ async def _transaction(fleet: Fleet) -> AsyncIterator[asyncpg.Connection]:
 async def _until(probe: asyncpg.Connection, sql: str) -> None:
     """Poll until `sql` is true (a generous 20 s at most: a stalled machine, not a timing)."""
     deadline = time.monotonic() + 20.0
-    while not await probe.fetchval(sql):
+    while True:
+        # Inside a transaction (the locker's), PostgreSQL shows the activity views as of
+        # their first read: forget that snapshot before each poll, or a backend that
+        # connected or started waiting since is never seen.
+        await probe.execute("SELECT pg_stat_clear_snapshot()")
+        if await probe.fetchval(sql):
+            return
         assert time.monotonic() < deadline, f"never true: {sql}"
         await asyncio.sleep(0.02)
 

@@ -8,7 +8,7 @@ failures. The caller answers 409 `busy` with Retry-After, and the client retries
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import SessionTransaction
 
 from roomtime.core.errors import BusyError
+from roomtime.core.prepared import InTransaction
 
 log = structlog.get_logger(__name__)
 _T = TypeVar("_T", bound=tuple[object, ...])
@@ -106,6 +107,28 @@ async def execute_bounded(
     if pending:
         _mark_set(session)
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class RawBounded:
+    """`Bounded`, run raw in the transaction (core.prepared.InTransaction): a locking
+    statement and its variant that also sets the lock timeout."""
+
+    plain: InTransaction
+    setting: InTransaction
+
+
+def bounded_raw(build: Callable[[], Select[_T]]) -> RawBounded:
+    return RawBounded(InTransaction(build), InTransaction(lambda: _setting_lock_timeout(build())))
+
+
+async def fetchval_bounded(session: AsyncSession, stmt: RawBounded, **params: Any) -> Any:
+    """`execute_bounded` for a raw statement: the first column of its first row."""
+    pending = lock_timeout_pending(session)
+    value = await (stmt.setting if pending else stmt.plain).fetchval(session, **params)
+    if pending:
+        _mark_set(session)
+    return value
 
 
 def sqlstate(exc: DBAPIError) -> str | None:

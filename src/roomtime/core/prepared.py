@@ -141,11 +141,14 @@ class Prepared:
         """The first column of the first row, or None."""
         return await self._call(session, "fetchval", params)
 
+    async def _connection(self, session: AsyncSession) -> tuple[AsyncConnection, Any]:
+        conn = await session.connection()
+        return conn, await conn.get_raw_connection()
+
     async def _call(self, session: AsyncSession, method: str, params: Mapping[str, Any]) -> Any:
         compiled = self.compiled
         args = compiled.args(params)
-        conn = await session.connection()
-        pooled = await conn.get_raw_connection()
+        conn, pooled = await self._connection(session)
         try:
             return await getattr(pooled.driver_connection, method)(compiled.sql, *args)
         except Exception as error:
@@ -153,6 +156,43 @@ class Prepared:
             if translated is error:
                 raise
             raise translated from error
+
+
+class InTransaction(Prepared):
+    """A statement of a write use case (it may write or lock), run raw inside the session's
+    transaction: the transaction is begun first when no statement has begun it yet, the
+    way SQLAlchemy's own execution would. It commits or rolls back with the session.
+
+    What SQLAlchemy's path did that this one does not: flush pending ORM changes first
+    (the callers flush where an earlier change must be written before the statement, as
+    they already did for Core statements) and synchronise loaded ORM objects with an
+    UPDATE (no use case reads back through the ORM a row one of these statements changed).
+    """
+
+    __slots__ = ()
+
+    async def execute(self, session: AsyncSession, /, **params: Any) -> int:
+        """Run it; the number of rows it inserted, updated or deleted."""
+        status: str = await self._call(session, "execute", params)
+        count = status.rpartition(" ")[2]
+        return int(count) if count.isdigit() else 0
+
+    async def _connection(self, session: AsyncSession) -> tuple[AsyncConnection, Any]:
+        conn = await session.connection()
+        pooled = await conn.get_raw_connection()
+        adapted = pooled.dbapi_connection
+        # SQLAlchemy's asyncpg adapter issues BEGIN lazily, before its own first statement,
+        # and commits what it began; a raw statement before that would run outside the
+        # transaction. Begin it the way the adapter does (under its mutex, so its own
+        # statements never race the BEGIN).
+        if adapted._transaction is None:  # type: ignore[union-attr]
+            async with adapted._execute_mutex:  # type: ignore[union-attr]
+                if adapted._transaction is None:  # type: ignore[union-attr]
+                    try:
+                        await adapted._start_transaction()  # type: ignore[union-attr]
+                    except conn.dialect.loaded_dbapi.Error as error:
+                        raise await _wrapped(conn, pooled, error, "BEGIN", []) from error
+        return conn, pooled
 
 
 class Shapes(Generic[K, T]):
@@ -202,6 +242,20 @@ async def _translated(
         dbapi_error = translated
     else:  # it always raises; this only keeps `dbapi_error` defined
         return error
+    return await _wrapped(conn, pooled, dbapi_error, sql, args)
+
+
+async def _wrapped(
+    conn: AsyncConnection,
+    pooled: PoolProxiedConnection,
+    dbapi_error: Exception,
+    sql: str,
+    args: list[Any],
+) -> Exception:
+    """The SQLAlchemy exception for an error of the adapter (DBAPI level), as SQLAlchemy's
+    own execution wraps it: invalidating the connection when it is gone."""
+    dialect = conn.dialect
+    adapted = pooled.dbapi_connection
     lost = dialect.is_disconnect(dbapi_error, adapted, None)
     if lost:
         await conn.invalidate(dbapi_error)

@@ -8,13 +8,15 @@ own parameters. Prints each plan (run with -s to see them).
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from asyncpg.connection import LoggedQuery
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
@@ -27,19 +29,32 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 Recorded = list[tuple[str, Any]]
 
 
-@contextmanager
-def _recording(engine: AsyncEngine) -> Iterator[Recorded]:
+@asynccontextmanager
+async def _recording(session: AsyncSession) -> AsyncIterator[Recorded]:
+    """What the session's connection is sent: the statements SQLAlchemy executes (its
+    cursor events) and those the repositories run raw on the same connection
+    (core.prepared; the driver's query log)."""
     seen: Recorded = []
 
-    def record(*args: Any) -> None:
+    def through_sqlalchemy(*args: Any) -> None:
         _conn, _cursor, statement, params, _context, _many = args
         seen.append((statement, params))
 
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    def raw(query: LoggedQuery) -> None:
+        if query.args:  # not the transaction's BEGIN, which the driver logs too
+            seen.append((query.query, tuple(query.args)))
+
+    engine = session.bind.sync_engine  # type: ignore[union-attr]
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    event.listen(engine, "before_cursor_execute", through_sqlalchemy)
+    driver.add_query_logger(raw)
     try:
         yield seen
+        await asyncio.sleep(0)  # the driver calls its loggers soon after each query, not in it
     finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
+        driver.remove_query_logger(raw)
+        event.remove(engine, "before_cursor_execute", through_sqlalchemy)
 
 
 async def _plan(conn: AsyncConnection, title: str, statement: str, params: Any) -> str:
@@ -73,7 +88,7 @@ async def _write_statements(engine: AsyncEngine, ids: dict[str, int]) -> dict[st
     found: dict[str, tuple[str, Any]] = {}
     async with AsyncSession(engine) as session:
         for title, call in calls.items():
-            with _recording(engine) as seen:
+            async with _recording(session) as seen:
                 await call(session)
             found[title] = seen[-1]
         await session.rollback()

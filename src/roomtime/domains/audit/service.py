@@ -8,6 +8,7 @@ import structlog
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roomtime.core.prepared import InTransaction, param
 from roomtime.domains.audit import repository
 from roomtime.domains.audit.models import AuditLog
 
@@ -36,11 +37,16 @@ async def record(
         "request_id": request_id,
         "ip": ip,
     }
-    await session.execute(_INSERT, values)
+    await _INSERT.execute(session, **values)
 
 
-# Built once: the values come with each execution.
-_INSERT = insert(AuditLog.__table__)  # type: ignore[arg-type]
+# Built once, run raw in the caller's transaction: the values come with each execution.
+_COLUMNS = ("actor_user_id", "action", "entity", "entity_id", "meta", "request_id", "ip")
+_INSERT = InTransaction(
+    lambda: insert(AuditLog.__table__).values(  # type: ignore[arg-type]
+        {name: param(name, AuditLog.__table__.c[name].type) for name in _COLUMNS}
+    )
+)
 
 
 async def list_entries(

@@ -29,8 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql.dml import ReturningUpdate
 
-from roomtime.core.contention import bounded, execute_bounded
-from roomtime.core.prepared import Prepared, param
+from roomtime.core.contention import bounded, bounded_raw, execute_bounded, fetchval_bounded
+from roomtime.core.prepared import InTransaction, Prepared, param
 from roomtime.domains.bookings.constants import (
     ACTIVE_STATUSES,
     ARCHIVED,
@@ -40,19 +40,30 @@ from roomtime.domains.bookings.constants import (
 )
 from roomtime.domains.bookings.models import Booking, IdempotencyRecord
 
-_INSERT = insert(Booking.__table__).returning(*Booking.__table__.c)  # type: ignore[arg-type]
+_BOOKING_COLUMNS = (
+    "user_id", "resource_id", "starts_at", "ends_at", "status", "party_size", "is_exclusive",
+    "expires_at", "lock_token", "event_id",
+)  # fmt: skip
+_INSERT = InTransaction(
+    lambda: (
+        insert(Booking.__table__)  # type: ignore[arg-type]
+        .values({name: param(name, Booking.__table__.c[name].type) for name in _BOOKING_COLUMNS})
+        .returning(*Booking.__table__.c)
+    )
+)
 
 
 async def add(session: AsyncSession, values: dict[str, Any]) -> Booking:
     """Insert a booking row and return it as a persistent, unchanged object of the session.
 
-    One Core INSERT ... RETURNING instead of a unit-of-work flush: the object is built from
-    the returned row (server defaults included) and put in the identity map as loaded, so
-    a later change to it in this transaction (a one-step booking confirms it) is flushed as
-    an UPDATE, as before.
+    One INSERT ... RETURNING, run raw in the transaction, instead of a unit-of-work flush:
+    the object is built from the returned row (server defaults included) and put in the
+    identity map as loaded, so a later change to it in this transaction (a one-step
+    booking confirms it) is flushed as an UPDATE, as before. `values` name every column of
+    `_BOOKING_COLUMNS`.
     """
-    row = (await session.execute(_INSERT, values)).one()
-    booking = Booking(**row._mapping)
+    row = await _INSERT.fetchrow(session, **values)
+    booking = Booking(**dict(row))  # type: ignore[arg-type]
     make_transient_to_detached(booking)
     session.add(booking)
     return booking
@@ -103,11 +114,11 @@ async def lock_user_holds(session: AsyncSession, user_id: int) -> None:
     adding one cannot interleave with another hold of theirs. It waits under the lock
     timeout, which this statement sets when the transaction has not yet: it is the hold's
     first wait."""
-    await execute_bounded(session, _LOCK_USER_HOLDS, {"lock_key": user_id % 2147483647})
+    await fetchval_bounded(session, _LOCK_USER_HOLDS, lock_key=user_id % 2147483647)
 
 
-_LOCK_USER_HOLDS = bounded(
-    select(
+_LOCK_USER_HOLDS = bounded_raw(
+    lambda: select(
         func.pg_advisory_xact_lock(
             literal(_USER_HOLDS_LOCK_SPACE, Integer), param("lock_key", Integer())
         )
@@ -116,17 +127,21 @@ _LOCK_USER_HOLDS = bounded(
 
 
 async def count_live_holds(session: AsyncSession, user_id: int, now: datetime) -> int:
-    """The user's pending bookings that have not expired (an unswept expired one is gone)."""
-    return int(await session.scalar(_LIVE_HOLDS, {"user_id": user_id, "now": now}) or 0)
+    """The user's pending bookings that have not expired (an unswept expired one is gone).
+    Counted in the hold's transaction, after the user's advisory lock, before it changes
+    anything (so there are no ORM changes to flush first)."""
+    return int(await _LIVE_HOLDS.fetchval(session, user_id=user_id, now=now) or 0)
 
 
-_LIVE_HOLDS = (
-    select(func.count())
-    .select_from(Booking)
-    .where(
-        Booking.user_id == param("user_id", Booking.user_id.type),
-        Booking.status == PENDING,
-        Booking.expires_at > param("now", Booking.created_at.type),
+_LIVE_HOLDS = InTransaction(
+    lambda: (
+        select(func.count())
+        .select_from(Booking)
+        .where(
+            Booking.user_id == param("user_id", Booking.user_id.type),
+            Booking.status == PENDING,
+            Booking.expires_at > param("now", Booking.created_at.type),
+        )
     )
 )
 
@@ -136,7 +151,7 @@ async def count_future_bookings(
 ) -> int:
     """The user's live holds and confirmed bookings of the resource that have not ended."""
     params = {"user_id": user_id, "resource_id": resource_id, "now": now}
-    return int(await session.scalar(_FUTURE_BOOKINGS, params) or 0)
+    return int(await _FUTURE_BOOKINGS.fetchval(session, **params) or 0)
 
 
 def _future_bookings() -> Select[tuple[int]]:
@@ -156,7 +171,7 @@ def _future_bookings() -> Select[tuple[int]]:
     )
 
 
-_FUTURE_BOOKINGS = _future_bookings()
+_FUTURE_BOOKINGS = InTransaction(_future_bookings)
 
 
 async def expire_overlapping(
@@ -164,14 +179,27 @@ async def expire_overlapping(
 ) -> Sequence[Booking]:
     """Mark pending bookings of the range whose hold ran out as expired (R-14), so they stop
     blocking this transaction at once instead of waiting for the sweeper job."""
+    # Nearly every hold finds none: the UPDATE runs raw and returns ids, and only bookings it
+    # expired are loaded, refreshing any copy the session holds (as "fetch" synchronising
+    # did). Pending ORM changes are written first, as the ORM statement this was wrote them.
+    await session.flush()
     params = {"p_resource_id": resource_id, "p_now": now, "p_start": starts_at, "p_end": ends_at}
-    return (await session.execute(_EXPIRE_OVERLAPPING, params)).scalars().all()
+    ids = [row[0] for row in await _EXPIRE_OVERLAPPING.fetch(session, **params)]
+    if not ids:
+        return []
+    stmt = (
+        select(Booking)
+        .where(Booking.id.in_(ids))
+        .order_by(Booking.id)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(stmt)).scalars().all()
 
 
-def _expire_overlapping() -> ReturningUpdate[tuple[Booking]]:
+def _expire_overlapping() -> ReturningUpdate[tuple[int]]:
     at = Booking.created_at.type
     return (
-        update(Booking)
+        update(Booking.__table__)  # type: ignore[arg-type]
         .where(
             Booking.resource_id == param("p_resource_id", Booking.resource_id.type),
             Booking.status == PENDING,
@@ -180,15 +208,11 @@ def _expire_overlapping() -> ReturningUpdate[tuple[Booking]]:
             Booking.ends_at > param("p_start", at),
         )
         .values(status=EXPIRED)
-        .returning(Booking)
-        # "evaluate" (the default's first choice) would judge the session's objects against
-        # the parameters' missing values; "fetch" matches them by the returned keys. (An
-        # UPDATE's parameters must not bear its columns' names.)
-        .execution_options(synchronize_session="fetch")
+        .returning(Booking.id)
     )
 
 
-_EXPIRE_OVERLAPPING = _expire_overlapping()
+_EXPIRE_OVERLAPPING = InTransaction(_expire_overlapping)
 
 
 async def expire_due(session: AsyncSession, now: datetime, limit: int) -> Sequence[Booking]:

@@ -20,4 +20,10 @@ def created_or_replayed(outcome: Booking | Replay) -> Response:
             media_type="application/json",
         )
     # Rendered by the same function whose bytes a replay of this request sends.
-    return Response(render_booking(outcome), status_code=201, media_type="application/json")
+    return json_response(render_booking(outcome), 201)
+
+
+def json_response(body: str, status_code: int = 200) -> Response:
+    """JSON a route rendered itself (with its response model's `model_dump_json`: the bytes
+    FastAPI would send for that model), sent as is."""
+    return Response(body, status_code=status_code, media_type="application/json")

@@ -24,7 +24,7 @@ from roomtime.domains.bookings.dependencies import (
 )
 from roomtime.domains.bookings.hold import hold as hold_range
 from roomtime.domains.bookings.idempotent import confirm_request
-from roomtime.domains.bookings.responses import created_or_replayed
+from roomtime.domains.bookings.responses import created_or_replayed, json_response
 from roomtime.domains.bookings.schemas import (
     BookingFilters,
     BookingRead,
@@ -82,9 +82,9 @@ IDEMPOTENCY_DOC = (
     "(409 `booking_limit_reached`).",
     responses=problem_responses(401, 403, 404, 409, 422, 429),
 )
-async def hold(body: HoldRequest, call: VerifiedCallDep) -> HoldRead:
+async def hold(body: HoldRequest, call: VerifiedCallDep) -> Response:
     booking = await hold_range(call.wiring.hold_deps(), call.user, body)
-    return HoldRead(
+    answer = HoldRead(
         hold_id=booking.id,
         booking_id=booking.id,
         resource_id=booking.resource_id,
@@ -92,6 +92,9 @@ async def hold(body: HoldRequest, call: VerifiedCallDep) -> HoldRead:
         ends_at=booking.ends_at,
         expires_at=booking.expires_at,  # type: ignore[arg-type]
     )
+    # Written once, here: FastAPI would validate the model it was given again, then
+    # serialise it and encode the result (response_model stays for the documentation).
+    return json_response(answer.model_dump_json(), status.HTTP_201_CREATED)
 
 
 @router.post(
@@ -162,10 +165,10 @@ async def cancel(
     booking_id: BookingId,
     call: SignedInCallDep,
     body: CancelRequest | None = None,
-) -> BookingRead:
+) -> Response:
     reason = body.reason if body else None
     booking = await cancel_booking(call.wiring.io, call.user, booking_id, reason)
-    return BookingRead.model_validate(booking)
+    return json_response(render_booking(booking))
 
 
 _CHANGE_EXAMPLES = {

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.sql.schema import Column
 
-from roomtime.core.prepared import param
+from roomtime.core.prepared import InTransaction, param
 from roomtime.domains.notifications.models import InAppNotification, OutboxMessage
 
 
@@ -112,8 +112,8 @@ _INBOX_COLUMNS = (
     "dedupe_key",
     "created_at",
 )
-_TO_USER = _to_user(kept=False)
-_TO_USER_KEPT = _to_user(kept=True)
+_TO_USER = InTransaction(lambda: _to_user(kept=False))
+_TO_USER_KEPT = InTransaction(lambda: _to_user(kept=True))
 
 
 async def add_for_user(
@@ -124,8 +124,8 @@ async def add_for_user(
     `values` are the outbox row's (channel and available_at excepted) plus the inbox's
     `cta_url` and `cta_label`."""
     stmt = _TO_USER_KEPT if kept else _TO_USER
-    row = (await session.execute(stmt, {**values, "since": since, "cap": cap})).one()
-    return int(row.n), row.id
+    row = await stmt.fetchrow(session, **values, since=since, cap=cap)
+    return int(row["n"]), row["id"]
 
 
 async def claim(

@@ -13,11 +13,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roomtime.core.prepared import param
+from roomtime.core.prepared import InTransaction, param
 from roomtime.domains.slots import repository as slot_rows
 from roomtime.domains.slots.constants import SLOT_AVAILABLE, SLOT_BOOKED, SLOT_HELD
 from roomtime.domains.slots.models import SeatHold, TimeSlot
@@ -41,13 +41,15 @@ def _range(resource_id: int, starts_at: datetime, ends_at: datetime) -> dict[str
     return {"p_resource_id": resource_id, "p_starts_at": starts_at, "p_ends_at": ends_at}
 
 
-_HOLD_EXCLUSIVE = (
-    update(TimeSlot)
-    .where(*_in_range(), TimeSlot.status == SLOT_AVAILABLE, TimeSlot.booking_id.is_(None))
-    .values(
-        status=SLOT_HELD,
-        booking_id=_BOOKING,
-        hold_expires_at=param("p_expires_at", TimeSlot.hold_expires_at.type),
+_HOLD_EXCLUSIVE = InTransaction(
+    lambda: (
+        update(TimeSlot.__table__)  # type: ignore[arg-type]
+        .where(*_in_range(), TimeSlot.status == SLOT_AVAILABLE, TimeSlot.booking_id.is_(None))
+        .values(
+            status=SLOT_HELD,
+            booking_id=_BOOKING,
+            hold_expires_at=param("p_expires_at", TimeSlot.hold_expires_at.type),
+        )
     )
 )
 
@@ -62,9 +64,12 @@ async def hold_exclusive(
 ) -> int:
     """Mark free slots of the range held by `booking_id` until `expires_at` (None: no
     expiry, for a booking confirmed in the same transaction); returns how many changed."""
+    # Raw (core.prepared.InTransaction): pending ORM changes are written first, as the ORM
+    # statement this was wrote them; no ORM object of a slot is loaded to synchronise.
+    await session.flush()
     params = _range(resource_id, starts_at, ends_at)
     params.update(p_booking_id=booking_id, p_expires_at=expires_at)
-    return (await session.execute(_HOLD_EXCLUSIVE, params)).rowcount  # type: ignore[attr-defined]
+    return await _HOLD_EXCLUSIVE.execute(session, **params)
 
 
 _TAKE_SEATS = (
@@ -88,7 +93,7 @@ async def take_seats(
 
 def _book_held() -> Any:
     booked = (
-        update(TimeSlot)
+        update(TimeSlot.__table__)  # type: ignore[arg-type]
         .where(TimeSlot.booking_id == _BOOKING, TimeSlot.status == SLOT_HELD)
         .values(status=SLOT_BOOKED, hold_expires_at=None)
         .returning(TimeSlot.id)
@@ -100,7 +105,7 @@ def _book_held() -> Any:
     return select(select(func.count()).select_from(booked).scalar_subquery(), overlapping)
 
 
-_BOOK_HELD = _book_held()
+_BOOK_HELD = InTransaction(_book_held)
 
 
 async def book_held(
@@ -109,20 +114,24 @@ async def book_held(
     """Turn the slots held by `booking_id` into booked ones: (booked, slots overlapping
     [starts_at, ends_at)), in one statement. The count reads the statement's snapshot,
     from before the update, which changes no slot's range."""
+    await session.flush()  # run raw: pending ORM changes first, as the ORM statement did
     params = {**_range(resource_id, starts_at, ends_at), "p_booking_id": booking_id}
-    row = (await session.execute(_BOOK_HELD, params)).one()
+    row = await _BOOK_HELD.fetchrow(session, **params)
     return int(row[0]), int(row[1])
 
 
-_RELEASE_EXCLUSIVE = (
-    update(TimeSlot)
-    .where(
-        TimeSlot.booking_id == _BOOKING,
-        TimeSlot.status.in_((SLOT_HELD, SLOT_BOOKED)),
-        TimeSlot.starts_at >= param("p_not_before", _AT),
+_RELEASE_EXCLUSIVE = InTransaction(
+    lambda: (
+        update(TimeSlot.__table__)  # type: ignore[arg-type]
+        .where(
+            TimeSlot.booking_id == _BOOKING,
+            # Not IN (...): a prepared statement cannot expand a list parameter.
+            or_(TimeSlot.status == SLOT_HELD, TimeSlot.status == SLOT_BOOKED),
+            TimeSlot.starts_at >= param("p_not_before", _AT),
+        )
+        .values(status=SLOT_AVAILABLE, booking_id=None, hold_expires_at=None)
+        .returning(TimeSlot.starts_at)
     )
-    .values(status=SLOT_AVAILABLE, booking_id=None, hold_expires_at=None)
-    .returning(TimeSlot.starts_at)
 )
 
 
@@ -133,8 +142,9 @@ async def release_exclusive(
 
     Past slots keep their status: they record what was used. Returns the freed starts.
     """
-    params = {"p_booking_id": booking_id, "p_not_before": not_before}
-    return list((await session.execute(_RELEASE_EXCLUSIVE, params)).scalars().all())
+    await session.flush()  # run raw: pending ORM changes first, as the ORM statement did
+    rows = await _RELEASE_EXCLUSIVE.fetch(session, p_booking_id=booking_id, p_not_before=not_before)
+    return [row[0] for row in rows]
 
 
 _RETURN_SEATS = (
