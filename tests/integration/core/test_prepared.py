@@ -7,14 +7,15 @@ from datetime import UTC, date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Integer, literal, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Integer, insert, literal, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from roomtime.core.clock import FrozenClock
 from roomtime.core.contention import database_unreachable
 from roomtime.core.db import create_sessionmaker
-from roomtime.core.prepared import DIALECT, Prepared, Shapes, param
+from roomtime.core.prepared import DIALECT, InTransaction, Prepared, Shapes, param
+from roomtime.domains.audit.models import AuditLog
 from roomtime.domains.resources import repository as resources_repository
 from roomtime.domains.resources.models import Resource
 from roomtime.domains.slots import repository as slots_repository
@@ -152,3 +153,75 @@ async def test_a_lost_connection_is_unreachable_and_leaves_the_pool(
     async with create_sessionmaker(engine)() as session:
         assert await session.scalar(text("SELECT pg_backend_pid()")) != pid
         assert await prepared.fetchval(session, n=1) == 3
+
+
+def _audit_insert() -> InTransaction:
+    table = AuditLog.__table__
+    return InTransaction(
+        lambda: insert(table).values(  # type: ignore[arg-type]
+            action=param("action", table.c.action.type), entity="test"
+        )
+    )
+
+
+async def _audit_actions(engine: AsyncEngine) -> list[str]:
+    async with engine.connect() as conn:
+        return list(
+            (await conn.execute(text("SELECT action FROM audit_log ORDER BY id"))).scalars()
+        )
+
+
+async def test_a_raw_write_first_begins_the_transaction_it_rolls_back_with(
+    engine: AsyncEngine, session: AsyncSession
+) -> None:
+    # No statement of SQLAlchemy's ran before: the raw one must not run on its own.
+    write = _audit_insert()
+    assert await write.execute(session, action="first") == 1
+    assert await session.scalar(text("SELECT count(*) FROM audit_log")) == 1  # same transaction
+    assert await _audit_actions(engine) == []  # not committed: invisible elsewhere
+    await session.rollback()
+    assert await _audit_actions(engine) == []
+
+
+async def test_a_raw_write_commits_with_the_session_between_orm_statements(
+    engine: AsyncEngine, session: AsyncSession
+) -> None:
+    write = _audit_insert()
+    room = await rows.resource(session)  # SQLAlchemy begins the transaction here
+    assert await write.execute(session, action="after the orm") == 1
+    room.name = "Renamed"
+    await session.flush()
+    await session.commit()
+    assert await _audit_actions(engine) == ["after the orm"]
+    assert await write.execute(session, action="next transaction") == 1
+    await session.commit()
+    assert await _audit_actions(engine) == ["after the orm", "next transaction"]
+
+
+async def test_a_raw_writes_constraint_error_is_sqlalchemys_integrity_error(
+    session: AsyncSession,
+) -> None:
+    write = InTransaction(
+        lambda: insert(AuditLog.__table__).values(  # type: ignore[arg-type]
+            action=param("action", AuditLog.__table__.c.action.type), entity=None
+        )
+    )
+    with pytest.raises(IntegrityError) as raised:
+        await write.execute(session, action="no entity")
+    assert getattr(raised.value.orig, "sqlstate", None) == "23502"  # not null
+    await session.rollback()
+    assert await session.scalar(text("SELECT count(*) FROM audit_log")) == 0
+
+
+async def test_a_raw_write_on_a_lost_connection_is_unreachable(
+    engine: AsyncEngine, clean_db: None
+) -> None:
+    write = _audit_insert()
+    async with create_sessionmaker(engine)() as session:
+        pid = await session.scalar(text("SELECT pg_backend_pid()"))
+        await session.commit()  # the connection stays checked out, with no transaction
+        async with engine.connect() as admin:
+            await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with pytest.raises(DBAPIError) as raised:
+            await write.execute(session, action="lost")
+    assert raised.value.connection_invalidated or database_unreachable(raised.value)
