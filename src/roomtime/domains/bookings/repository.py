@@ -357,25 +357,31 @@ async def find_replay(
     return await _REPLAY.fetchrow(session, user_id=user_id, scope=scope, key=key, now=now)
 
 
-def _save_idempotency(columns: tuple[str, ...]) -> Any:
-    # Values come with each execution; the columns they name decide the INSERT's shape.
-    stmt = insert(IdempotencyRecord.__table__)  # type: ignore[arg-type]
+_IDEMPOTENCY_COLUMNS = (
+    "user_id", "scope", "key", "fingerprint", "status_code", "response", "created_at",
+    "expires_at",
+)  # fmt: skip
+
+
+def _save_idempotency() -> Any:
+    table = IdempotencyRecord.__table__
+    stmt = insert(table).values(  # type: ignore[arg-type]
+        {name: param(name, table.c[name].type) for name in _IDEMPOTENCY_COLUMNS}
+    )
     return stmt.on_conflict_do_update(
         index_elements=["user_id", "scope", "key"],
-        set_={k: stmt.excluded[k] for k in columns if k not in {"user_id", "scope", "key"}},
+        set_={k: stmt.excluded[k] for k in _IDEMPOTENCY_COLUMNS[3:]},
     )
 
 
-_SAVES: dict[tuple[str, ...], Any] = {}
+_SAVE_IDEMPOTENCY = InTransaction(_save_idempotency)
 
 
 async def save_idempotency(session: AsyncSession, values: dict[str, Any]) -> None:
-    # An expired record with the same key is replaced: the key is free again after 24 h.
-    columns = tuple(values)
-    stmt = _SAVES.get(columns)
-    if stmt is None:
-        stmt = _SAVES[columns] = _save_idempotency(columns)
-    await session.execute(stmt, values)
+    """Store a keyed request's outcome (`values` name every column of
+    `_IDEMPOTENCY_COLUMNS`). An expired record with the same key is replaced: the key is
+    free again after 24 h."""
+    await _SAVE_IDEMPOTENCY.execute(session, **values)
 
 
 def filtered(
