@@ -163,10 +163,12 @@ class InTransaction(Prepared):
     transaction: the transaction is begun first when no statement has begun it yet, the
     way SQLAlchemy's own execution would. It commits or rolls back with the session.
 
-    What SQLAlchemy's path did that this one does not: flush pending ORM changes first
-    (the callers flush where an earlier change must be written before the statement, as
-    they already did for Core statements) and synchronise loaded ORM objects with an
-    UPDATE (no use case reads back through the ORM a row one of these statements changed).
+    What SQLAlchemy's path could do that this one does not: flush pending ORM changes first
+    (the app's sessions do not autoflush: the use cases flush where a change must be
+    written before a statement, for these as for every other) and synchronise loaded ORM
+    objects with an UPDATE (no use case reads back through the ORM a row one of these
+    statements changed; `bookings.repository.expire_overlapping` reloads the rows it
+    expired).
     """
 
     __slots__ = ()

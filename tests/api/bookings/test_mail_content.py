@@ -89,3 +89,25 @@ async def test_over_the_mail_cap_the_use_case_still_succeeds(
         text("SELECT status FROM booking WHERE id = :i"), {"i": booking["id"]}
     )
     assert status == "cancelled"
+
+
+async def test_booking_mail_goes_to_the_owner_whoever_acts(booking_app: BookingApp) -> None:
+    # The owner's address comes from the caller's account when the owner acts, and is read
+    # from the owner's account when an administrator does.
+    ada, bob, admin = (
+        await booking_app.caller(),
+        await booking_app.caller(),
+        await booking_app.caller("admin"),
+    )
+    room = await booking_app.resource()
+    mine = await booking_app.book(ada, room, at(10), at(11))
+    theirs = (await booking_app.hold(bob, room, at(12), at(13))).json()
+    confirmed = await booking_app.client.post(
+        f"/bookings/{theirs['hold_id']}/status", json={"status": "confirmed"}, headers=admin.headers
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    cancelled = await booking_app.client.post(f"/bookings/{mine['id']}/cancel", headers=ada.headers)
+    assert cancelled.status_code == 200, cancelled.text
+    messages = await booking_app.inbox.wait_for(3)
+    sent = {(m["To"], "cancelled" in m["Subject"]) for m in messages}
+    assert sent == {(ada.user.email, False), (bob.user.email, False), (ada.user.email, True)}

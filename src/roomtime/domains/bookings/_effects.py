@@ -86,10 +86,20 @@ def facts(booking: Booking, resource: BookableResource) -> templates.BookingFact
 
 
 async def notify_owner(
-    io: BookingIO, booking: Booking, message: templates.Message, dedupe_key: str
+    io: BookingIO,
+    booking: Booking,
+    message: templates.Message,
+    dedupe_key: str,
+    *,
+    actor: object | None = None,
 ) -> None:
-    """Mail the booking's owner through the outbox, in the current transaction."""
-    address = await users_service.get_email(io.session, booking.user_id)
+    """Mail the booking's owner through the outbox, in the current transaction. When the
+    owner is the `actor`, whose account the request has just read, its address is taken
+    from there instead of read again."""
+    owner_acts = getattr(actor, "id", None) == booking.user_id
+    address = getattr(actor, "email", None) if owner_acts else None
+    if not isinstance(address, str):
+        address = await users_service.get_email(io.session, booking.user_id)
     await io.notifier.enqueue_email(
         io.session, to=address, message=message, user_id=booking.user_id, dedupe_key=dedupe_key
     )

@@ -121,7 +121,9 @@ async def _cancel(
         message = templates.booking_cancelled(
             facts(booking, resource), by_admin=by_admin, admin_reason=reason if by_admin else None
         )
-        await notify_owner(io, booking, message, dedupe_key=f"booking_cancelled:{booking.id}")
+        await notify_owner(
+            io, booking, message, dedupe_key=f"booking_cancelled:{booking.id}", actor=actor
+        )
     count_on_commit(io, "cancel")
     invalidate_on_commit(io, booking, resource.timezone)
     release_lock_on_commit(io, booking)

@@ -141,6 +141,7 @@ async def confirm_held(
         booking,
         templates.booking_confirmed(facts(booking, resource)),
         dedupe_key=f"booking_confirmed:{booking.id}",
+        actor=actor,
     )
     count_on_commit(io, "confirm")
     invalidate_on_commit(io, booking, resource.timezone)

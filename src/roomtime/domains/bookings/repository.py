@@ -181,8 +181,7 @@ async def expire_overlapping(
     blocking this transaction at once instead of waiting for the sweeper job."""
     # Nearly every hold finds none: the UPDATE runs raw and returns ids, and only bookings it
     # expired are loaded, refreshing any copy the session holds (as "fetch" synchronising
-    # did). Pending ORM changes are written first, as the ORM statement this was wrote them.
-    await session.flush()
+    # did).
     params = {"p_resource_id": resource_id, "p_now": now, "p_start": starts_at, "p_end": ends_at}
     ids = [row[0] for row in await _EXPIRE_OVERLAPPING.fetch(session, **params)]
     if not ids:

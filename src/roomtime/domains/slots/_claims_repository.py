@@ -64,9 +64,6 @@ async def hold_exclusive(
 ) -> int:
     """Mark free slots of the range held by `booking_id` until `expires_at` (None: no
     expiry, for a booking confirmed in the same transaction); returns how many changed."""
-    # Raw (core.prepared.InTransaction): pending ORM changes are written first, as the ORM
-    # statement this was wrote them; no ORM object of a slot is loaded to synchronise.
-    await session.flush()
     params = _range(resource_id, starts_at, ends_at)
     params.update(p_booking_id=booking_id, p_expires_at=expires_at)
     return await _HOLD_EXCLUSIVE.execute(session, **params)
@@ -114,7 +111,6 @@ async def book_held(
     """Turn the slots held by `booking_id` into booked ones: (booked, slots overlapping
     [starts_at, ends_at)), in one statement. The count reads the statement's snapshot,
     from before the update, which changes no slot's range."""
-    await session.flush()  # run raw: pending ORM changes first, as the ORM statement did
     params = {**_range(resource_id, starts_at, ends_at), "p_booking_id": booking_id}
     row = await _BOOK_HELD.fetchrow(session, **params)
     return int(row[0]), int(row[1])
@@ -142,7 +138,6 @@ async def release_exclusive(
 
     Past slots keep their status: they record what was used. Returns the freed starts.
     """
-    await session.flush()  # run raw: pending ORM changes first, as the ORM statement did
     rows = await _RELEASE_EXCLUSIVE.fetch(session, p_booking_id=booking_id, p_not_before=not_before)
     return [row[0] for row in rows]
 
