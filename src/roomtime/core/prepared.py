@@ -1,11 +1,13 @@
-"""Read statements compiled once and run on the session's asyncpg connection directly.
+"""Statements compiled once and run on the session's asyncpg connection directly: the hot
+reads (`Prepared`) and the write path's statements (`InTransaction`).
 
 On the hot reads (an availability miss, a resource, a filtered list) SQLAlchemy's own work
-per request cost several times the query: building the Core statement anew (coercions),
-computing its cache key, the execution context and result processing. A `Prepared` keeps
-the statement the repository defines (Core, with named `param`s), compiles it once, lazily,
-for the asyncpg dialect, and each call hands that SQL text and the arguments straight to
-asyncpg, whose per-connection statement cache prepares it once per connection.
+per request cost several times the query, and on the writes most of each statement's CPU:
+building the Core statement anew (coercions), computing its cache key, the execution
+context and result processing. A `Prepared` keeps the statement the repository defines
+(Core, with named `param`s), compiles it once, lazily, for the asyncpg dialect, and each
+call hands that SQL text and the arguments straight to asyncpg, whose per-connection
+statement cache prepares it once per connection.
 
 What the raw call keeps from SQLAlchemy's path, and why it is the same:
 - The connection is the session's (`session.connection()`: autobegin, pool checkout with
@@ -14,7 +16,8 @@ What the raw call keeps from SQLAlchemy's path, and why it is the same:
   before that runs as a single-statement transaction of its own, after it inside the
   session's transaction. For one read-only statement at READ COMMITTED (the only level the
   app uses) both see a snapshot taken when the statement starts, and neither writes, so the
-  answer is the same either way; nothing here may run a statement that writes or locks.
+  answer is the same either way; a `Prepared` never runs a statement that writes or locks.
+  Those are `InTransaction` statements, which begin the transaction first when nothing has.
 - Values: the dialect registers its json/jsonb codecs on every connection it opens, so the
   driver hands over parsed JSON, as SQLAlchemy's rows did; timestamptz comes back as an
   aware datetime. Rows are asyncpg Records (by name or position, not by attribute).
@@ -180,8 +183,7 @@ class InTransaction(Prepared):
         return int(count) if count.isdigit() else 0
 
     async def _connection(self, session: AsyncSession) -> tuple[AsyncConnection, Any]:
-        conn = await session.connection()
-        pooled = await conn.get_raw_connection()
+        conn, pooled = await super()._connection(session)
         adapted = pooled.dbapi_connection
         # SQLAlchemy's asyncpg adapter issues BEGIN lazily, before its own first statement,
         # and commits what it began; a raw statement before that would run outside the

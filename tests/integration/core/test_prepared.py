@@ -7,7 +7,7 @@ from datetime import UTC, date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Integer, insert, literal, select, text
+from sqlalchemy import Integer, func, insert, literal, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -217,9 +217,11 @@ async def test_a_raw_write_on_a_lost_connection_is_unreachable(
     engine: AsyncEngine, clean_db: None
 ) -> None:
     write = _audit_insert()
+    backend = Prepared(lambda: select(func.pg_backend_pid()))
     async with create_sessionmaker(engine)() as session:
-        pid = await session.scalar(text("SELECT pg_backend_pid()"))
-        await session.commit()  # the connection stays checked out, with no transaction
+        # A raw read: the session holds its connection, and nothing has begun a transaction
+        # on it, so the write's first step (BEGIN) is what meets the lost connection.
+        pid = await backend.fetchval(session)
         async with engine.connect() as admin:
             await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         with pytest.raises(DBAPIError) as raised:

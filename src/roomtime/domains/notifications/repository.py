@@ -1,10 +1,9 @@
 """SQL for the notification outbox and the in-app inbox.
 
 The statement every confirm or cancel runs (a mail to an account: its inbox copy, the hourly
-cap's count and the outbox row, `add_for_user`) is built once, at import: the values come
-with each execution. The inserts are
-Core statements on the tables, which do not flush pending ORM changes first; the caller's
-enqueue does that.
+cap's count and the outbox row, `add_for_user`) is built once and run raw in the caller's
+transaction (core.prepared.InTransaction): the values come with each execution. No insert
+here flushes pending ORM changes first; the caller's enqueue does that.
 """
 
 from __future__ import annotations
