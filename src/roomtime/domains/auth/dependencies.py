@@ -7,7 +7,7 @@ access at once, not when the access token expires.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Protocol, TypeVar
 
@@ -54,8 +54,14 @@ class _Account(Protocol):
     def email_verified(self) -> bool: ...
 
 
+class _Identified(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
 # A User row or a Caller: the checks below read only what both have.
 _U = TypeVar("_U", bound=_Account)
+_A = TypeVar("_A", bound=_Identified)
 
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
@@ -79,14 +85,9 @@ async def user_from_credentials(
 ) -> User | None:
     """The caller of a bearer token (None without one): what `optional_user` resolves, for
     a route that opens its session only when it needs one."""
-    if credentials is None:
-        return None
-    user_id = _token_user_id(settings, clock, credentials)
-    user = await users_service.find_active(session, user_id)
-    if user is None:
-        raise InvalidTokenError(headers=_INVALID)
-    _bind_caller(request, user.id)
-    return user
+    return await _account_of(
+        request, settings, clock, credentials, lambda uid: users_service.find_active(session, uid)
+    )
 
 
 async def caller_from_credentials(
@@ -98,14 +99,32 @@ async def caller_from_credentials(
 ) -> Caller | None:
     """The same checks as `user_from_credentials`, answered with the few columns the hot
     routes read (users.service.Caller) in one raw statement instead of an ORM object."""
+    return await _account_of(
+        request,
+        settings,
+        clock,
+        credentials,
+        lambda uid: users_service.find_active_caller(session, uid),
+    )
+
+
+async def _account_of(
+    request: Request,
+    settings: Settings,
+    clock: Clock,
+    credentials: HTTPAuthorizationCredentials | None,
+    find_active: Callable[[int], Awaitable[_A | None]],
+) -> _A | None:
+    """The active account a valid token names (as `find_active` reads it), bound to the
+    request and its log lines; 401 for a bad token or an account that is gone or inactive."""
     if credentials is None:
         return None
-    user_id = _token_user_id(settings, clock, credentials)
-    caller = await users_service.find_active_caller(session, user_id)
-    if caller is None:
+    account = await find_active(_token_user_id(settings, clock, credentials))
+    if account is None:
         raise InvalidTokenError(headers=_INVALID)
-    _bind_caller(request, caller.id)
-    return caller
+    request.scope.setdefault("state", {})["user_id"] = account.id
+    structlog.contextvars.bind_contextvars(user_id=account.id)
+    return account
 
 
 def _token_user_id(
@@ -119,11 +138,6 @@ def _token_user_id(
         log.info("access_token_rejected", reason=str(exc))
         raise InvalidTokenError(headers=_INVALID) from exc
     return claims.user_id
-
-
-def _bind_caller(request: Request, user_id: int) -> None:
-    request.scope.setdefault("state", {})["user_id"] = user_id
-    structlog.contextvars.bind_contextvars(user_id=user_id)
 
 
 def signed_in(user: _U | None) -> _U:

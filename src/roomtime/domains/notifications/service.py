@@ -105,8 +105,8 @@ class Notifier:
         had its hourly share of messages (the caller's use case goes on regardless).
         """
         now = self._clock()
-        # The inserts below are Core statements, which do not flush pending ORM changes the
-        # way ORM statements do: those are written first, as they always were.
+        # The inserts below run raw and do not flush pending ORM changes: those are written
+        # first, as they always were.
         await session.flush()
         values: dict[str, object] = {
             "kind": message.kind,
@@ -140,7 +140,7 @@ class Notifier:
         now: datetime,
     ) -> int | None:
         """The mail, unless the account had MAX_MAILS_PER_USER_PER_HOUR messages in the last
-        hour, and its inbox copy in any case (`store_in_app` says which are kept), in one
+        hour, and its inbox copy in any case (`keeps_in_app` says which are kept), in one
         statement (notifications.repository.add_for_user).
 
         Counted in the outbox, in the caller's transaction: the database is the record of
