@@ -30,11 +30,11 @@ What the raw call keeps from SQLAlchemy's path, and why it is the same:
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
 from asyncpg import InterfaceError, InternalClientError, PostgresError, Record
-from sqlalchemy import BindParameter, ColumnElement, bindparam, exc
+from sqlalchemy import BindParameter, ColumnElement, Table, bindparam, exc
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.pool import PoolProxiedConnection
@@ -61,6 +61,12 @@ def param(name: str, type_: TypeEngine[T] | type[TypeEngine[T]]) -> BindParamete
     """A named parameter of a prepared statement, filled in at each call. Typed, so the
     dialect renders the cast PostgreSQL needs to infer the parameter's type."""
     return bindparam(name, type_=type_)
+
+
+def column_params(table: Table, names: Iterable[str]) -> dict[str, BindParameter[Any]]:
+    """One named parameter per column, named and typed as the column: the VALUES of an
+    INSERT built once whose row comes with each call."""
+    return {name: param(name, table.c[name].type) for name in names}
 
 
 def with_values(element: E, params: Mapping[str, Any]) -> E:

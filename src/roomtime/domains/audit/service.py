@@ -8,7 +8,7 @@ import structlog
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roomtime.core.prepared import InTransaction, param
+from roomtime.core.prepared import InTransaction, column_params
 from roomtime.domains.audit import repository
 from roomtime.domains.audit.models import AuditLog
 
@@ -44,7 +44,7 @@ async def record(
 _COLUMNS = ("actor_user_id", "action", "entity", "entity_id", "meta", "request_id", "ip")
 _INSERT = InTransaction(
     lambda: insert(AuditLog.__table__).values(  # type: ignore[arg-type]
-        {name: param(name, AuditLog.__table__.c[name].type) for name in _COLUMNS}
+        column_params(AuditLog.__table__, _COLUMNS)
     )
 )
 

@@ -18,7 +18,7 @@ import structlog
 
 from roomtime.core import tx
 from roomtime.core.contention import busy_on_contention, set_lock_timeout
-from roomtime.domains.bookings import repository
+from roomtime.domains.bookings import idempotency_repository
 from roomtime.domains.bookings._effects import overlap_refused
 from roomtime.domains.bookings.actors import Actor
 from roomtime.domains.bookings.confirm import confirm_held
@@ -79,7 +79,9 @@ async def _book_in_transaction(
         with busy_on_contention("Too much contention on this resource"), overlap_refused():
             await set_lock_timeout(io.session)
             if once is not None:
-                await repository.lock_idempotency_key(io.session, actor.id, once.scope, once.key)
+                await idempotency_repository.lock_idempotency_key(
+                    io.session, actor.id, once.scope, once.key
+                )
                 # A duplicate that waited for the key sees the first one's record.
                 await once.replay_if_done(io.session)
             booking = await place_hold(deps.hold, actor, prepared, now)

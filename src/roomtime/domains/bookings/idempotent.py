@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core.redis.idempotency import Flight, InFlightMarkers
 from roomtime.core.redis.ratelimit import RateLimiter
-from roomtime.domains.bookings import repository
+from roomtime.domains.bookings import idempotency_repository
 from roomtime.domains.bookings.actors import Actor
 from roomtime.domains.bookings.confirm import ConfirmDeps, confirm
 from roomtime.domains.bookings.errors import (
@@ -107,11 +107,13 @@ class KeyedOnce:
             "created_at": self.now,
             "expires_at": self.now + IDEMPOTENCY_TTL,
         }
-        await repository.save_idempotency(session, values)
+        await idempotency_repository.save_idempotency(session, values)
 
 
 async def stored_replay(session: AsyncSession, once: KeyedOnce) -> Replay | None:
-    record = await repository.find_replay(session, once.user_id, once.scope, once.key, once.now)
+    record = await idempotency_repository.find_replay(
+        session, once.user_id, once.scope, once.key, once.now
+    )
     if record is None:
         return None
     if record["fingerprint"] != once.fingerprint:

@@ -1,4 +1,4 @@
-"""SQL for bookings and their idempotency records.
+"""SQL for bookings (their idempotency records: `idempotency_repository`).
 
 The statements of hold, confirm and cancel are built once, at import, with named
 parameters: SQLAlchemy then reuses each statement object and its cache key instead of
@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from asyncpg import Record
 from sqlalchemy import (
     ColumnElement,
     Integer,
@@ -21,7 +20,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
@@ -30,7 +28,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql.dml import ReturningUpdate
 
 from roomtime.core.contention import bounded, bounded_raw, execute_bounded, fetchval_bounded
-from roomtime.core.prepared import InTransaction, Prepared, param
+from roomtime.core.prepared import InTransaction, column_params, param
 from roomtime.domains.bookings.constants import (
     ACTIVE_STATUSES,
     ARCHIVED,
@@ -38,7 +36,7 @@ from roomtime.domains.bookings.constants import (
     EXPIRED,
     PENDING,
 )
-from roomtime.domains.bookings.models import Booking, IdempotencyRecord
+from roomtime.domains.bookings.models import Booking
 
 _BOOKING_COLUMNS = (
     "user_id", "resource_id", "starts_at", "ends_at", "status", "party_size", "is_exclusive",
@@ -47,7 +45,7 @@ _BOOKING_COLUMNS = (
 _INSERT = InTransaction(
     lambda: (
         insert(Booking.__table__)  # type: ignore[arg-type]
-        .values({name: param(name, Booking.__table__.c[name].type) for name in _BOOKING_COLUMNS})
+        .values(column_params(Booking.__table__, _BOOKING_COLUMNS))
         .returning(*Booking.__table__.c)
     )
 )
@@ -332,57 +330,6 @@ def live_of_event(event_id: int, now: datetime) -> Select[tuple[Booking]]:
     return select(Booking).where(Booking.event_id == event_id, _live(now))
 
 
-def _idempotency_query(columns: Sequence[Any]) -> Select[Any]:
-    return select(*columns).where(
-        IdempotencyRecord.user_id == param("user_id", IdempotencyRecord.user_id.type),
-        IdempotencyRecord.scope == param("scope", IdempotencyRecord.scope.type),
-        IdempotencyRecord.key == param("key", IdempotencyRecord.key.type),
-        IdempotencyRecord.expires_at > param("now", IdempotencyRecord.expires_at.type),
-    )
-
-
-# What a replay needs; a plain read, so it may run raw (core.prepared).
-_REPLAY = Prepared(
-    lambda: _idempotency_query(
-        [IdempotencyRecord.fingerprint, IdempotencyRecord.status_code, IdempotencyRecord.response]
-    )
-)
-
-
-async def find_replay(
-    session: AsyncSession, user_id: int, scope: str, key: str, now: datetime
-) -> Record | None:
-    """(fingerprint, status_code, response) of the key's unexpired record, or None."""
-    return await _REPLAY.fetchrow(session, user_id=user_id, scope=scope, key=key, now=now)
-
-
-_IDEMPOTENCY_COLUMNS = (
-    "user_id", "scope", "key", "fingerprint", "status_code", "response", "created_at",
-    "expires_at",
-)  # fmt: skip
-
-
-def _save_idempotency() -> Any:
-    table = IdempotencyRecord.__table__
-    stmt = insert(table).values(  # type: ignore[arg-type]
-        {name: param(name, table.c[name].type) for name in _IDEMPOTENCY_COLUMNS}
-    )
-    return stmt.on_conflict_do_update(
-        index_elements=["user_id", "scope", "key"],
-        set_={k: stmt.excluded[k] for k in _IDEMPOTENCY_COLUMNS[3:]},
-    )
-
-
-_SAVE_IDEMPOTENCY = InTransaction(_save_idempotency)
-
-
-async def save_idempotency(session: AsyncSession, values: dict[str, Any]) -> None:
-    """Store a keyed request's outcome (`values` name every column of
-    `_IDEMPOTENCY_COLUMNS`). An expired record with the same key is replaced: the key is
-    free again after 24 h."""
-    await _SAVE_IDEMPOTENCY.execute(session, **values)
-
-
 def filtered(
     *,
     status: str | None,
@@ -403,13 +350,3 @@ def filtered(
     if user_id is not None:
         stmt = stmt.where(Booking.user_id == user_id)
     return stmt
-
-
-async def lock_idempotency_key(session: AsyncSession, user_id: int, scope: str, key: str) -> None:
-    """Serialise the requests of one user carrying one key until this transaction ends: a
-    duplicate waits for the first and then finds its stored outcome (no row exists yet to
-    lock, which is why an advisory lock on the key's hash)."""
-    await session.execute(_LOCK_IDEMPOTENCY_KEY, {"name": f"idempotency:{user_id}:{scope}:{key}"})
-
-
-_LOCK_IDEMPOTENCY_KEY = text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))")
