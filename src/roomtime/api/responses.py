@@ -16,10 +16,18 @@ from pydantic import BaseModel
 from starlette.types import Scope, Send
 
 
-def model_response(model: BaseModel, *, headers: Mapping[str, str] | None = None) -> Response:
-    return Response(
-        model.model_dump_json().encode(), headers=headers, media_type="application/json"
-    )
+def model_response(
+    model: BaseModel, *, status_code: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    return json_response(model.model_dump_json(), status_code, headers=headers)
+
+
+def json_response(
+    body: str | bytes, status_code: int = 200, *, headers: Mapping[str, str] | None = None
+) -> Response:
+    """JSON a route rendered itself from its response model (`model_dump_json`: the bytes
+    FastAPI would write for that model), sent as is."""
+    return Response(body, status_code, headers=headers, media_type="application/json")
 
 
 def has_authorization(scope: Scope) -> bool:

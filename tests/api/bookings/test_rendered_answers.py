@@ -1,4 +1,4 @@
-"""Hold and cancel write their JSON themselves (bookings.responses.json_response) instead of
+"""Hold and cancel write their JSON themselves (api.responses.model_response, json_response) instead of
 handing a model to FastAPI: the bytes must be those of the documented response model."""
 
 from __future__ import annotations

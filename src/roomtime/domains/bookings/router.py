@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from roomtime.api.cache import CacheDep
 from roomtime.api.deps import ReadsDep, SessionDep
 from roomtime.api.problems import COMMON_RESPONSES, coded_problems, problem_responses
+from roomtime.api.responses import json_response, model_response
 from roomtime.core.ids import id_path
 from roomtime.core.pagination import Page, PageParamsDep
 from roomtime.domains.auth.dependencies import AdminUser, CurrentUser, VerifiedUser
@@ -24,7 +25,7 @@ from roomtime.domains.bookings.dependencies import (
 )
 from roomtime.domains.bookings.hold import hold as hold_range
 from roomtime.domains.bookings.idempotent import confirm_request
-from roomtime.domains.bookings.responses import created_or_replayed, json_response
+from roomtime.domains.bookings.responses import created_or_replayed
 from roomtime.domains.bookings.schemas import (
     BookingFilters,
     BookingRead,
@@ -94,7 +95,7 @@ async def hold(body: HoldRequest, call: VerifiedCallDep) -> Response:
     )
     # Written once, here: FastAPI would validate the model it was given again, then
     # serialise it and encode the result (response_model stays for the documentation).
-    return json_response(answer.model_dump_json(), status.HTTP_201_CREATED)
+    return model_response(answer, status_code=status.HTTP_201_CREATED)
 
 
 @router.post(
