@@ -106,11 +106,11 @@ class Bench:
                 spy = None
                 if profile and self.args.profile and server is self.app and r == 0:
                     spy = _spy(server, self.args.seconds, profile)
-                into.append(
-                    await asyncio.to_thread(
-                        wrk, server.base, paths, self.args.seconds, name=server.name
-                    )
+                load = await asyncio.to_thread(
+                    wrk, server.base, paths, self.args.seconds, name=server.name
                 )
+                into.append(load)
+                print(f"      round {r + 1}, {server.name}: {load.rate:.0f}/s", flush=True)
                 if spy is not None:
                     spy.wait()
                     _summarise(profile)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from roomtime.core.clock import Clock, utcnow
 from roomtime.core.db import create_engine, create_read_engine, create_sessionmaker
+from roomtime.core.redis.autopipeline import AutoPipeline
 from roomtime.core.redis.cache import RedisCache
 from roomtime.core.redis.client import Redis, create_redis
 from roomtime.core.redis.idempotency import InFlightMarkers
@@ -41,6 +42,9 @@ class Infrastructure:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     redis: Redis
+    # The cache's, hold locks' and in-flight markers' commands, sent together when
+    # concurrent requests issue them in the same loop turn (core.redis.autopipeline).
+    redis_commands: AutoPipeline
     limiter: RateLimiter
     cache: RedisCache
     notifier: Notifier
@@ -105,6 +109,7 @@ async def open_infrastructure(
         else ReadReplica(read_engine, wait_seconds=settings.database.database_read_wait_ms / 1000)
     )
     redis = create_redis(settings)
+    commands = AutoPipeline(redis)
     sessionmaker = create_sessionmaker(engine)
     infra = Infrastructure(
         settings=settings,
@@ -112,6 +117,7 @@ async def open_infrastructure(
         engine=engine,
         sessionmaker=sessionmaker,
         redis=redis,
+        redis_commands=commands,
         limiter=RateLimiter(
             settings.redis.redis_url or "",
             prefix=settings.redis.redis_key_prefix,
@@ -125,10 +131,11 @@ async def open_infrastructure(
             redis,
             Keys(settings.redis.redis_key_prefix),
             wal_position=(lambda: wal_position(engine)) if read_engine is not None else None,
+            commands=commands,
         ),
         notifier=build_notifier(sessionmaker, settings, clock),
-        hold_locks=HoldLocks(redis),
-        markers=InFlightMarkers(redis),
+        hold_locks=HoldLocks(redis, commands=commands),
+        markers=InFlightMarkers(redis, commands=commands),
         storage=storage,
         replica=replica,
     )
@@ -136,6 +143,7 @@ async def open_infrastructure(
         yield infra
     finally:
         await infra.notifier.drain()
+        await commands.aclose()
         await redis.aclose()
         await engine.dispose()
         if replica is not None:

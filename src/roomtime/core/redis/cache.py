@@ -37,6 +37,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from roomtime.core import metrics
+from roomtime.core.redis.autopipeline import AutoPipeline
 from roomtime.core.redis.keys import Keys
 
 _FAILURES = (RedisError, OSError, TimeoutError)
@@ -132,11 +133,21 @@ class Cache(Protocol):
 
 class RedisCache:
     """`wal_position` reads the primary's current WAL position; given, every invalidation
-    raises the fences of its counters (the app always gives it, see infrastructure)."""
+    raises the fences of its counters (the app always gives it, see infrastructure).
+    Commands go through `commands`, shared with the process's other Redis concerns so
+    concurrent requests' commands share round trips (core.redis.autopipeline)."""
 
-    def __init__(self, redis: Redis, keys: Keys, wal_position: WalPosition | None = None) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        keys: Keys,
+        wal_position: WalPosition | None = None,
+        *,
+        commands: AutoPipeline | None = None,
+    ) -> None:
         self.redis = redis
         self.keys = keys
+        self._commands = commands or AutoPipeline(redis)
         self._wal_position = wal_position
         self._degraded = False
         self._skip_until = 0.0
@@ -180,7 +191,7 @@ class RedisCache:
         if self._skipping():
             return None
         try:
-            raw = await self.redis.mget(list(keys))
+            raw = await self._commands.execute("MGET", *keys)
         except _FAILURES as exc:
             self._failed("read", exc)
             return None
@@ -199,7 +210,7 @@ class RedisCache:
         if stamp is None or ttl_seconds < 1 or self._skipping():
             return
         try:
-            await self.redis.set(key, payload, ex=ttl_seconds)
+            await self._commands.execute("SET", key, payload, "EX", ttl_seconds)
         except _FAILURES as exc:
             self._failed("write", exc)
             return
@@ -245,18 +256,19 @@ class RedisCache:
         if not keys and not generations:
             return
         position = await self._position() if generations else None
-        pipe = self.redis.pipeline(transaction=False)
-        # Fences first: a reader that sees a bumped counter must also see its fence.
+        commands: list[tuple[Any, ...]] = []
+        # Fences first: a reader that sees a bumped counter must also see its fence (the
+        # commands go contiguous and in this order, in one round trip).
         for generation in generations if position is not None else ():
             fence = self.keys.fence(generation)
-            pipe.eval(_RAISE_FENCE, 1, fence, position, GENERATION_TTL_SECONDS)
+            commands.append(("EVAL", _RAISE_FENCE, 1, fence, position, GENERATION_TTL_SECONDS))
         for generation in generations:
-            pipe.incr(generation)
-            pipe.expire(generation, GENERATION_TTL_SECONDS)
+            commands.append(("INCR", generation))
+            commands.append(("EXPIRE", generation, GENERATION_TTL_SECONDS))
         if keys:
-            pipe.delete(*keys)
+            commands.append(("DEL", *keys))
         try:
-            await pipe.execute()
+            await self._commands.execute_all(commands)
         except _FAILURES as exc:
             self._failed("invalidate", exc)
             return

@@ -17,6 +17,8 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from roomtime.core.redis.autopipeline import AutoPipeline
+
 log = structlog.get_logger(__name__)
 
 
@@ -27,13 +29,16 @@ class Flight(enum.Enum):
 
 
 class InFlightMarkers:
-    def __init__(self, redis: Redis, ttl_seconds: int = 60) -> None:
-        self._redis = redis
+    def __init__(
+        self, redis: Redis, ttl_seconds: int = 60, *, commands: AutoPipeline | None = None
+    ) -> None:
+        # Commands go through `commands` (core.redis.autopipeline), shared process-wide.
+        self._commands = commands or AutoPipeline(redis)
         self._ttl = ttl_seconds
 
     async def begin(self, key: str) -> Flight:
         try:
-            ok = await self._redis.set(key, b"1", nx=True, ex=self._ttl)
+            ok = await self._commands.execute("SET", key, b"1", "NX", "EX", self._ttl)
         except (RedisError, OSError) as exc:
             log.warning("idempotency_redis_unavailable", error=type(exc).__name__)
             return Flight.UNAVAILABLE
@@ -41,7 +46,7 @@ class InFlightMarkers:
 
     async def end(self, key: str) -> None:
         try:
-            await self._redis.delete(key)
+            await self._commands.execute("DEL", key)
         except (RedisError, OSError) as exc:
             # Expires by its TTL; until then a retry gets 409 and retries again.
             log.warning("idempotency_marker_not_cleared", error=type(exc).__name__)

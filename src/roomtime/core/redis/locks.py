@@ -16,6 +16,8 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from roomtime.core.redis.autopipeline import AutoPipeline
+
 log = structlog.get_logger(__name__)
 
 # Delete the key only if it still holds our token: after our TTL ran out someone else may
@@ -42,14 +44,15 @@ class Lock:
 
 
 class HoldLocks:
-    def __init__(self, redis: Redis) -> None:
-        self._redis = redis
-        self._release = redis.register_script(_RELEASE)
+    """Commands go through `commands` (core.redis.autopipeline), shared process-wide."""
+
+    def __init__(self, redis: Redis, *, commands: AutoPipeline | None = None) -> None:
+        self._commands = commands or AutoPipeline(redis)
 
     async def acquire(self, key: str, ttl_seconds: int) -> Lock:
         token = secrets.token_hex(16)
         try:
-            ok = await self._redis.set(key, token, nx=True, ex=max(1, ttl_seconds))
+            ok = await self._commands.execute("SET", key, token, "NX", "EX", max(1, ttl_seconds))
         except (RedisError, OSError) as exc:
             log.warning("hold_lock_redis_unavailable", error=type(exc).__name__)
             return Lock(key, token, LockState.UNAVAILABLE)
@@ -63,7 +66,9 @@ class HoldLocks:
 
     async def release_key(self, key: str, token: str) -> bool:
         try:
-            return bool(await self._release(keys=[key], args=[token]))
+            # EVAL, not EVALSHA: a script this short costs Redis nothing to hash, and EVAL
+            # never meets NOSCRIPT (a restarted or flushed Redis forgets loaded scripts).
+            return bool(await self._commands.execute("EVAL", _RELEASE, 1, key, token))
         except (RedisError, OSError) as exc:
             # The key expires by its TTL anyway; the database already holds the truth.
             log.warning("hold_lock_release_failed", error=type(exc).__name__)

@@ -1,0 +1,148 @@
+"""Redis commands of concurrent requests sent together, one round trip per event-loop turn.
+
+Under load most of what a Redis command costs this process is not Redis's work but the
+client's: a checkout from redis-py's pool (with its probe that the connection has nothing
+unread), a socket write, a socket read, a timeout scope. Measured on a 2-CPU machine, a GET
+cost ~110 µs of client CPU per command with 16 requests in flight; the same GETs sent as
+one pipeline per loop turn cost ~26 µs each. So the cache, the hold locks and the
+in-flight markers send their commands through one `AutoPipeline` (as "auto-pipelining"
+clients for other languages do):
+
+- A command issued while nothing else is waiting is sent at once, as a plain command: a
+  lone request pays nothing for this (same CPU, same latency).
+- A command issued while others are on the wire waits for the end of the current loop
+  turn and goes with every other command issued in that turn, in one non-transactional
+  pipeline: one connection, one write, one read. Each caller gets its own reply, or its
+  own error (a Redis error reply belongs to its command alone).
+- Commands keep the order in which they were issued; a caller's next command is issued
+  only after its reply, so no caller sees its own commands reordered. A pipeline is not
+  a transaction: commands of other callers may run between two of a caller's commands,
+  exactly as with separate round trips. None of the callers relies on more.
+- When Redis fails (refused, reset, timed out), every command of the batch fails with that
+  error, and each caller does what its module says it does when Redis is unavailable.
+- A caller cancelled while its command waits does not send it; one cancelled after the
+  batch left gets nothing, and the others still get their replies (the batch runs in a
+  task of its own, never in a request's task).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+
+Command = tuple[Any, ...]
+
+# Enough to carry a loop turn of a busy process; a bigger turn is split (between callers).
+MAX_BATCH = 256
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """One caller's commands, kept together and in order in whatever batch carries them."""
+
+    commands: tuple[Command, ...]
+    future: asyncio.Future[list[Any]]
+
+
+class AutoPipeline:
+    def __init__(self, redis: Redis, *, max_batch: int = MAX_BATCH) -> None:
+        self.redis = redis
+        self._max_batch = max_batch
+        self._waiting: list[_Unit] = []
+        self._on_wire = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        # What has been sent, for tests and the bench: round trips and commands.
+        self.round_trips = 0
+        self.commands = 0
+
+    async def execute(self, *command: Any) -> Any:
+        """Send one command (`"SET", key, value, "EX", 30`); its reply as redis-py parses it,
+        or its error raised."""
+        (reply,) = await self.execute_all([command])
+        return reply
+
+    async def execute_all(self, commands: Sequence[Command]) -> list[Any]:
+        """Send several commands, contiguous and in this order, in one round trip; their
+        replies, or the first error reply raised (as a pipeline's `execute()` does)."""
+        unit = tuple(commands)
+        if not unit:
+            return []
+        if self._on_wire == 0 and not self._waiting:
+            replies = await self._round_trip(list(unit))
+        else:
+            replies = await self._wait_for_batch(unit)
+        for reply in replies:
+            if isinstance(reply, BaseException):
+                raise reply
+        return replies
+
+    def _wait_for_batch(self, commands: tuple[Command, ...]) -> asyncio.Future[list[Any]]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[Any]] = loop.create_future()
+        if not self._waiting:
+            # An empty context: the batch is nobody's request (no request id of its own).
+            loop.call_soon(self._send_waiting, context=contextvars.Context())
+        self._waiting.append(_Unit(commands, future))
+        return future
+
+    def _send_waiting(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        batch: list[_Unit] = []
+        size = 0
+        for unit in waiting:
+            if unit.future.done():  # its caller was cancelled: nothing to send
+                continue
+            if batch and size + len(unit.commands) > self._max_batch:
+                self._start(batch)
+                batch, size = [], 0
+            batch.append(unit)
+            size += len(unit.commands)
+        if batch:
+            self._start(batch)
+
+    def _start(self, batch: list[_Unit]) -> None:
+        task = asyncio.get_running_loop().create_task(self._send(batch))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send(self, batch: list[_Unit]) -> None:
+        try:
+            replies = await self._round_trip([c for unit in batch for c in unit.commands])
+        except asyncio.CancelledError:
+            for unit in batch:
+                unit.future.cancel()
+            raise
+        offset = 0
+        for unit in batch:
+            count = len(unit.commands)
+            if not unit.future.done():
+                unit.future.set_result(replies[offset : offset + count])
+            offset += count
+
+    async def _round_trip(self, commands: list[Command]) -> list[Any]:
+        """The replies of `commands` sent together; an error (reply or connection) in place
+        of each reply it took."""
+        self._on_wire += 1
+        self.round_trips += 1
+        self.commands += len(commands)
+        try:
+            if len(commands) == 1:
+                return [await self.redis.execute_command(*commands[0])]
+            pipe = self.redis.pipeline(transaction=False)
+            for command in commands:
+                pipe.execute_command(*command)
+            return list(await pipe.execute(raise_on_error=False))
+        except Exception as exc:  # noqa: BLE001 - handed to every caller, who handles it
+            return [exc] * len(commands)
+        finally:
+            self._on_wire -= 1
+
+    async def aclose(self) -> None:
+        """Wait for the batches on the wire (at shutdown, before the client is closed)."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
