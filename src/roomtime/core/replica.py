@@ -27,7 +27,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import structlog
 from sqlalchemy import text
@@ -36,8 +36,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from roomtime.core import metrics
 from roomtime.core.db import create_sessionmaker
+from roomtime.core.prepared import Reader
 
 T = TypeVar("T")
+# The request's primary: its session, or a bare pooled connection (core.prepared.Reader).
+S = TypeVar("S", bound=Reader)
 
 # Positions as byte offsets (numeric): comparable, and storable in Redis as plain numbers.
 _CURRENT = text("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")
@@ -119,14 +122,15 @@ class ReadReplica:
         await self.engine.dispose()
 
 
-class Reads:
-    """Per request: the request's primary session and the process's replica, if any."""
+class Reads(Generic[S]):
+    """Per request: the request's primary session (or bare connection, for raw reads only)
+    and the process's replica, if any."""
 
-    def __init__(self, primary: AsyncSession, replica: ReadReplica | None) -> None:
+    def __init__(self, primary: S, replica: ReadReplica | None) -> None:
         self.primary = primary
         self.replica = replica
 
-    async def run(self, fence: int | None, use: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def run(self, fence: int | None, use: Callable[[S | AsyncSession], Awaitable[T]]) -> T:
         """`use(session)` on the replica if it has replayed `fence`, else on the primary.
 
         `use` must only read (the replica refuses writes anyway) and may run twice: once
@@ -156,7 +160,7 @@ class Reads:
     async def run_fenced(
         self,
         fence: Callable[[], Awaitable[int | None]],
-        use: Callable[[AsyncSession], Awaitable[T]],
+        use: Callable[[S | AsyncSession], Awaitable[T]],
     ) -> T:
         """`run`, reading the fence (a Redis round trip) only when there is a replica to
         hold it against: without one every read is the primary's, whatever the fence."""
@@ -164,7 +168,7 @@ class Reads:
             return await use(self.primary)
         return await self.run(await fence(), use)
 
-    async def _on_primary(self, use: Callable[[AsyncSession], Awaitable[T]], reason: str) -> T:
+    async def _on_primary(self, use: Callable[[S | AsyncSession], Awaitable[T]], reason: str) -> T:
         metrics.read_served("primary", reason)
         return await use(self.primary)
 

@@ -3,6 +3,7 @@ connection, with SQLAlchemy's values, transaction and error mapping."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from roomtime.core.clock import FrozenClock
 from roomtime.core.contention import database_unreachable
 from roomtime.core.db import create_sessionmaker
-from roomtime.core.prepared import DIALECT, InTransaction, Prepared, Shapes, param
+from roomtime.core.prepared import DIALECT, InTransaction, PooledReads, Prepared, Shapes, param
 from roomtime.domains.audit.models import AuditLog
 from roomtime.domains.resources import repository as resources_repository
 from roomtime.domains.resources.models import Resource
@@ -227,3 +228,60 @@ async def test_a_raw_write_on_a_lost_connection_is_unreachable(
         with pytest.raises(DBAPIError) as raised:
             await write.execute(session, action="lost")
     assert raised.value.connection_invalidated or database_unreachable(raised.value)
+
+
+_BACKEND = Prepared(lambda: select(func.pg_backend_pid()))
+_NOW = Prepared(lambda: select(func.now()))
+
+
+async def test_pooled_reads_check_out_on_first_read_and_return_on_exit(
+    engine: AsyncEngine, clean_db: None
+) -> None:
+    pool = engine.sync_engine.pool
+    async with PooledReads(engine) as reads:
+        assert pool.checkedout() == 0  # nothing until a statement needs it
+        assert await Prepared(_doubled).fetchval(reads, n=4) == 9
+        first = await _BACKEND.fetchval(reads)
+        assert await _BACKEND.fetchval(reads) == first  # one connection for the whole lease
+        assert pool.checkedout() == 1
+    assert pool.checkedout() == 0
+    async with engine.connect() as admin:
+        # Back in the pool and idle: no transaction left open on it.
+        state = await admin.scalar(
+            text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": first}
+        )
+    assert state == "idle"
+
+
+async def test_pooled_reads_run_each_read_as_its_own_statement(
+    engine: AsyncEngine, clean_db: None
+) -> None:
+    async with PooledReads(engine) as reads:
+        # No BEGIN was sent: each read is a transaction of its own (inside one, now() would
+        # not move), as a session's raw reads are before anything begins its transaction.
+        first = await _NOW.fetchval(reads)
+        await asyncio.sleep(0.01)
+        assert await _NOW.fetchval(reads) > first
+
+
+async def test_pooled_reads_on_a_lost_connection_are_unreachable_and_leave_the_pool(
+    engine: AsyncEngine, clean_db: None
+) -> None:
+    pool = engine.sync_engine.pool
+    async with PooledReads(engine) as reads:
+        pid = await _BACKEND.fetchval(reads)
+        async with engine.connect() as admin:
+            await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with pytest.raises(DBAPIError) as raised:
+            await Prepared(_doubled).fetchval(reads, n=1)
+        assert raised.value.connection_invalidated
+        assert database_unreachable(raised.value)
+        # The next read of the same lease takes a fresh connection.
+        assert await _BACKEND.fetchval(reads) != pid
+    assert pool.checkedout() == 0
+
+
+async def test_a_statement_of_a_write_refuses_pooled_reads(engine: AsyncEngine) -> None:
+    async with PooledReads(engine) as reads:
+        with pytest.raises(TypeError):
+            await _audit_insert().execute(reads, action="x")  # type: ignore[arg-type]

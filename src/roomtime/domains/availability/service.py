@@ -35,6 +35,7 @@ from pydantic_core import to_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core import tx
+from roomtime.core.prepared import Reader
 from roomtime.core.redis.cache import Cache, Cached, Lookup
 from roomtime.domains.availability.schemas import AvailabilityRead
 from roomtime.domains.slots import service as slots_service
@@ -120,7 +121,7 @@ def day_json(resource_id: int, day: date, timezone: str, slots: Sequence[Availab
 
 
 async def answer_day(
-    session: AsyncSession,
+    session: Reader,
     cache: Cache,
     cached: DayLookup,
     *,

@@ -20,10 +20,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, DateTime, Integer
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core.pagination import Page, PageParams, Sort
-from roomtime.core.prepared import Prepared, Shapes, param, with_values
+from roomtime.core.prepared import Prepared, Reader, Shapes, param, with_values
 from roomtime.core.redis.cache import Cache, Cached
 from roomtime.core.replica import Reads
 from roomtime.domains.auth.errors import AdminRequiredError
@@ -107,7 +106,7 @@ def list_params(query: ResourceListQuery, now: datetime, page: PageParams) -> di
 
 
 async def _query(
-    session: AsyncSession, query: ResourceListQuery, page: PageParams, sort: Sort, now: datetime
+    session: Reader, query: ResourceListQuery, page: PageParams, sort: Sort, now: datetime
 ) -> ResourcePage:
     statements = list_statements(query, sort)
     rows, total = await repository.list_page(session, statements, list_params(query, now, page))
@@ -115,7 +114,7 @@ async def _query(
 
 
 async def list_resources(
-    reads: Reads,
+    reads: Reads[Any],
     cache: Cache,
     query: ResourceListQuery,
     page: PageParams,
@@ -129,7 +128,7 @@ async def list_resources(
     if query.include_inactive and not viewer_is_admin:
         raise AdminRequiredError("Only administrators can list deactivated resources")
 
-    async def run(session: AsyncSession) -> ResourcePage:
+    async def run(session: Reader) -> ResourcePage:
         return await _query(session, query, page, sort, now)
 
     keys = cache.keys

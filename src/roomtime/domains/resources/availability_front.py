@@ -34,6 +34,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from roomtime.api.problems import answer_exception
 from roomtime.api.responses import has_authorization, send_json
 from roomtime.core.dates import IsoDay
+from roomtime.core.prepared import PooledReads
 from roomtime.domains.availability import service as availability_service
 from roomtime.domains.resources.availability_read import read_missed_day
 
@@ -78,9 +79,10 @@ class AvailabilityFront:
             await send_json(send, lookup.body, ((b"x-cache", b"HIT"),))
             return
         try:
-            async with state.infra.sessionmaker() as session:
+            # A bare pooled connection: the miss runs only raw reads (core.prepared).
+            async with PooledReads(state.infra.engine) as reads:
                 body = await read_missed_day(
-                    state, session, lookup, resource_id, day, include_inactive=False
+                    state, reads, lookup, resource_id, day, include_inactive=False
                 )
         except Exception as exc:  # noqa: BLE001 - answered by the app's handlers, as routed
             await answer_exception(scope, receive, send, exc)

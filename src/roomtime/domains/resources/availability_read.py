@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import State
 
+from roomtime.core.prepared import Reader
 from roomtime.core.replica import Reads
 from roomtime.domains.availability import service as availability_service
 from roomtime.domains.availability.service import DayLookup
@@ -20,7 +20,7 @@ from roomtime.domains.availability.service import DayLookup
 
 async def read_missed_day(
     state: State,
-    session: AsyncSession,
+    session: Reader,
     lookup: DayLookup,
     resource_id: int,
     day: date,
@@ -31,7 +31,7 @@ async def read_missed_day(
     visible: missing, or deactivated and `include_inactive` false)."""
     infra, settings, clock = state.infra, state.settings, state.clock
 
-    async def answer(read_session: AsyncSession) -> bytes:
+    async def answer(read_session: Reader) -> bytes:
         # Visibility is checked where the day is read: the replica, when it is recent.
         resource = await infra.resource_facts.get(
             read_session, resource_id, lookup.resource_generation, include_inactive=include_inactive

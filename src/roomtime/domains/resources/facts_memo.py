@@ -26,8 +26,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from roomtime.core.prepared import Reader
 from roomtime.domains.resources import service
 from roomtime.domains.resources.errors import ResourceNotFoundError
 from roomtime.domains.resources.schemas import ResourceFacts
@@ -57,7 +56,7 @@ class FactsMemo:
 
     async def get(
         self,
-        session: AsyncSession,
+        session: Reader,
         resource_id: int,
         generation: int | None,
         *,

@@ -28,7 +28,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core.pagination import Sort, ordered, page_statements
-from roomtime.core.prepared import Arg, Prepared, param
+from roomtime.core.prepared import Arg, Prepared, Reader, param
 from roomtime.domains.resources.models import OpeningHours, Resource
 from roomtime.domains.resources.schemas import ResourceListQuery
 
@@ -67,7 +67,7 @@ def facts_query(resource_id: Arg[int]) -> Select[Any]:
 FACTS = Prepared(lambda: facts_query(param("resource_id", Resource.id.type)))
 
 
-async def get_facts(session: AsyncSession, resource_id: int) -> Record | None:
+async def get_facts(session: Reader, resource_id: int) -> Record | None:
     """The columns a booking reads, in one statement: no ORM object, no opening hours
     (loading `Resource` also loads its opening hours, a second statement)."""
     return await FACTS.fetchrow(session, resource_id=resource_id)
@@ -196,7 +196,7 @@ def read_by_id_query(resource_id: Arg[int]) -> Select[Any]:
 READ_BY_ID = Prepared(lambda: read_by_id_query(param("resource_id", Resource.id.type)))
 
 
-async def get_read_row(session: AsyncSession, resource_id: int) -> Record | None:
+async def get_read_row(session: Reader, resource_id: int) -> Record | None:
     """The resource as read (its columns and opening hours), in one statement."""
     return await READ_BY_ID.fetchrow(session, resource_id=resource_id)
 
@@ -219,7 +219,7 @@ def prepared_list(
 
 
 async def list_page(
-    session: AsyncSession, statements: tuple[Prepared, Prepared], params: Mapping[str, Any]
+    session: Reader, statements: tuple[Prepared, Prepared], params: Mapping[str, Any]
 ) -> tuple[list[Record], int]:
     """One page of a list (`prepared_list`) as read rows, and how many match."""
     page, count = statements

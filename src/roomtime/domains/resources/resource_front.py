@@ -40,6 +40,7 @@ from roomtime.core.pagination import (
     Sort,
     sort_options,
 )
+from roomtime.core.prepared import PooledReads
 from roomtime.domains.resources import service
 from roomtime.domains.resources.constants import DEFAULT_SORT, SORT_FIELDS
 from roomtime.domains.resources.router import listing_response
@@ -113,8 +114,9 @@ class ResourceReadFront:
         if self.resource_route is not None:
             scope["route"] = self.resource_route
         try:
-            async with scope["app"].state.infra.sessionmaker() as session:
-                resource = await service.read_resource(session, resource_id)
+            # A bare pooled connection: the read is one raw statement (core.prepared).
+            async with PooledReads(scope["app"].state.infra.engine) as reads:
+                resource = await service.read_resource(reads, resource_id)
         except Exception as exc:  # noqa: BLE001 - answered by the app's handlers, as routed
             await answer_exception(scope, receive, send, exc)
             return
@@ -134,9 +136,10 @@ class ResourceReadFront:
             scope["route"] = self.listing_route
         state = scope["app"].state
         try:
-            async with state.infra.sessionmaker() as session:
+            # A bare pooled connection: the page and its count are raw reads.
+            async with PooledReads(state.infra.engine) as reads:
                 response = await listing_response(
-                    state, session, query, page, sort, viewer_id=None, viewer_is_admin=False
+                    state, reads, query, page, sort, viewer_id=None, viewer_is_admin=False
                 )
         except Exception as exc:  # noqa: BLE001 - answered by the app's handlers, as routed
             await answer_exception(scope, receive, send, exc)

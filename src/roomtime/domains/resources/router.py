@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import State
 
 from roomtime.api.cache import CacheDep, cache_headers, cached_response_doc
@@ -13,6 +12,7 @@ from roomtime.api.deps import ClockDep, SessionDep, SettingsDep
 from roomtime.api.problems import COMMON_RESPONSES, problem_responses
 from roomtime.api.responses import model_response
 from roomtime.core.pagination import Page, PageParams, PageParamsDep, Sort, sort_param
+from roomtime.core.prepared import Reader
 from roomtime.core.replica import Reads
 from roomtime.domains.auth.dependencies import AdminUser, BearerDep, caller_session
 from roomtime.domains.resources import service
@@ -84,7 +84,7 @@ async def list_resources(
 
 async def listing_response(
     state: State,
-    session: AsyncSession,
+    session: Reader,
     query: ResourceListQuery,
     page: PageParams,
     sort: Sort,

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core import tx
+from roomtime.core.prepared import Reader
 from roomtime.core.redis.cache import Cache
 from roomtime.domains.audit import service as audit
 from roomtime.domains.resources import repository
@@ -158,7 +159,7 @@ async def get_resource(
 
 
 async def read_resource(
-    session: AsyncSession, resource_id: int, *, include_inactive: bool = False
+    session: Reader, resource_id: int, *, include_inactive: bool = False
 ) -> ResourceRead:
     """The resource as GET /resources/{id} answers it (the same 404s as `get_resource`)."""
     row = await repository.get_read_row(session, resource_id)
@@ -168,7 +169,7 @@ async def read_resource(
 
 
 async def get_facts(
-    session: AsyncSession, resource_id: int, *, include_inactive: bool = False
+    session: Reader, resource_id: int, *, include_inactive: bool = False
 ) -> ResourceFacts:
     """What a booking needs to know about the resource (the same 404s as `get_resource`),
     read in one statement: the write path's lookup."""

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.selectable import ScalarSelect
 
-from roomtime.core.prepared import Arg, Prepared, param
+from roomtime.core.prepared import Arg, Prepared, Reader, param
 from roomtime.domains.slots.calendar import SlotRange
 from roomtime.domains.slots.constants import SLOT_AVAILABLE, SLOT_BLOCKED, SLOT_HELD
 from roomtime.domains.slots.models import SeatHold, TimeSlot
@@ -239,7 +239,7 @@ AVAILABLE_DAY = Prepared(
 
 
 async def list_available_day(
-    session: AsyncSession, resource_id: int, start: datetime, end: datetime, now: datetime
+    session: Reader, resource_id: int, start: datetime, end: datetime, now: datetime
 ) -> list[Record]:
     """`available_day_query`'s rows: (id, starts_at, ends_at, seats_left, next expiry)."""
     return await AVAILABLE_DAY.fetch(

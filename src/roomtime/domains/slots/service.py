@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from roomtime.core.contention import busy_on_contention, set_lock_timeout
-from roomtime.core.prepared import Arg
+from roomtime.core.prepared import Arg, Reader
 from roomtime.domains.slots import repository
 
 # What a booking does to its slots, and the reconcile job's repair (explicit re-exports).
@@ -184,7 +184,7 @@ async def _lock(
 
 
 async def available_day(
-    session: AsyncSession, resource_id: int, timezone: str, day: date, now: datetime
+    session: Reader, resource_id: int, timezone: str, day: date, now: datetime
 ) -> DayAvailability:
     """The available slots of one local day of the resource (R-22), from PostgreSQL."""
     start, end = day_bounds(day, ZoneInfo(timezone))
