@@ -249,7 +249,20 @@ class PooledReads:
 
     async def get_raw_connection(self) -> PoolProxiedConnection:
         if self._pooled is None:
-            self._pooled = await self._engine.raw_connection()
+            dialect = self.dialect
+            try:
+                self._pooled = await self._engine.raw_connection()
+            except dialect.loaded_dbapi.Error as error:
+                # The pool raises the adapter's own error; a Session's checkout (through
+                # Connection) wraps it in SQLAlchemy's, which the 503 handlers recognise.
+                raise exc.DBAPIError.instance(
+                    None,
+                    None,
+                    error,
+                    dialect.loaded_dbapi.Error,
+                    connection_invalidated=dialect.is_disconnect(error, None, None),
+                    dialect=dialect,
+                ) from error
         return self._pooled
 
     async def invalidate(self, exception: BaseException | None = None) -> None:

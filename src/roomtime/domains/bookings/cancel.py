@@ -107,7 +107,7 @@ async def _cancel(
     states.move(booking, CANCELLED, states.ADMIN if by_admin else states.USER)
     await free_slots(io, booking, not_before=now)
     booking.cancelled_at, booking.cancel_reason = now, reason
-    await io.session.flush()
+    await repository.write_changes(io.session, booking)
     await audit.record(
         io.session,
         action="booking.cancelled",

@@ -121,7 +121,7 @@ async def confirm_held(
     booking.confirmed_at, booking.expires_at = now, None
     booking.idempotency_key = once.key if once is not None else None
     try:
-        await io.session.flush()
+        await repository.write_changes(io.session, booking)
     except IntegrityError as exc:
         raise IdempotencyKeyReusedError("This Idempotency-Key belongs to another booking") from exc
     await audit.record(
