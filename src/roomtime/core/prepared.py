@@ -11,7 +11,9 @@ statement cache prepares it once per connection.
 
 What the raw call keeps from SQLAlchemy's path, and why it is the same:
 - The connection is the session's (`session.connection()`: autobegin, pool checkout with
-  its idle ping), on the primary or a replica session alike (core.replica).
+  its idle ping), on the primary or a replica session alike (core.replica); or, for the
+  reads answered before routing, a connection taken straight from the same pool
+  (`PooledReads`, below).
 - Transactions: the asyncpg adapter issues BEGIN lazily, on its first statement. A raw read
   before that runs as a single-statement transaction of its own, after it inside the
   session's transaction. For one read-only statement at READ COMMITTED (the only level the
@@ -212,7 +214,8 @@ class InTransaction(Prepared):
 class PooledReads:
     """A connection checked out straight from the engine's pool for `Prepared` reads, with
     no Session and no Connection around it: for the anonymous hot reads answered before
-    routing (an availability miss, a resource by id), whose only statements are those.
+    routing (an availability miss, a resource by id, a listing), whose only statements
+    are those.
 
     Measured on this project's bench machine, a Session's checkout, one raw statement and
     the session's close cost 420–490 µs of CPU; the pool's own checkout, the statement and
