@@ -14,10 +14,12 @@ clients for other languages do):
   turn and goes with every other command issued in that turn, in one non-transactional
   pipeline: one connection, one write, one read. Each caller gets its own reply, or its
   own error (a Redis error reply belongs to its command alone).
-- Commands keep the order in which they were issued; a caller's next command is issued
-  only after its reply, so no caller sees its own commands reordered. A pipeline is not
-  a transaction: commands of other callers may run between two of a caller's commands,
-  exactly as with separate round trips. None of the callers relies on more.
+- A caller's commands keep their order: those given together (`execute_all`) go
+  contiguous and in order in one pipeline, and a caller's next command is issued only
+  after its reply. Between callers there is no order, as with separate round trips: two
+  batches on the wire at once travel on two connections. A pipeline is not a
+  transaction: other callers' commands may run between two of a caller's. None of the
+  callers relies on more.
 - When Redis fails (refused, reset, timed out), every command of the batch fails with that
   error, and each caller does what its module says it does when Redis is unavailable.
 - A caller cancelled while its command waits does not send it; one cancelled after the
