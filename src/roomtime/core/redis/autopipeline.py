@@ -56,6 +56,10 @@ class AutoPipeline:
         self.redis = redis
         self._max_batch = max_batch
         self._waiting: list[_Unit] = []
+        # The loop on which a send of `_waiting` is scheduled, if any. Kept per loop: a send
+        # scheduled on a loop that closed before running it (tests run one loop after
+        # another) must not keep a later loop's commands waiting for it.
+        self._send_scheduled_on: asyncio.AbstractEventLoop | None = None
         self._on_wire = 0
         self._tasks: set[asyncio.Task[None]] = set()
         # What has been sent, for tests and the bench: round trips and commands.
@@ -86,18 +90,22 @@ class AutoPipeline:
     def _wait_for_batch(self, commands: tuple[Command, ...]) -> asyncio.Future[list[Any]]:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[Any]] = loop.create_future()
-        if not self._waiting:
+        if self._send_scheduled_on is not loop:
             # An empty context: the batch is nobody's request (no request id of its own).
             loop.call_soon(self._send_waiting, context=contextvars.Context())
+            self._send_scheduled_on = loop
         self._waiting.append(_Unit(commands, future))
         return future
 
     def _send_waiting(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._send_scheduled_on = None
         waiting, self._waiting = self._waiting, []
         batch: list[_Unit] = []
         size = 0
         for unit in waiting:
-            if unit.future.done():  # its caller was cancelled: nothing to send
+            # Its caller was cancelled, or its loop has closed: nothing to send.
+            if unit.future.done() or unit.future.get_loop() is not loop:
                 continue
             if batch and size + len(unit.commands) > self._max_batch:
                 self._start(batch)
