@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from roomtime.core import tx
 from roomtime.core.clock import Clock
 from roomtime.domains.audit import service as audit
-from roomtime.domains.bookings import repository, states
+from roomtime.domains.bookings import states, sweep_repository
 from roomtime.domains.bookings.constants import ARCHIVED, CONFIRMED
 from roomtime.domains.bookings.sweep_holds import MAX_BATCHES
 
@@ -32,7 +32,7 @@ async def archive_ended(session: AsyncSession, clock: Clock, batch: int = 500) -
     for _ in range(MAX_BATCHES):
         now = clock()
         async with tx.transactional(session):
-            archived = await repository.archive_ended(session, now, batch)
+            archived = await sweep_repository.archive_ended(session, now, batch)
             for booking in archived:
                 await audit.record(
                     session,

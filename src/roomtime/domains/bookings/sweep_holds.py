@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from roomtime.core import tx
-from roomtime.domains.bookings import repository
+from roomtime.domains.bookings import sweep_repository
 from roomtime.domains.bookings._effects import BookingIO
 from roomtime.domains.bookings.expire import release_expired
 
@@ -18,7 +18,7 @@ async def release_expired_holds(io: BookingIO, batch: int = BATCH) -> int:
     for _ in range(MAX_BATCHES):
         now = io.clock()
         async with tx.transactional(io.session):
-            expired = await repository.expire_due(io.session, now, batch)
+            expired = await sweep_repository.expire_due(io.session, now, batch)
             await release_expired(io, expired, reason="hold_ttl_passed")
         total += len(expired)
         if len(expired) < batch:

@@ -8,7 +8,7 @@ from roomtime.core import tx
 from roomtime.core.contention import set_lock_timeout
 from roomtime.domains.audit import service as audit
 from roomtime.domains.availability import service as availability_service
-from roomtime.domains.bookings import repository
+from roomtime.domains.bookings import sweep_repository
 from roomtime.domains.bookings._effects import BookingIO, claim
 from roomtime.domains.bookings.constants import CONFIRMED
 from roomtime.domains.bookings.sweep_holds import release_expired_holds
@@ -27,7 +27,7 @@ async def reconcile_slots(io: BookingIO) -> dict[str, int]:
     now = io.clock()
     async with tx.transactional(io.session):
         await set_lock_timeout(io.session)
-        live = await repository.live_until_after(io.session, now)
+        live = await sweep_repository.live_until_after(io.session, now)
         claims = [LiveClaim(claim(b), booked=b.status == CONFIRMED) for b in live]
         report = await slots_service.reconcile(io.session, now, claims)
         for resource_id in sorted(report.resource_ids):

@@ -6,7 +6,7 @@ import math
 from datetime import timedelta
 
 from roomtime.core import tx
-from roomtime.domains.bookings import repository
+from roomtime.domains.bookings import sweep_repository
 from roomtime.domains.bookings._effects import BookingIO, facts, notify_owner, resource_of
 from roomtime.domains.bookings.sweep_holds import BATCH, MAX_BATCHES
 from roomtime.domains.notifications import templates
@@ -19,7 +19,7 @@ async def send_reminders(io: BookingIO, minutes: int, batch: int = BATCH) -> int
     for _ in range(MAX_BATCHES):
         now = io.clock()
         async with tx.transactional(io.session):
-            due = await repository.due_reminders(
+            due = await sweep_repository.due_reminders(
                 io.session, now, now + timedelta(minutes=minutes), batch
             )
             for booking in due:
