@@ -238,18 +238,22 @@ async def test_pooled_reads_check_out_on_first_read_and_return_on_exit(
     engine: AsyncEngine, clean_db: None
 ) -> None:
     pool = engine.sync_engine.pool
-    async with PooledReads(engine) as reads:
-        assert pool.checkedout() == 0  # nothing until a statement needs it
-        assert await Prepared(_doubled).fetchval(reads, n=4) == 9
-        first = await _BACKEND.fetchval(reads)
-        assert await _BACKEND.fetchval(reads) == first  # one connection for the whole lease
-        assert pool.checkedout() == 1
-    assert pool.checkedout() == 0
+    # The observer is checked out first and held throughout, so it can never be handed
+    # the very connection the lease gives back (it would then see itself "active").
     async with engine.connect() as admin:
+        await admin.scalar(text("SELECT 1"))
+        async with PooledReads(engine) as reads:
+            assert pool.checkedout() == 1  # nothing until a statement needs it
+            assert await Prepared(_doubled).fetchval(reads, n=4) == 9
+            first = await _BACKEND.fetchval(reads)
+            assert await _BACKEND.fetchval(reads) == first  # one connection for the lease
+            assert pool.checkedout() == 2
+        assert pool.checkedout() == 1
         # Back in the pool and idle: no transaction left open on it.
         state = await admin.scalar(
             text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": first}
         )
+        await admin.rollback()
     assert state == "idle"
 
 
