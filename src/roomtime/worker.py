@@ -32,6 +32,7 @@ from roomtime.core import metrics, queue
 from roomtime.core.clock import Clock, utcnow
 from roomtime.core.cron import Schedule, parse_schedule
 from roomtime.core.redis.client import ping
+from roomtime.core.tasks import cancel_and_wait
 from roomtime.domains.jobs.context import bind_infrastructure
 from roomtime.domains.jobs.registry import JOBS, JobFunction, run_job
 from roomtime.domains.notifications import service as notifications_service
@@ -116,7 +117,7 @@ def create_worker(settings: Settings, clock: Clock = utcnow) -> Worker:
         bind_infrastructure(ctx, infra)
         resources.enter_context(_metrics_endpoint(settings))
         sampler = asyncio.create_task(_sample_forever(infra))
-        resources.push_async_callback(_stop, sampler)
+        resources.push_async_callback(cancel_and_wait, sampler)
         log.info("worker_started", pid=os.getpid(), jobs=[j.name for j in scheduled])
 
     async def shutdown(ctx: dict[str, Any]) -> None:
@@ -189,12 +190,6 @@ async def _sample_forever(infra: Infrastructure) -> None:
             # A gauge left stale is better than a worker stopped by its own instrumentation.
             log.exception("metrics_sample_failed")
         await asyncio.sleep(interval)
-
-
-async def _stop(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
 
 
 async def serve(settings: Settings, clock: Clock = utcnow) -> None:
