@@ -68,7 +68,7 @@ def _args(argv: list[str]) -> argparse.Namespace:
         "--scale", action="store_true", help="add the scale step (10^6 slots; runs last)"
     )
     parser.add_argument(
-        "--profile", action="store_true", help="py-spy RoomTime's first run of each read path"
+        "--profile", action="store_true", help="py-spy RoomTime's first run of each path"
     )
     parser.add_argument(
         "--cpu",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import statistics
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -204,7 +205,8 @@ class Bench:
         for r in range(self.args.rounds):
             order = [mine, theirs] if r % 2 == 0 else [theirs, mine]
             for writer in order:
-                pairs[writer.side].append(await writer.pairs(self.args.seconds))
+                with self._profiled(writer is mine and r == 0, "hold-confirm"):
+                    pairs[writer.side].append(await writer.pairs(self.args.seconds))
         self._row("hold + confirm", _mean(pairs["app"]), _mean(pairs["base"]), "pairs/s")
         cancels: dict[str, list[Load]] = {"app": [], "base": []}
         total = min(len(mine.confirmed), len(theirs.confirmed))
@@ -213,8 +215,20 @@ class Bench:
             order = [mine, theirs] if r % 2 == 0 else [theirs, mine]
             for writer in order:
                 limit = share * (r + 1)
-                cancels[writer.side].append(await writer.cancels(self.args.seconds, limit))
+                with self._profiled(writer is mine and r == 0, "cancel"):
+                    cancels[writer.side].append(await writer.cancels(self.args.seconds, limit))
         self._row("cancel", _mean(cancels["app"]), _mean(cancels["base"]))
+
+    @contextlib.contextmanager
+    def _profiled(self, wanted: bool, name: str) -> Iterator[None]:
+        """py-spy RoomTime while the block drives it, when --profile asked for it."""
+        spy = _spy(self.app, self.args.seconds, name) if wanted and self.args.profile else None
+        try:
+            yield
+        finally:
+            if spy is not None:
+                spy.wait()
+                _summarise(name)
 
     async def workers(self) -> None:
         two = self.start_two_workers()
