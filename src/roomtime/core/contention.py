@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import structlog
+from asyncpg import Record
 from sqlalchemy import Result, Select, Subquery, func, select, true
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -122,13 +123,19 @@ def bounded_raw(build: Callable[[], Select[_T]]) -> RawBounded:
     return RawBounded(InTransaction(build), InTransaction(lambda: _setting_lock_timeout(build())))
 
 
-async def fetchval_bounded(session: AsyncSession, stmt: RawBounded, **params: Any) -> Any:
-    """`execute_bounded` for a raw statement: the first column of its first row."""
+async def fetchrow_bounded(session: AsyncSession, stmt: RawBounded, **params: Any) -> Record | None:
+    """`execute_bounded` for a raw statement: its first row."""
     pending = lock_timeout_pending(session)
-    value = await (stmt.setting if pending else stmt.plain).fetchval(session, **params)
+    row = await (stmt.setting if pending else stmt.plain).fetchrow(session, **params)
     if pending:
         _mark_set(session)
-    return value
+    return row
+
+
+async def fetchval_bounded(session: AsyncSession, stmt: RawBounded, **params: Any) -> Any:
+    """`execute_bounded` for a raw statement: the first column of its first row."""
+    row = await fetchrow_bounded(session, stmt, **params)
+    return None if row is None else row[0]
 
 
 def sqlstate(exc: DBAPIError) -> str | None:
