@@ -72,6 +72,31 @@ async def test_same_key_with_another_body_is_422(booking_app: BookingApp) -> Non
     assert status == "pending"  # no side effect
 
 
+async def test_a_used_key_sent_for_an_unknown_hold_is_422_not_404(booking_app: BookingApp) -> None:
+    ada, _, hold_id = await _held(booking_app)
+    assert (await booking_app.confirm(ada, hold_id, key="k")).status_code == 201  # type: ignore[arg-type]
+    reused = await booking_app.confirm(ada, hold_id + 1000, key="k")  # type: ignore[arg-type]
+    assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
+    unknown = await booking_app.confirm(ada, hold_id + 1000, key="fresh")  # type: ignore[arg-type]
+    assert unknown.status_code == 404
+
+
+async def test_a_replay_after_the_booking_was_cancelled_is_the_first_answer(
+    booking_app: BookingApp,
+) -> None:
+    ada, _, hold_id = await _held(booking_app)
+    first = await booking_app.confirm(ada, hold_id, key="key-1")  # type: ignore[arg-type]
+    assert first.status_code == 201
+    cancelled = await booking_app.client.post(
+        f"/bookings/{hold_id}/cancel",
+        headers=ada.headers,  # type: ignore[attr-defined]
+    )
+    assert cancelled.status_code == 200
+    again = await booking_app.confirm(ada, hold_id, key="key-1")  # type: ignore[arg-type]
+    assert again.status_code == 201 and again.content == first.content
+    assert again.headers["idempotent-replayed"] == "true"
+
+
 async def test_keys_are_scoped_per_user(booking_app: BookingApp) -> None:
     ada, room, ada_hold = await _held(booking_app)
     bob = await booking_app.caller()

@@ -81,6 +81,10 @@ async def confirm(
             booking = await repository.get_for_update(
                 io.session, hold_id, owner_id=None if as_admin else actor.id, bounded=True
             )
+            if once is not None and booking is None:
+                # The key may have been used already, for this hold or another one: that
+                # outcome (a replay, or 422 for another body) comes before the 404.
+                await once.replay_if_done(io.session)
             if booking is None:
                 raise BookingNotFoundError(f"Hold {hold_id} does not exist")
             if once is not None:

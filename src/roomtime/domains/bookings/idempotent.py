@@ -132,14 +132,28 @@ async def count_confirmation(deps: ConfirmRequestDeps, user: Actor) -> None:
 
 
 async def run_once(
-    deps: ConfirmRequestDeps, once: KeyedOnce, use_case: Callable[[], Awaitable[Booking]]
+    deps: ConfirmRequestDeps,
+    once: KeyedOnce,
+    use_case: Callable[[], Awaitable[Booking]],
+    *,
+    look_first: bool = True,
 ) -> Booking | Replay:
     """Run a keyed use case at most once per key: replay a committed outcome, refuse a
-    duplicate still running (409), else run it (its transaction calls `once`'s hooks)."""
+    duplicate still running (409), else run it (its transaction calls `once`'s hooks).
+
+    `look_first=False` skips the look for a committed outcome before the use case, for a
+    use case whose transaction looks before it does anything that could refuse a replay
+    (confirm: right after locking the hold, or on finding none). That look is the one
+    that counts in any case (a duplicate waits for the first one's lock, then sees its
+    record), so the first request of a key spares a round trip. A replay then arriving
+    while the first request, though committed, has not answered yet is refused as still
+    running (409, Retry-After: 1), as one a moment earlier would have been.
+    """
     io = deps.confirm.io
-    replay = await stored_replay(io.session, once)
-    if replay is not None:
-        return replay
+    if look_first:
+        replay = await stored_replay(io.session, once)
+        if replay is not None:
+            return replay
     marker = io.keys.idempotency(once.user_id, once.scope, once.key)
     flight = await deps.markers.begin(marker)
     if flight is Flight.IN_PROGRESS:
@@ -162,4 +176,6 @@ async def confirm_request(
         return await confirm(deps.confirm, user, hold_id)
     key = parse_idempotency_key(raw_key)
     once = KeyedOnce(user.id, key, SCOPE, fingerprint(hold_id), deps.confirm.io.clock(), render)
-    return await run_once(deps, once, lambda: confirm(deps.confirm, user, hold_id, once=once))
+    return await run_once(
+        deps, once, lambda: confirm(deps.confirm, user, hold_id, once=once), look_first=False
+    )
