@@ -134,7 +134,10 @@ async def test_mail_server_down_delays_mail_but_loses_none(
         finally:
             server.stop()
 
-    assert sent["last_error"] is None and sent["attempts"] >= 3
+    # At least one attempt failed before (`failing` saw its error). An attempt is counted
+    # when it is claimed, so the second may have been in flight when the server came up
+    # and been the one that delivered: two attempts, not necessarily three.
+    assert sent["last_error"] is None and sent["attempts"] >= 2
     [mail] = inbox.messages
     assert (mail["To"], mail["Subject"]) == ("patient@example.com", "Booking #1 confirmed")
 
