@@ -96,6 +96,7 @@ class Bench:
         base_paths: list[str],
         before: Callable[[], Any] | None = None,
         profile: str | None = None,
+        while_app_runs: Callable[[], Any] | None = None,
     ) -> tuple[Load, Load]:
         mine: list[Load] = []
         theirs: list[Load] = []
@@ -107,9 +108,18 @@ class Bench:
                 spy = None
                 if profile and self.args.profile and server is self.app and r == 0:
                     spy = _spy(server, self.args.seconds, profile)
-                load = await asyncio.to_thread(
-                    wrk, server.base, paths, self.args.seconds, name=server.name
-                )
+                beside = None
+                if while_app_runs is not None and server is self.app:
+                    beside = asyncio.create_task(while_app_runs())
+                try:
+                    load = await asyncio.to_thread(
+                        wrk, server.base, paths, self.args.seconds, name=server.name
+                    )
+                finally:
+                    if beside is not None:
+                        beside.cancel()
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await beside
                 into.append(load)
                 print(f"      round {r + 1}, {server.name}: {load.rate:.0f}/s", flush=True)
                 if spy is not None:
@@ -169,14 +179,46 @@ class Bench:
         return [f"{prefix}/resources/{r}/availability?date={d}" for r, d in pairs]
 
     async def uncached(self) -> None:
-        # Redis is emptied before every run, so every request of it asks for a new day.
+        # Every request must ask for a day not cached yet. There are 6,000 (resource, day)
+        # paths and RoomTime can serve more than that in one run, so the cache is also
+        # emptied every 50 ms while wrk drives RoomTime, and its hit counter tells how many
+        # hits slipped through anyway.
+        hits_before, misses_before = await self._cache_lookups()
         app, base = await self._alternate(
             self._fresh_day_paths(""),
             self._fresh_day_paths("/db"),
             before=self._flush,
             profile="uncached",
+            while_app_runs=self._keep_flushing,
         )
+        hits, misses = await self._cache_lookups()
+        hits, misses = hits - hits_before, misses - misses_before
+        share = hits / max(1, hits + misses)
+        print(f"   cache hits during RoomTime's runs: {hits} of {hits + misses}", flush=True)
+        self.results["checks"]["uncached_hit_share"] = round(share, 4)
         self._row("uncached availability", app, base)
+
+    async def _keep_flushing(self) -> None:
+        redis = Redis.from_url(self.redis_url)
+        try:
+            while True:
+                await redis.flushdb()
+                await asyncio.sleep(0.05)
+        finally:
+            await redis.aclose()
+
+    async def _cache_lookups(self) -> tuple[int, int]:
+        """RoomTime's read-through cache lookups so far: hits, misses (its /metrics)."""
+        async with httpx.AsyncClient(base_url=self.app.base) as http:
+            text = (await http.get("/metrics")).text
+        counts = {"hit": 0, "miss": 0}
+        for line in text.splitlines():
+            if line.startswith("roomtime_cache_lookups_total{"):
+                labels, _, value = line.rpartition(" ")
+                for result in counts:
+                    if f'result="{result}"' in labels:
+                        counts[result] = int(float(value))
+        return counts["hit"], counts["miss"]
 
     async def resource(self) -> None:
         ids = self.seed.read_ids
