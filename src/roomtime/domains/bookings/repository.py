@@ -176,26 +176,23 @@ async def get_for_update(
     return None if row is None else _attached(session, row)
 
 
-def _locking(*, owned: bool) -> Select[tuple[Booking]]:
-    stmt = select(Booking).where(Booking.id == param("booking_id", Booking.id.type))
-    if owned:
-        stmt = stmt.where(Booking.user_id == param("owner_id", Booking.user_id.type))
-    # populate_existing: a row read earlier in this session is refreshed once locked.
-    return stmt.with_for_update(of=Booking).execution_options(populate_existing=True)
-
-
-def _locking_raw(*, owned: bool) -> Select[Any]:
+def _locking(*, owned: bool, raw: bool = False) -> Select[Any]:
+    """The booking (its columns, for a raw read; the entity, for the ORM) locked by id, and
+    with `owned` only if it is that user's."""
     table = Booking.__table__
-    stmt = select(*table.c).where(table.c.id == param("booking_id", table.c.id.type))
+    stmt = select(*table.c) if raw else select(Booking)
+    stmt = stmt.where(table.c.id == param("booking_id", table.c.id.type))
     if owned:
         stmt = stmt.where(table.c.user_id == param("owner_id", table.c.user_id.type))
-    return stmt.with_for_update(of=table)
+    stmt = stmt.with_for_update(of=table)
+    # populate_existing: a row read earlier in this session is refreshed once locked.
+    return stmt if raw else stmt.execution_options(populate_existing=True)
 
 
 _LOCK_ANY = bounded(_locking(owned=False))
 _LOCK_OWNED = bounded(_locking(owned=True))
-_RAW_LOCK_ANY = bounded_raw(lambda: _locking_raw(owned=False))
-_RAW_LOCK_OWNED = bounded_raw(lambda: _locking_raw(owned=True))
+_RAW_LOCK_ANY = bounded_raw(lambda: _locking(owned=False, raw=True))
+_RAW_LOCK_OWNED = bounded_raw(lambda: _locking(owned=True, raw=True))
 
 
 # The advisory-lock key space of per-user hold caps ("Hold" in ASCII), apart from any other.
