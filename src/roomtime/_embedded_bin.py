@@ -4,6 +4,7 @@ and supervising the child processes."""
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import importlib.util
 import os
 import pwd
@@ -14,6 +15,7 @@ import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -184,11 +186,16 @@ def pg_run_as() -> RunAs | None:
     """PostgreSQL refuses to run as root, so root runs it as an unprivileged system user."""
     if os.geteuid() != 0:
         return None
-    try:
-        entry = pwd.getpwnam(PG_SYSTEM_USER)
-    except KeyError:
-        _create_system_user(PG_SYSTEM_USER)
-        entry = pwd.getpwnam(PG_SYSTEM_USER)
+    # Test workers start their servers at once: one creates the user while the others wait,
+    # so none runs initdb as a user whose account files another useradd is still writing.
+    lock_path = Path(tempfile.gettempdir()) / f"{PG_SYSTEM_USER}.useradd.lock"
+    with lock_path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            entry = pwd.getpwnam(PG_SYSTEM_USER)
+        except KeyError:
+            _create_system_user(PG_SYSTEM_USER)
+            entry = pwd.getpwnam(PG_SYSTEM_USER)
     return RunAs(entry.pw_uid, entry.pw_gid)
 
 
