@@ -215,6 +215,10 @@ class MailSettings(_Section):
     reminder_minutes: int = Field(60, ge=1)
     # The first retry of a failed delivery waits this long; each further one twice as long.
     notification_retry_base_seconds: float = Field(30.0, gt=0, le=3600)
+    # A deliverer takes a message for this long; if it dies before marking the message sent
+    # or failed, the message is due again after it. Shorter than a delivery can take (the
+    # SMTP timeout is 10 s), a slow send may be repeated, under the same Message-ID.
+    notification_lease_seconds: float = Field(120.0, ge=1, le=3600)
     # true: a process sends its messages right after the commit, the worker retries.
     # false: it only writes the outbox; the worker's send-notifications job sends them.
     notifications_immediate: bool = True

@@ -232,6 +232,9 @@ class Cluster:
                 "MAX_LIVE_HOLDS_PER_USER": "1000",
                 "MAX_MAILS_PER_USER_PER_HOUR": "10000",
                 "NOTIFICATION_RETRY_BASE_SECONDS": "0.5",
+                # A deliverer killed between taking a message and sending it leaves it for
+                # a lease: short here, so the heal phase sees it sent.
+                "NOTIFICATION_LEASE_SECONDS": "3",
                 "WORKER_METRICS_PORT": "0",
                 "JOBS_RELEASE_HOLDS_CRON": EVERY_SECOND,
                 "JOBS_SEND_NOTIFICATIONS_CRON": EVERY_SECOND,

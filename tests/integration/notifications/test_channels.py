@@ -3,6 +3,7 @@ local stand-in for the Bot API, retries after a failure, nothing sent twice."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from roomtime.core import tx
 from roomtime.core.clock import FrozenClock
 from roomtime.domains.jobs.context import job_context
 from roomtime.domains.notifications import templates
-from roomtime.domains.notifications.service import LEASE
+from roomtime.domains.notifications.service import DEFAULT_LEASE, build_notifier
 from roomtime.domains.notifications.tasks import send_notifications_job
 from roomtime.infrastructure import infra_of
 from roomtime.settings import MailSettings, Settings
@@ -155,10 +156,68 @@ async def test_a_redelivered_mail_keeps_its_message_id(
     # A deliverer that died after the server took the mail, before it marked the row sent.
     await session.execute(text("UPDATE notification_outbox SET sent_at = NULL"))
     await session.commit()
-    clock.advance(seconds=LEASE.total_seconds() + 1)  # its lease runs out: due again
+    clock.advance(seconds=DEFAULT_LEASE.total_seconds() + 1)  # its lease runs out: due again
     assert (await send_notifications_job(ctx))["sent"] == 2
 
     first, second = await inbox.wait_for(2)
     outbox_id = await scalar(session, ROW.format("id"), c="email")
     assert first["Message-ID"] == second["Message-ID"]
     assert first["Message-ID"].startswith(f"<outbox-{outbox_id}-")
+
+
+async def test_a_message_whose_deliverer_died_is_due_again_after_the_configured_lease(
+    ctx: dict[str, Any],
+    services: ServiceUrls,
+    tmp_path: Path,
+    session: AsyncSession,
+    clock: FrozenClock,
+    inbox: Inbox,
+) -> None:
+    # A mail server that takes the connection and never greets: the deliverer is stuck in
+    # its send when it "dies" (its task is cancelled), after it took the message.
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    settings = make_settings(
+        services,
+        tmp_path,
+        mail=MailSettings(
+            smtp_host="127.0.0.1",
+            smtp_port=port,
+            notification_lease_seconds=5,
+            notifications_immediate=False,
+        ),
+    )
+    dying = build_notifier(infra_of(ctx).sessionmaker, settings, clock)
+    user = await rows.user(session, email="fan@example.com")
+    await session.commit()
+    async with tx.transactional(session):
+        message_id = await dying.enqueue_email(
+            session,
+            to=user.email,
+            message=templates.booking_confirmed(FACTS),
+            user_id=user.id,
+            dedupe_key="booking_confirmed:7",
+        )
+    assert message_id is not None
+    try:
+        deliverer = asyncio.create_task(dying.deliver(message_id))
+        for _ in range(200):
+            if await scalar(session, ROW.format("attempts"), c="email") == 1:
+                break
+            await asyncio.sleep(0.01)
+        deliverer.cancel()
+        await asyncio.gather(deliverer, return_exceptions=True)
+    finally:
+        server.close()
+
+    clock.advance(seconds=4)  # still within the 5 s lease: nobody takes it
+    assert await send_notifications_job(ctx) == {"due": 0, "sent": 0, "deferred": 0}
+    clock.advance(seconds=2)
+    assert await send_notifications_job(ctx) == {"due": 1, "sent": 1, "deferred": 0}
+    [mail] = await inbox.wait_for(1)
+    assert mail["Subject"] == "Booking #7 confirmed: Blue room"
+    assert await scalar(session, ROW.format("attempts"), c="email") == 2

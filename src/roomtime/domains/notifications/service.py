@@ -34,7 +34,7 @@ from roomtime.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-LEASE = timedelta(minutes=2)
+DEFAULT_LEASE = timedelta(minutes=2)
 MAX_BACKOFF = timedelta(hours=1)
 DEFAULT_RETRY_BASE = timedelta(seconds=30)
 CAP_WINDOW = timedelta(hours=1)
@@ -74,6 +74,7 @@ class Notifier:
         *,
         telegram: TelegramSender | None = None,
         retry_base: timedelta = DEFAULT_RETRY_BASE,
+        lease: timedelta = DEFAULT_LEASE,
         immediate: bool = True,
         max_per_user_per_hour: int = DEFAULT_MAX_PER_USER_PER_HOUR,
     ) -> None:
@@ -82,6 +83,7 @@ class Notifier:
         self._clock = clock
         self._telegram = telegram
         self._retry_base = retry_base
+        self._lease = lease
         self._immediate = immediate
         self._max_per_user_per_hour = max_per_user_per_hour
         self._tasks: set[asyncio.Task[None]] = set()
@@ -207,7 +209,7 @@ class Notifier:
         """One delivery attempt; True when the message is (now or already) sent."""
         now = self._clock()
         async with self._sessionmaker() as session, tx.transactional(session):
-            message = await repository.claim(session, message_id, now, LEASE)
+            message = await repository.claim(session, message_id, now, self._lease)
         if message is None:
             log.debug("notification_not_due", id=message_id)
             return False
@@ -267,6 +269,7 @@ def build_notifier(
         clock,
         telegram=telegram_sender(settings),
         retry_base=timedelta(seconds=settings.mail.notification_retry_base_seconds),
+        lease=timedelta(seconds=settings.mail.notification_lease_seconds),
         immediate=settings.mail.notifications_immediate,
         max_per_user_per_hour=settings.mail.max_mails_per_user_per_hour,
     )
