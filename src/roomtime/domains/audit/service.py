@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
-from sqlalchemy import insert
+from sqlalchemy import Column, ColumnElement, FromClause, Insert, cast, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.selectable import HasCTE
+from sqlalchemy.types import NullType, TypeEngine
 
-from roomtime.core.prepared import InTransaction, column_params
+from roomtime.core.prepared import InTransaction, param
 from roomtime.domains.audit import repository
 from roomtime.domains.audit.models import AuditLog
+
+_S = TypeVar("_S", bound=HasCTE)
 
 
 async def record(
@@ -24,29 +28,91 @@ async def record(
     ip: str | None = None,
 ) -> None:
     """Add an audit row to the current transaction: it commits or rolls back with the change."""
-    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    params = entry(
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        actor_user_id=actor_user_id,
+        meta=meta,
+        ip=ip,
+    )
+    await record_entry(session, params)
+
+
+async def record_entry(session: AsyncSession, params: dict[str, Any]) -> None:
+    """`record` of an `entry` already made (one that could not ride on a statement)."""
     # Pending ORM changes are written first, as when the row was an ORM object flushed
     # with them; the row itself needs no ORM object (nothing reads it back).
     await session.flush()
-    values = {
-        "actor_user_id": actor_user_id,
-        "action": action,
-        "entity": entity,
-        "entity_id": None if entity_id is None else str(entity_id),
-        "meta": meta or {},
-        "request_id": request_id,
-        "ip": ip,
+    await _INSERT.execute(session, **params)
+
+
+def entry(
+    *,
+    action: str,
+    entity: str,
+    actor_user_id: int | None,
+    entity_id: object | None = None,
+    meta: dict[str, Any] | None = None,
+    ip: str | None = None,
+) -> dict[str, Any]:
+    """An audit row as the parameters of a statement that writes it (`_insert`, `riding`):
+    named `audit_*`, apart from the parameters of a statement it rides on. A statement that
+    takes the entity id from a row it writes itself ignores `entity_id`."""
+    return {
+        "audit_actor_user_id": actor_user_id,
+        "audit_action": action,
+        "audit_entity": entity,
+        "audit_meta": meta or {},
+        "audit_request_id": structlog.contextvars.get_contextvars().get("request_id"),
+        "audit_ip": ip,
+        "audit_entity_id": None if entity_id is None else str(entity_id),
     }
-    await _INSERT.execute(session, **values)
+
+
+_COLUMNS = ("actor_user_id", "action", "entity", "entity_id", "meta", "request_id", "ip")
+
+
+def _insert(
+    entity_id: ColumnElement[Any] | None = None, source: FromClause | None = None
+) -> Insert:
+    """INSERT of one audit row from `entry`'s parameters; with `entity_id`, that column is
+    the expression, over `source` (a row the same statement writes)."""
+    table = AuditLog.__table__
+    values: dict[str, ColumnElement[Any]] = {
+        name: param(f"audit_{name}", table.c[name].type) for name in _COLUMNS
+    }
+    if entity_id is None:
+        return insert(table).values(values)  # type: ignore[arg-type]
+    values["entity_id"] = entity_id
+    # Cast each: in a SELECT list PostgreSQL would not infer a parameter's type from the
+    # column it ends up in.
+    row = select(
+        *(cast(value, _type_of(table.c[name])).label(name) for name, value in values.items())
+    ).select_from(source)
+    return insert(table).from_select(list(values), row)  # type: ignore[arg-type]
+
+
+def _type_of(column: Column[Any]) -> TypeEngine[Any]:
+    # A foreign key column declared without a type has the type of the column it refers to.
+    if isinstance(column.type, NullType) and column.foreign_keys:
+        return next(iter(column.foreign_keys)).column.type
+    return column.type
+
+
+def riding(
+    statement: _S, entity_id: ColumnElement[Any] | None = None, source: FromClause | None = None
+) -> _S:
+    """`statement`, also writing one audit row (`entry`'s parameters) in the same round
+    trip: a data-modifying WITH, which PostgreSQL runs once whether or not the statement
+    reads it, in the statement's transaction. `entity_id` and `source`: the row's
+    entity id is taken from a row the statement itself writes (its id is not known
+    before)."""
+    return statement.add_cte(_insert(entity_id, source).cte("audit_row"))
 
 
 # Built once, run raw in the caller's transaction: the values come with each execution.
-_COLUMNS = ("actor_user_id", "action", "entity", "entity_id", "meta", "request_id", "ip")
-_INSERT = InTransaction(
-    lambda: insert(AuditLog.__table__).values(  # type: ignore[arg-type]
-        column_params(AuditLog.__table__, _COLUMNS)
-    )
-)
+_INSERT = InTransaction(_insert)
 
 
 async def list_entries(

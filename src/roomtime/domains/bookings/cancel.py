@@ -107,15 +107,14 @@ async def _cancel(
     states.move(booking, CANCELLED, states.ADMIN if by_admin else states.USER)
     await free_slots(io, booking, not_before=now)
     booking.cancelled_at, booking.cancel_reason = now, reason
-    await repository.write_changes(io.session, booking)
-    await audit.record(
-        io.session,
+    audited = audit.entry(
         action="booking.cancelled",
         entity="booking",
         entity_id=booking.id,
         actor_user_id=actor.id,
         meta={"from": was, "by_admin": by_admin, "reason": reason},
     )
+    await repository.write_changes(io.session, booking, audited=audited)
     if was == CONFIRMED and notify:
         # The owner's own reason stays in the booking and the audit row, never in mail.
         message = templates.booking_cancelled(

@@ -43,6 +43,10 @@ from roomtime.domains.notifications import templates
 from roomtime.domains.slots import service as slots_service
 
 
+# One booking per (user, Idempotency-Key).
+_KEY_CONSTRAINT = "uq_booking_user_id_idempotency_key"
+
+
 @dataclass(frozen=True, slots=True)
 class ConfirmDeps:
     io: BookingIO
@@ -124,12 +128,7 @@ async def confirm_held(
     deps.guards.require_all(booked, expected, "The hold no longer owns all its slots")
     booking.confirmed_at, booking.expires_at = now, None
     booking.idempotency_key = once.key if once is not None else None
-    try:
-        await repository.write_changes(io.session, booking)
-    except IntegrityError as exc:
-        raise IdempotencyKeyReusedError("This Idempotency-Key belongs to another booking") from exc
-    await audit.record(
-        io.session,
+    audited = audit.entry(
         action="booking.confirmed",
         entity="booking",
         entity_id=booking.id,
@@ -140,6 +139,13 @@ async def confirm_held(
             "by_admin": actor.id != booking.user_id,
         },
     )
+    try:
+        await repository.write_changes(io.session, booking, audited=audited)
+    except IntegrityError as exc:
+        # The statement also writes the audit row: only the key's constraint means reuse.
+        if _KEY_CONSTRAINT not in str(exc):
+            raise
+        raise IdempotencyKeyReusedError("This Idempotency-Key belongs to another booking") from exc
     await notify_owner(
         io,
         booking,

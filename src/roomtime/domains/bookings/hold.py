@@ -228,7 +228,7 @@ async def _hold_in_transaction(deps: HoldDeps, user: Actor, prepared: PreparedHo
 
 async def place_hold(deps: HoldDeps, user: Actor, prepared: PreparedHold, now: datetime) -> Booking:
     """The hold's writes, inside the caller's transaction: caps, expiry of overdue holds in
-    the way, the pending booking and its slots (or seats), the audit row."""
+    the way, the pending booking with its audit row, its slots (or seats)."""
     io, resource, plan, lock = deps.io, prepared.resource, prepared.plan, prepared.lock
     with (
         busy_on_contention("Too much contention on this resource"),
@@ -240,6 +240,9 @@ async def place_hold(deps: HoldDeps, user: Actor, prepared: PreparedHold, now: d
         await set_lock_timeout(io.session)
         await expire_overlapping(io, resource.id, plan.starts, plan.ends, now)
         await deps.guards.race_window()
+        meta: dict[str, object] = {"resource_id": resource.id, "slots": plan.slot_count}
+        if plan.event_id is not None:
+            meta.update(event_id=plan.event_id, seats=plan.party_size)
         booking = await repository.add(
             io.session,
             {
@@ -254,22 +257,14 @@ async def place_hold(deps: HoldDeps, user: Actor, prepared: PreparedHold, now: d
                 "lock_token": lock.token if lock.state is LockState.ACQUIRED else None,
                 "event_id": plan.event_id,
             },
+            audited=audit.entry(
+                action="booking.held", entity="booking", actor_user_id=user.id, meta=meta
+            ),
         )
         changed = await slots_service.take(io.session, claim(booking))
         deps.guards.require_all(
             changed, plan.slot_count, "One or more slots are no longer available"
         )
-    meta: dict[str, object] = {"resource_id": booking.resource_id, "slots": plan.slot_count}
-    if plan.event_id is not None:
-        meta.update(event_id=plan.event_id, seats=plan.party_size)
-    await audit.record(
-        io.session,
-        action="booking.held",
-        entity="booking",
-        entity_id=booking.id,
-        actor_user_id=user.id,
-        meta=meta,
-    )
     count_on_commit(io, "hold")
     invalidate_on_commit(io, booking, resource.timezone)
     return booking

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.base import manager_of_class
 from sqlalchemy.orm.util import identity_key
-from sqlalchemy.sql.dml import ReturningUpdate
+from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
 from roomtime.core.contention import (
     bounded,
@@ -39,6 +39,7 @@ from roomtime.core.contention import (
     fetchval_bounded,
 )
 from roomtime.core.prepared import InTransaction, Shapes, column_params, param
+from roomtime.domains.audit import service as audit
 from roomtime.domains.bookings.constants import (
     ACTIVE_STATUSES,
     ARCHIVED,
@@ -52,25 +53,41 @@ _BOOKING_COLUMNS = (
     "user_id", "resource_id", "starts_at", "ends_at", "status", "party_size", "is_exclusive",
     "expires_at", "lock_token", "event_id",
 )  # fmt: skip
-_INSERT = InTransaction(
-    lambda: (
-        insert(Booking.__table__)  # type: ignore[arg-type]
-        .values(column_params(Booking.__table__, _BOOKING_COLUMNS))
-        .returning(*Booking.__table__.c)
+
+
+def _insert(*, audited: bool) -> Select[Any] | ReturningInsert[Any]:
+    table = Booking.__table__
+    written = (
+        insert(table)  # type: ignore[arg-type]
+        .values(column_params(table, _BOOKING_COLUMNS))
+        .returning(*table.c)
     )
-)
+    if not audited:
+        return written
+    # The audit row names the booking by the id this very INSERT gives it.
+    row = written.cte("booking_row")
+    return audit.riding(select(*row.c), entity_id=row.c.id, source=row)
 
 
-async def add(session: AsyncSession, values: dict[str, Any]) -> Booking:
+_INSERT = InTransaction(lambda: _insert(audited=False))
+_INSERT_AUDITED = InTransaction(lambda: _insert(audited=True))
+
+
+async def add(
+    session: AsyncSession, values: dict[str, Any], *, audited: dict[str, Any] | None = None
+) -> Booking:
     """Insert a booking row and return it as a persistent, unchanged object of the session.
 
     One INSERT ... RETURNING, run raw in the transaction, instead of a unit-of-work flush:
     the object is built from the returned row (server defaults included) and put in the
     identity map as loaded, so a later change to it in this transaction (a one-step
     booking confirms it) is flushed as an UPDATE, as before. `values` name every column of
-    `_BOOKING_COLUMNS`.
+    `_BOOKING_COLUMNS`. `audited`: an audit row (`audit.entry`, its entity id left to the
+    new booking's) written by the same statement.
     """
-    return _attached(session, await _INSERT.fetchrow(session, **values))
+    if audited is None:
+        return _attached(session, await _INSERT.fetchrow(session, **values))
+    return _attached(session, await _INSERT_AUDITED.fetchrow(session, **values, **audited))
 
 
 _BOOKING_MANAGER = manager_of_class(Booking)
@@ -97,25 +114,33 @@ _CHANGEABLE = tuple(
 )
 
 
-def _changes(names: tuple[str, ...]) -> InTransaction:
+def _changes(shape: tuple[tuple[str, ...], bool]) -> InTransaction:
+    names, audited = shape
     table = Booking.__table__
-    return InTransaction(
-        lambda: (
+
+    def build() -> ReturningUpdate[Any]:
+        stmt = (
             update(table)  # type: ignore[arg-type]
             .where(table.c.id == param("id", table.c.id.type))
             .values({**column_params(table, names), "updated_at": func.now()})
             .returning(table.c.updated_at)
         )
-    )
+        return audit.riding(stmt) if audited else stmt
+
+    return InTransaction(build)
 
 
-# One statement per set of changed columns (confirm's, cancel's, ...): a handful.
-_WRITE_CHANGES: Shapes[tuple[str, ...], InTransaction] = Shapes(_changes, size=32)
+# One statement per set of changed columns (confirm's, cancel's, ...) with or without its
+# audit row: a handful.
+_WRITE_CHANGES: Shapes[tuple[tuple[str, ...], bool], InTransaction] = Shapes(_changes, size=32)
 
 
-async def write_changes(session: AsyncSession, booking: Booking) -> None:
+async def write_changes(
+    session: AsyncSession, booking: Booking, *, audited: dict[str, Any] | None = None
+) -> None:
     """Write what changed on a booking of the session (loaded, or `add`ed) in one raw
-    UPDATE, and record it on the object as its loaded state.
+    UPDATE, and record it on the object as its loaded state. `audited`: an audit row
+    (`audit.entry`) written by the same statement.
 
     In place of `session.flush()` on the confirm and cancel paths, whose unit of work
     (change detection, mapper, execution context) cost more CPU than the UPDATE itself.
@@ -130,9 +155,12 @@ async def write_changes(session: AsyncSession, booking: Booking) -> None:
     unchanged = state.unmodified
     names = tuple(n for n in _CHANGEABLE if n not in unchanged)
     if not names:
+        if audited is not None:
+            await audit.record_entry(session, audited)
         return
     values = {name: getattr(booking, name) for name in names}
-    booking.updated_at = await _WRITE_CHANGES[names].fetchval(session, id=booking.id, **values)
+    stmt = _WRITE_CHANGES[names, audited is not None]
+    booking.updated_at = await stmt.fetchval(session, id=booking.id, **values, **(audited or {}))
     # Its values are now the row's: make them the object's loaded state, with no history
     # and off the session's list of modified objects, exactly as the unit of work does
     # after it writes a row. `_commit_all` is SQLAlchemy's own (private) step for that;
