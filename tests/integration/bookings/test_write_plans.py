@@ -73,7 +73,11 @@ async def _write_statements(engine: AsyncEngine, ids: dict[str, int]) -> dict[st
         "lock the booking": lambda s: bookings_repository.get_for_update(
             s, booking, owner_id=user, bounded=True
         ),
-        "count live holds": lambda s: bookings_repository.count_live_holds(s, user, NOW),
+        "count live holds, expire overdue ones": lambda s: (
+            bookings_repository.count_live_holds_expiring_overdue(
+                s, user, resource, start, end, NOW
+            )
+        ),
         "expire overlapping holds": lambda s: bookings_repository.expire_overlapping(
             s, resource, start, end, NOW
         ),
@@ -120,7 +124,7 @@ async def test_write_path_statements_use_indexes(engine: AsyncEngine, clean_db: 
     assert re.search(
         r"Index Scan using (pk_booking|ix_booking_user_id\w*) on booking", plans["lock the booking"]
     )
-    assert "ix_booking_user_pending_expires_at" in plans["count live holds"]
+    assert "ix_booking_user_pending_expires_at" in plans["count live holds, expire overdue ones"]
     assert "uq_time_slot_resource_id_starts_at" in plans["hold the slots"]
     assert "ix_time_slot_booking_id" in plans["book the held slots"]
     assert "uq_time_slot_resource_id_starts_at" in plans["book the held slots"]

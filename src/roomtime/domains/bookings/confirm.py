@@ -42,7 +42,6 @@ from roomtime.domains.bookings.models import Booking
 from roomtime.domains.notifications import templates
 from roomtime.domains.slots import service as slots_service
 
-
 # One booking per (user, Idempotency-Key).
 _KEY_CONSTRAINT = "uq_booking_user_id_idempotency_key"
 

@@ -38,7 +38,7 @@ from roomtime.domains.bookings.errors import (
     StartsInPastError,
     TooManyHoldsError,
 )
-from roomtime.domains.bookings.expire import expire_overlapping
+from roomtime.domains.bookings.expire import release_expired
 from roomtime.domains.bookings.guards import Guards
 from roomtime.domains.bookings.models import Booking
 from roomtime.domains.bookings.schemas import HoldRequest, SeatHold
@@ -176,13 +176,20 @@ async def _count_attempt(deps: HoldDeps, user: Actor) -> None:
         raise HoldRateLimitedError("Too many holds; retry later", retry_after=decision.retry_after)
 
 
-async def _check_caps(deps: HoldDeps, user: Actor, resource_id: int, now: datetime) -> None:
-    """Refuse a hold over the user's caps. Counted in this transaction after taking the
-    user's advisory lock: two parallel holds of one user are decided one after the other,
-    so neither can slip past a cap the other just reached."""
+async def _check_caps_expiring_overdue(
+    deps: HoldDeps, user: Actor, plan: HoldPlan, resource_id: int, now: datetime
+) -> None:
+    """Refuse a hold over the user's caps; expire the overdue holds in its way. Counted in
+    this transaction after taking the user's advisory lock: two parallel holds of one user
+    are decided one after the other, so neither can slip past a cap the other just
+    reached. The live holds are counted by the statement that expires the overdue ones."""
     session, limits = deps.io.session, deps.settings
     await deps.guards.serialise_user_holds(session, user.id)
-    live = await repository.count_live_holds(session, user.id, now)
+    # Set already by the user's lock (the first wait), unless a test switched that off.
+    await set_lock_timeout(session)
+    live, stale = await repository.count_live_holds_expiring_overdue(
+        session, user.id, resource_id, plan.starts, plan.ends, now
+    )
     if live >= limits.max_live_holds_per_user:
         raise TooManyHoldsError(
             f"You already have {live} live holds; the limit is "
@@ -191,15 +198,15 @@ async def _check_caps(deps: HoldDeps, user: Actor, resource_id: int, now: dateti
             limit=limits.max_live_holds_per_user,
         )
     cap = limits.max_future_bookings_per_resource
-    if not cap:
-        return
-    future = await repository.count_future_bookings(session, user.id, resource_id, now)
-    if future >= cap:
-        raise BookingLimitReachedError(
-            f"You already have {future} upcoming bookings or holds on this resource; the "
-            f"limit is {cap} per user and resource.",
-            limit=cap,
-        )
+    if cap:
+        future = await repository.count_future_bookings(session, user.id, resource_id, now)
+        if future >= cap:
+            raise BookingLimitReachedError(
+                f"You already have {future} upcoming bookings or holds on this resource; the "
+                f"limit is {cap} per user and resource.",
+                limit=cap,
+            )
+    await release_expired(deps.io, stale, reason="reclaimed_by_new_hold")
 
 
 async def _lock(
@@ -235,10 +242,7 @@ async def place_hold(deps: HoldDeps, user: Actor, prepared: PreparedHold, now: d
         overlap_refused(),
         _one_live_per_event(),
     ):
-        await _check_caps(deps, user, resource.id, now)
-        # Set already by the user's lock (the first wait), unless a test switched that off.
-        await set_lock_timeout(io.session)
-        await expire_overlapping(io, resource.id, plan.starts, plan.ends, now)
+        await _check_caps_expiring_overdue(deps, user, plan, resource.id, now)
         await deps.guards.race_window()
         meta: dict[str, object] = {"resource_id": resource.id, "slots": plan.slot_count}
         if plan.event_id is not None:

@@ -244,15 +244,36 @@ _LOCK_USER_HOLDS = bounded_raw(
 )
 
 
-async def count_live_holds(session: AsyncSession, user_id: int, now: datetime) -> int:
-    """The user's pending bookings that have not expired (an unswept expired one is gone).
-    Counted in the hold's transaction, after the user's advisory lock, before it changes
-    anything (so there are no ORM changes to flush first)."""
-    return int(await _LIVE_HOLDS.fetchval(session, user_id=user_id, now=now) or 0)
+async def count_live_holds_expiring_overdue(
+    session: AsyncSession,
+    user_id: int,
+    resource_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    now: datetime,
+) -> tuple[int, Sequence[Booking]]:
+    """A hold's first look, in one statement after the user's advisory lock: the user's
+    pending bookings that have not expired (an unswept expired one is gone), and the
+    overdue holds of the range marked expired (`expire_overlapping`), loaded.
+
+    The count does not see the expiry (one snapshot) and need not: it counts only holds
+    that have not run out, the expiry changes only those that have. Nothing has changed
+    before it in the transaction, so there are no ORM changes to flush first."""
+    params = {
+        "user_id": user_id,
+        "now": now,
+        "p_resource_id": resource_id,
+        "p_now": now,
+        "p_start": starts_at,
+        "p_end": ends_at,
+    }
+    row = await _LIVE_HOLDS_EXPIRING_OVERDUE.fetchrow(session, **params)
+    return int(row["live"]), await _expired(session, row["expired"] or [])
 
 
-_LIVE_HOLDS = InTransaction(
-    lambda: (
+def _live_holds_expiring_overdue() -> Select[tuple[int, list[int]]]:
+    expired = _expire_overlapping().cte("expired")
+    live = (
         select(func.count())
         .select_from(Booking)
         .where(
@@ -261,7 +282,13 @@ _LIVE_HOLDS = InTransaction(
             Booking.expires_at > param("now", Booking.created_at.type),
         )
     )
-)
+    return select(
+        live.scalar_subquery().label("live"),
+        select(func.array_agg(expired.c.id)).scalar_subquery().label("expired"),
+    )
+
+
+_LIVE_HOLDS_EXPIRING_OVERDUE = InTransaction(_live_holds_expiring_overdue)
 
 
 async def count_future_bookings(
@@ -301,7 +328,13 @@ async def expire_overlapping(
     # expired are loaded, refreshing any copy the session holds (as "fetch" synchronising
     # did).
     params = {"p_resource_id": resource_id, "p_now": now, "p_start": starts_at, "p_end": ends_at}
-    ids = [row[0] for row in await _EXPIRE_OVERLAPPING.fetch(session, **params)]
+    return await _expired(
+        session, [row[0] for row in await _EXPIRE_OVERLAPPING.fetch(session, **params)]
+    )
+
+
+async def _expired(session: AsyncSession, ids: list[int]) -> Sequence[Booking]:
+    """The bookings a statement has just expired, loaded (or refreshed) in the session."""
     if not ids:
         return []
     stmt = (
