@@ -40,15 +40,15 @@ async def cancel(
     is_admin = actor.role == ROLE_ADMIN
     async with tx.transactional(io.session):
         with busy_on_contention("Too much contention on this resource"):
-            booking = await repository.get_for_update(
-                io.session, booking_id, owner_id=None if is_admin else actor.id, bounded=True
+            found = await repository.lock_with_resource(
+                io.session, booking_id, owner_id=None if is_admin else actor.id
             )
             # Someone else's booking answers 404, never revealing that it exists.
-            if booking is None:
+            if found is None:
                 raise BookingNotFoundError(f"Booking {booking_id} does not exist")
+            booking, resource = found
             if booking.status == CANCELLED:
                 return booking
-            resource = await resource_of(io, booking)
             _check_cancellable(booking, resource, now, is_admin)
             await _cancel(io, booking, resource, actor, now, reason, by_admin=is_admin)
     return booking

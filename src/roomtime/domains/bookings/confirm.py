@@ -26,9 +26,8 @@ from roomtime.domains.bookings._effects import (
     notify_owner,
     overlap_refused,
     release_lock_on_commit,
-    resource_of,
 )
-from roomtime.domains.bookings.actors import Actor
+from roomtime.domains.bookings.actors import Actor, BookableResource
 from roomtime.domains.bookings.constants import CONFIRMED, EXPIRED, PENDING
 from roomtime.domains.bookings.errors import (
     BookingNotFoundError,
@@ -81,15 +80,16 @@ async def confirm(
     now = io.clock()
     async with tx.transactional(io.session):
         with busy_on_contention("Too much contention on this resource"), overlap_refused():
-            booking = await repository.get_for_update(
-                io.session, hold_id, owner_id=None if as_admin else actor.id, bounded=True
+            found = await repository.lock_with_resource(
+                io.session, hold_id, owner_id=None if as_admin else actor.id
             )
-            if once is not None and booking is None:
+            if once is not None and found is None:
                 # The key may have been used already, for this hold or another one: that
                 # outcome (a replay, or 422 for another body) comes before the 404.
                 await once.replay_if_done(io.session)
-            if booking is None:
+            if found is None:
                 raise BookingNotFoundError(f"Hold {hold_id} does not exist")
+            booking, resource = found
             if once is not None:
                 # A duplicate that waited for our row lock sees the first one's record.
                 await once.replay_if_done(io.session)
@@ -97,7 +97,7 @@ async def confirm(
             if booking.status == PENDING and overdue:
                 await expire_one(io, booking, reason="expired_before_confirm")
             else:
-                await confirm_held(deps, actor, booking, once, now, as_admin=as_admin)
+                await confirm_held(deps, actor, booking, resource, once, now, as_admin=as_admin)
                 if once is not None:
                     await once.record(io.session, booking)
                 return booking
@@ -108,12 +108,14 @@ async def confirm_held(
     deps: ConfirmDeps,
     actor: Actor,
     booking: Booking,
+    resource: BookableResource,
     once: Once | None,
     now: datetime,
     *,
     as_admin: bool,
 ) -> None:
-    """Confirm a locked (or just created) hold inside the caller's transaction."""
+    """Confirm a locked (or just created) hold of `resource` inside the caller's
+    transaction."""
     if booking.status == CONFIRMED:
         return  # confirming twice returns the booking
     if booking.status == EXPIRED:
@@ -121,7 +123,6 @@ async def confirm_held(
     if booking.status != PENDING:
         raise BookingNotPendingError(f"Booking {booking.id} is {booking.status}")
     io = deps.io
-    resource = await resource_of(io, booking)
     states.move(booking, CONFIRMED, states.ADMIN if as_admin else states.USER)
     booked, expected = await slots_service.book(io.session, claim(booking))
     deps.guards.require_all(booked, expected, "The hold no longer owns all its slots")

@@ -48,6 +48,8 @@ from roomtime.domains.bookings.constants import (
     PENDING,
 )
 from roomtime.domains.bookings.models import Booking
+from roomtime.domains.resources import service as resources_service
+from roomtime.domains.resources.schemas import ResourceFacts
 
 _BOOKING_COLUMNS = (
     "user_id", "resource_id", "starts_at", "ends_at", "status", "party_size", "is_exclusive",
@@ -91,17 +93,23 @@ async def add(
 
 
 _BOOKING_MANAGER = manager_of_class(Booking)
+# A booking row's columns, in the table's order (that of `select(*table.c)`).
+_ALL_COLUMNS = tuple(c.key for c in Booking.__table__.c)
 
 
-def _attached(session: AsyncSession, row: Record) -> Booking:
+def _attached(session: AsyncSession, row: Record, *, joined: bool = False) -> Booking:
     """The booking of a row just read or written in this transaction, as a persistent,
-    unchanged object of the session: what loading it through the ORM would give."""
+    unchanged object of the session: what loading it through the ORM would give.
+    `joined`: the row has other tables' columns after the booking's."""
     # Built the way the ORM's own loading builds one: a new instance without __init__ and
     # its values put straight into its dict. The constructor would set each column through
     # the attribute events only for make_transient_to_detached to drop that history again;
     # on the write paths that was a twentieth of a request's CPU.
     booking: Booking = _BOOKING_MANAGER.new_instance()
-    booking.__dict__.update(row.items())
+    if joined:
+        booking.__dict__.update(zip(_ALL_COLUMNS, row.values(), strict=False))
+    else:
+        booking.__dict__.update(row.items())
     make_transient_to_detached(booking)
     session.add(booking)
     return booking
@@ -204,14 +212,40 @@ async def get_for_update(
     return None if row is None else _attached(session, row)
 
 
-def _locking(*, owned: bool, raw: bool = False) -> Select[Any]:
+async def lock_with_resource(
+    session: AsyncSession, booking_id: int, *, owner_id: int | None
+) -> tuple[Booking, ResourceFacts] | None:
+    """`get_for_update` (bounded) that also reads the facts of the booking's resource, in
+    the same statement when it can: confirm and cancel need both. The resource is read,
+    not locked, as by a statement of its own."""
+    if identity_key(Booking, booking_id) in session.identity_map:
+        booking = await get_for_update(session, booking_id, owner_id=owner_id, bounded=True)
+        if booking is None:
+            return None
+        facts = await resources_service.get_facts(
+            session, booking.resource_id, include_inactive=True
+        )
+        return booking, facts
+    raw = _RAW_LOCK_ANY_WITH_RESOURCE if owner_id is None else _RAW_LOCK_OWNED_WITH_RESOURCE
+    params = {"booking_id": booking_id}
+    if owner_id is not None:
+        params["owner_id"] = owner_id
+    row = await fetchrow_bounded(session, raw, **params)
+    if row is None:
+        return None
+    return _attached(session, row, joined=True), resources_service.facts_in(row)
+
+
+def _locking(*, owned: bool, raw: bool = False, with_resource: bool = False) -> Select[Any]:
     """The booking (its columns, for a raw read; the entity, for the ORM) locked by id, and
-    with `owned` only if it is that user's."""
+    with `owned` only if it is that user's; `with_resource`, its resource's facts too."""
     table = Booking.__table__
     stmt = select(*table.c) if raw else select(Booking)
     stmt = stmt.where(table.c.id == param("booking_id", table.c.id.type))
     if owned:
         stmt = stmt.where(table.c.user_id == param("owner_id", table.c.user_id.type))
+    if with_resource:
+        stmt = resources_service.with_facts(stmt, table.c.resource_id)
     stmt = stmt.with_for_update(of=table)
     # populate_existing: a row read earlier in this session is refreshed once locked.
     return stmt if raw else stmt.execution_options(populate_existing=True)
@@ -221,6 +255,12 @@ _LOCK_ANY = bounded(_locking(owned=False))
 _LOCK_OWNED = bounded(_locking(owned=True))
 _RAW_LOCK_ANY = bounded_raw(lambda: _locking(owned=False, raw=True))
 _RAW_LOCK_OWNED = bounded_raw(lambda: _locking(owned=True, raw=True))
+_RAW_LOCK_ANY_WITH_RESOURCE = bounded_raw(
+    lambda: _locking(owned=False, raw=True, with_resource=True)
+)
+_RAW_LOCK_OWNED_WITH_RESOURCE = bounded_raw(
+    lambda: _locking(owned=True, raw=True, with_resource=True)
+)
 
 
 # The advisory-lock key space of per-user hold caps ("Hold" in ASCII), apart from any other.

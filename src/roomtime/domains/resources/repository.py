@@ -66,6 +66,17 @@ def facts_query(resource_id: Arg[int]) -> Select[Any]:
 
 FACTS = Prepared(lambda: facts_query(param("resource_id", Resource.id.type)))
 
+# How the facts are named in a statement that reads them beside another table's columns.
+FACTS_PREFIX = "facts_"
+
+
+def with_facts(stmt: Select[Any], resource_id: ColumnElement[int]) -> Select[Any]:
+    """`stmt`, joined to the resource `resource_id` names and also reading its facts, as
+    `FACTS_PREFIX` + name; `stmt`'s locks are its own (a `FOR UPDATE OF` its table)."""
+    facts = (column.label(f"{FACTS_PREFIX}{column.key}") for column in _FACTS)
+    table = Resource.__table__
+    return stmt.join(table, table.c.id == resource_id).add_columns(*facts)
+
 
 async def get_facts(session: Reader, resource_id: int) -> Record | None:
     """The columns a booking reads, in one statement: no ORM object, no opening hours

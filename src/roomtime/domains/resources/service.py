@@ -7,9 +7,12 @@ Listing and the admin slot commands live in private modules, re-exported here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import ColumnElement, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core import tx
@@ -177,6 +180,22 @@ async def get_facts(
     if row is None or not (row["is_active"] or include_inactive):
         raise ResourceNotFoundError(f"Resource {resource_id} does not exist")
     return ResourceFacts(*row)
+
+
+def with_facts(stmt: Select[Any], resource_id: ColumnElement[int]) -> Select[Any]:
+    """`stmt` also reading the facts of the resource `resource_id` names (joined): for a
+    use case that reads them with the row it locks, in one statement. `facts_in` takes
+    them from its row."""
+    return repository.with_facts(stmt, resource_id)
+
+
+def facts_in(row: Mapping[str, Any]) -> ResourceFacts:
+    """The facts a `with_facts` statement read, from its row."""
+    prefix = repository.FACTS_PREFIX
+    return ResourceFacts(*(row[f"{prefix}{name}"] for name in _FACT_NAMES))
+
+
+_FACT_NAMES = tuple(field.name for field in fields(ResourceFacts))
 
 
 async def _apply(
