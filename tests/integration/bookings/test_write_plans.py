@@ -21,6 +21,7 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from roomtime.domains.bookings import repository as bookings_repository
+from roomtime.domains.resources import service as resources_service
 from roomtime.domains.slots import _claims_repository as claims_repository
 from tests.integration.availability.test_query_plans import NOW, _seed
 
@@ -70,6 +71,9 @@ async def _write_statements(engine: AsyncEngine, ids: dict[str, int]) -> dict[st
     end = start + timedelta(hours=2)
     resource, booking, user = ids["resource"], ids["booking"], ids["user"]
     calls = {
+        "read the resource and the range's slots": lambda s: resources_service.get_facts_and_spans(
+            s, resource, start, end
+        ),
         "lock the booking": lambda s: bookings_repository.get_for_update(
             s, booking, owner_id=user, bounded=True
         ),
@@ -126,6 +130,7 @@ async def test_write_path_statements_use_indexes(engine: AsyncEngine, clean_db: 
     )
     assert "ix_booking_user_pending_expires_at" in plans["count live holds, expire overdue ones"]
     assert "uq_time_slot_resource_id_starts_at" in plans["hold the slots"]
+    assert "uq_time_slot_resource_id_starts_at" in plans["read the resource and the range's slots"]
     assert "ix_time_slot_booking_id" in plans["book the held slots"]
     assert "uq_time_slot_resource_id_starts_at" in plans["book the held slots"]
     assert "ix_time_slot_booking_id" in plans["free the slots"]

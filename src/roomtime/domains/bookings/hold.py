@@ -129,8 +129,10 @@ async def prepare_hold(deps: HoldDeps, req: HoldRequest) -> PreparedHold:
     transaction that follows fails (a committed booking releases it on commit)."""
     session = deps.io.session
     starts, ends = req.starts_at.astimezone(UTC), req.ends_at.astimezone(UTC)
-    resource = await resources_service.get_facts(session, req.resource_id)
     now = deps.io.clock()
+    resource, slots = await resources_service.get_facts_and_spans(
+        session, req.resource_id, starts, ends
+    )
     rules.check_request(
         starts_at=starts,
         ends_at=ends,
@@ -138,12 +140,10 @@ async def prepare_hold(deps: HoldDeps, req: HoldRequest) -> PreparedHold:
         party_size=req.party_size,
         capacity=resource.capacity,
     )
-    # The lock comes before the slots are read: under contention for one range, every
-    # request but one is refused here, after a single statement (the resource). What the
-    # slots decide (alignment, opening hours) is the same for every request of the range.
+    # Under contention for one range, every request but one is refused by the lock, after
+    # a single statement (the resource and the range's slots, read together).
     lock = await _lock(deps, resource, starts, ends)
     try:
-        slots = await slots_service.spans_in_range(session, resource.id, starts, ends)
         rules.check_hold_range(
             slots,
             starts_at=starts,

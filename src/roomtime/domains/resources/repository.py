@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from asyncpg import Record
 from sqlalchemy import (
     JSON,
     ColumnElement,
+    DateTime,
     Integer,
     ScalarSelect,
     Select,
@@ -31,6 +33,7 @@ from roomtime.core.pagination import Sort, ordered, page_statements
 from roomtime.core.prepared import Arg, Prepared, Reader, param
 from roomtime.domains.resources.models import OpeningHours, Resource
 from roomtime.domains.resources.schemas import ResourceListQuery
+from roomtime.domains.slots import service as slots_service
 
 # LIMIT and OFFSET as SQLAlchemy types them when given as numbers.
 _PAGE_BOUND = Integer()
@@ -65,6 +68,27 @@ def facts_query(resource_id: Arg[int]) -> Select[Any]:
 
 
 FACTS = Prepared(lambda: facts_query(param("resource_id", Resource.id.type)))
+
+
+def _facts_and_spans() -> Select[Any]:
+    at = DateTime(timezone=True)
+    resource_id = param("resource_id", Resource.id.type)
+    return slots_service.with_spans(
+        facts_query(resource_id), resource_id, param("start", at), param("end", at)
+    )
+
+
+# A hold's look at the resource and at the slots of its range, in one statement.
+FACTS_AND_SPANS = Prepared(_facts_and_spans)
+
+
+async def get_facts_and_spans(
+    session: Reader, resource_id: int, start: datetime, end: datetime
+) -> Record | None:
+    """`get_facts`, with the ranges of the resource's slots overlapping [start, end)
+    (`slots_service.spans_in` reads them from the row)."""
+    return await FACTS_AND_SPANS.fetchrow(session, resource_id=resource_id, start=start, end=end)
+
 
 # How the facts are named in a statement that reads them beside another table's columns.
 FACTS_PREFIX = "facts_"

@@ -48,6 +48,7 @@ from roomtime.domains.resources.schemas import (
     minute_of_day,
 )
 from roomtime.domains.slots import service as slots_service
+from roomtime.domains.slots.calendar import SlotRange
 from roomtime.domains.slots.schemas import SlotCalendar
 
 __all__ = [
@@ -180,6 +181,17 @@ async def get_facts(
     if row is None or not (row["is_active"] or include_inactive):
         raise ResourceNotFoundError(f"Resource {resource_id} does not exist")
     return ResourceFacts(*row)
+
+
+async def get_facts_and_spans(
+    session: Reader, resource_id: int, starts_at: datetime, ends_at: datetime
+) -> tuple[ResourceFacts, list[SlotRange]]:
+    """`get_facts` of an active resource and its slots overlapping [starts_at, ends_at),
+    by start, in one statement: a hold's look before it takes its lock."""
+    row = await repository.get_facts_and_spans(session, resource_id, starts_at, ends_at)
+    if row is None or not row["is_active"]:
+        raise ResourceNotFoundError(f"Resource {resource_id} does not exist")
+    return ResourceFacts(*(row[name] for name in _FACT_NAMES)), slots_service.spans_in(row)
 
 
 def with_facts(stmt: Select[Any], resource_id: ColumnElement[int]) -> Select[Any]:

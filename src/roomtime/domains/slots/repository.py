@@ -27,7 +27,7 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.selectable import ScalarSelect
@@ -151,6 +151,31 @@ SPANS = Prepared(
         param("end", TimeSlot.starts_at.type),
     )
 )
+
+
+def with_spans(
+    stmt: Select[Any], resource_id: Arg[int], start: Arg[datetime], end: Arg[datetime]
+) -> Select[Any]:
+    """`stmt` (one row) also reading the ranges of the resource's slots overlapping
+    [start, end): two arrays in start order, `spans_starts` and `spans_ends` (NULL when
+    there are none), from one index range scan; `spans_in` makes them SlotRanges."""
+    order = TimeSlot.starts_at
+    spans = (
+        select(
+            func.array_agg(aggregate_order_by(TimeSlot.starts_at, order)).label("spans_starts"),
+            func.array_agg(aggregate_order_by(TimeSlot.ends_at, order)).label("spans_ends"),
+        )
+        .where(_overlapping(resource_id, start, end))
+        .subquery("spans")
+    )
+    # An aggregate without GROUP BY is one row, slots or none: the join keeps stmt's row.
+    return stmt.join(spans, true()).add_columns(spans.c.spans_starts, spans.c.spans_ends)
+
+
+def spans_in(row: Record) -> list[SlotRange]:
+    """The slot ranges a `with_spans` statement read, by start."""
+    starts, ends = row["spans_starts"] or (), row["spans_ends"] or ()
+    return [SlotRange(s, e) for s, e in zip(starts, ends, strict=True)]
 
 
 async def list_spans(

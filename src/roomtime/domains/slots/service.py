@@ -42,6 +42,10 @@ from roomtime.domains.slots.constants import SLOT_AVAILABLE, SLOT_BOOKED, SLOT_H
 from roomtime.domains.slots.errors import SlotsBookedError
 from roomtime.domains.slots.reconcile import ReconcileReport as ReconcileReport
 from roomtime.domains.slots.reconcile import reconcile as reconcile
+
+# A range's slots read with another row in one statement (a hold's look at its resource).
+from roomtime.domains.slots.repository import spans_in as spans_in
+from roomtime.domains.slots.repository import with_spans as with_spans
 from roomtime.domains.slots.schemas import GenerationResult, SlotCalendar, SlotChange
 
 
