@@ -247,25 +247,32 @@ async def place_hold(deps: HoldDeps, user: Actor, prepared: PreparedHold, now: d
         meta: dict[str, object] = {"resource_id": resource.id, "slots": plan.slot_count}
         if plan.event_id is not None:
             meta.update(event_id=plan.event_id, seats=plan.party_size)
-        booking = await repository.add(
-            io.session,
-            {
-                "user_id": user.id,
-                "resource_id": resource.id,
-                "starts_at": plan.starts,
-                "ends_at": plan.ends,
-                "status": PENDING,
-                "party_size": plan.party_size,
-                "is_exclusive": resource.booking_mode == BOOKING_MODE_EXCLUSIVE,
-                "expires_at": now + timedelta(seconds=plan.ttl_seconds),
-                "lock_token": lock.token if lock.state is LockState.ACQUIRED else None,
-                "event_id": plan.event_id,
-            },
-            audited=audit.entry(
-                action="booking.held", entity="booking", actor_user_id=user.id, meta=meta
-            ),
+        exclusive = resource.booking_mode == BOOKING_MODE_EXCLUSIVE
+        expires_at = now + timedelta(seconds=plan.ttl_seconds)
+        values = {
+            "user_id": user.id,
+            "resource_id": resource.id,
+            "starts_at": plan.starts,
+            "ends_at": plan.ends,
+            "status": PENDING,
+            "party_size": plan.party_size,
+            "is_exclusive": exclusive,
+            "expires_at": expires_at,
+            "lock_token": lock.token if lock.state is LockState.ACQUIRED else None,
+            "event_id": plan.event_id,
+        }
+        audited = audit.entry(
+            action="booking.held", entity="booking", actor_user_id=user.id, meta=meta
         )
-        changed = await slots_service.take(io.session, claim(booking))
+        if exclusive:
+            # The booking, its audit row and its slots in one statement.
+            slots = slots_service.holding_params(resource.id, plan.starts, plan.ends, expires_at)
+            booking, changed = await repository.add_holding(
+                io.session, values, audited=audited, slots=slots
+            )
+        else:
+            booking = await repository.add(io.session, values, audited=audited)
+            changed = await slots_service.take(io.session, claim(booking))
         deps.guards.require_all(
             changed, plan.slot_count, "One or more slots are no longer available"
         )

@@ -50,6 +50,7 @@ from roomtime.domains.bookings.constants import (
 from roomtime.domains.bookings.models import Booking
 from roomtime.domains.resources import service as resources_service
 from roomtime.domains.resources.schemas import ResourceFacts
+from roomtime.domains.slots import service as slots_service
 
 _BOOKING_COLUMNS = (
     "user_id", "resource_id", "starts_at", "ends_at", "status", "party_size", "is_exclusive",
@@ -57,7 +58,7 @@ _BOOKING_COLUMNS = (
 )  # fmt: skip
 
 
-def _insert(*, audited: bool) -> Select[Any] | ReturningInsert[Any]:
+def _insert(*, audited: bool, holding: bool = False) -> Select[Any] | ReturningInsert[Any]:
     table = Booking.__table__
     written = (
         insert(table)  # type: ignore[arg-type]
@@ -66,13 +67,19 @@ def _insert(*, audited: bool) -> Select[Any] | ReturningInsert[Any]:
     )
     if not audited:
         return written
-    # The audit row names the booking by the id this very INSERT gives it.
+    # The audit row (and the slots held) name the booking by the id this INSERT gives it.
     row = written.cte("booking_row")
-    return audit.riding(select(*row.c), entity_id=row.c.id, source=row)
+    stmt = select(*row.c)
+    if holding:
+        taken = slots_service.holding(select(row.c.id).scalar_subquery()).cte("slots_held")
+        counted = select(func.count()).select_from(taken).scalar_subquery()
+        stmt = stmt.add_columns(counted.label("slots_held"))
+    return audit.riding(stmt, entity_id=row.c.id, source=row)
 
 
 _INSERT = InTransaction(lambda: _insert(audited=False))
 _INSERT_AUDITED = InTransaction(lambda: _insert(audited=True))
+_INSERT_HOLDING = InTransaction(lambda: _insert(audited=True, holding=True))
 
 
 async def add(
@@ -90,6 +97,21 @@ async def add(
     if audited is None:
         return _attached(session, await _INSERT.fetchrow(session, **values))
     return _attached(session, await _INSERT_AUDITED.fetchrow(session, **values, **audited))
+
+
+async def add_holding(
+    session: AsyncSession,
+    values: dict[str, Any],
+    *,
+    audited: dict[str, Any],
+    slots: dict[str, Any],
+) -> tuple[Booking, int]:
+    """`add` of a hold of an exclusive resource that also holds the free slots of its
+    range for it (`slots_service.holding`, its parameters `slots`), in the same
+    statement: (the booking, how many slots it took). The caller compares that count
+    with the slots the range has, and rolls back when one was taken meanwhile."""
+    row = await _INSERT_HOLDING.fetchrow(session, **values, **audited, **slots)
+    return _attached(session, row, joined=True), int(row["slots_held"])
 
 
 _BOOKING_MANAGER = manager_of_class(Booking)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Update, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,17 +41,31 @@ def _range(resource_id: int, starts_at: datetime, ends_at: datetime) -> dict[str
     return {"p_resource_id": resource_id, "p_starts_at": starts_at, "p_ends_at": ends_at}
 
 
-_HOLD_EXCLUSIVE = InTransaction(
-    lambda: (
+def holding(booking_id: ColumnElement[int], *, returning: bool = True) -> Update:
+    """The guarded UPDATE holding the free slots of a range for `booking_id` (a parameter,
+    or the id a bigger statement's INSERT gives the booking) until `p_expires_at`; its
+    range is `p_resource_id`, `p_starts_at`, `p_ends_at`. With `returning`, every slot it
+    changes is returned (its id), for a bigger statement to count them."""
+    stmt = (
         update(TimeSlot.__table__)  # type: ignore[arg-type]
         .where(*_in_range(), TimeSlot.status == SLOT_AVAILABLE, TimeSlot.booking_id.is_(None))
         .values(
             status=SLOT_HELD,
-            booking_id=_BOOKING,
+            booking_id=booking_id,
             hold_expires_at=param("p_expires_at", TimeSlot.hold_expires_at.type),
         )
     )
-)
+    return stmt.returning(TimeSlot.id) if returning else stmt
+
+
+def holding_params(
+    resource_id: int, starts_at: datetime, ends_at: datetime, expires_at: datetime | None
+) -> dict[str, Any]:
+    """`holding`'s parameters (the booking id aside)."""
+    return {**_range(resource_id, starts_at, ends_at), "p_expires_at": expires_at}
+
+
+_HOLD_EXCLUSIVE = InTransaction(lambda: holding(_BOOKING, returning=False))
 
 
 async def hold_exclusive(

@@ -25,6 +25,10 @@ from roomtime.domains.slots._claims import book as book
 from roomtime.domains.slots._claims import free as free
 from roomtime.domains.slots._claims import spans_in_range as spans_in_range
 from roomtime.domains.slots._claims import take as take
+
+# A hold's slot update as part of the statement that inserts its booking.
+from roomtime.domains.slots._claims_repository import holding as holding
+from roomtime.domains.slots._claims_repository import holding_params as holding_params
 from roomtime.domains.slots._whole import add_whole_span as add_whole_span
 from roomtime.domains.slots._whole import close_whole_span as close_whole_span
 from roomtime.domains.slots._whole import move_whole_span as move_whole_span

@@ -1,0 +1,87 @@
+"""A hold of an exclusive resource writes its booking, its audit row and its slots in one
+statement (bookings.repository.add_holding): each slot it takes is counted, one taken
+meanwhile is not, and all of it goes with a rollback."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roomtime.core.clock import FrozenClock
+from roomtime.domains.audit import service as audit
+from roomtime.domains.bookings import repository
+from roomtime.domains.slots import service as slots_service
+from tests.factories import rows
+from tests.factories.resources import every_day, make_resource, slot_statuses
+
+pytestmark = pytest.mark.integration
+
+
+async def _hold(
+    session: AsyncSession, user_id: int, resource_id: int, start: Any, end: Any
+) -> tuple[int, int]:
+    expires = start - timedelta(hours=1)
+    values = {
+        "user_id": user_id,
+        "resource_id": resource_id,
+        "starts_at": start,
+        "ends_at": end,
+        "status": "pending",
+        "party_size": 1,
+        "is_exclusive": True,
+        "expires_at": expires,
+        "lock_token": None,
+        "event_id": None,
+    }
+    booking, taken = await repository.add_holding(
+        session,
+        values,
+        audited=audit.entry(action="booking.held", entity="booking", actor_user_id=user_id),
+        slots=slots_service.holding_params(resource_id, start, end, expires),
+    )
+    assert booking.status == "pending" and booking.resource_id == resource_id
+    return booking.id, taken
+
+
+async def test_the_free_slots_are_held_and_counted_the_taken_one_is_not(
+    session: AsyncSession, clock: FrozenClock
+) -> None:
+    room = await make_resource(
+        session, clock, horizon_days=3, opening_hours=every_day("08:00", "18:00")
+    )
+    user = await rows.user(session)
+    await session.commit()
+    room_id = room.id
+    day = clock().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = day + timedelta(days=1, hours=10)
+    # The middle hour stopped being free (blocked by an admin) after the hold looked.
+    await session.execute(
+        text("UPDATE time_slot SET status = 'blocked' WHERE resource_id = :r AND starts_at = :s"),
+        {"r": room.id, "s": start + timedelta(hours=1)},
+    )
+    await session.commit()
+
+    booking_id, taken = await _hold(session, user.id, room.id, start, start + timedelta(hours=3))
+    assert taken == 2  # of 3: the caller refuses the hold
+    held = await session.execute(
+        text("SELECT starts_at FROM time_slot WHERE booking_id = :b ORDER BY starts_at"),
+        {"b": booking_id},
+    )
+    assert list(held.scalars()) == [start, start + timedelta(hours=2)]
+    entity = await session.scalar(
+        text("SELECT entity_id FROM audit_log WHERE action = 'booking.held'")
+    )
+    assert entity == str(booking_id)
+
+    await session.rollback()
+    statuses = await slot_statuses(session, room_id, start, start + timedelta(hours=3))
+    assert list(statuses.values()) == ["available", "blocked", "available"]
+    left = (
+        "SELECT (SELECT count(*) FROM booking WHERE id = :b), "
+        "(SELECT count(*) FROM audit_log WHERE action = 'booking.held')"
+    )
+    assert tuple((await session.execute(text(left), {"b": booking_id})).one()) == (0, 0)
