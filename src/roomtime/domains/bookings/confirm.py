@@ -124,8 +124,10 @@ async def confirm_held(
         raise BookingNotPendingError(f"Booking {booking.id} is {booking.status}")
     io = deps.io
     states.move(booking, CONFIRMED, states.ADMIN if as_admin else states.USER)
-    booked, expected = await slots_service.book(io.session, claim(booking))
-    deps.guards.require_all(booked, expected, "The hold no longer owns all its slots")
+    if not booking.is_exclusive:
+        # Seats: no longer a hold that may lapse. Slots: booked with the booking, below.
+        booked, expected = await slots_service.book(io.session, claim(booking))
+        deps.guards.require_all(booked, expected, "The hold no longer owns all its slots")
     booking.confirmed_at, booking.expires_at = now, None
     booking.idempotency_key = once.key if once is not None else None
     audited = audit.entry(
@@ -140,7 +142,15 @@ async def confirm_held(
         },
     )
     try:
-        await repository.write_changes(io.session, booking, audited=audited)
+        if booking.is_exclusive:
+            # The booking, its audit row and its slots in one statement; the count of the
+            # slots it booked decides (a rollback undoes the rest).
+            booked, expected = await repository.write_changes_booking_slots(
+                io.session, booking, audited=audited
+            )
+            deps.guards.require_all(booked, expected, "The hold no longer owns all its slots")
+        else:
+            await repository.write_changes(io.session, booking, audited=audited)
     except IntegrityError as exc:
         # The statement also writes the audit row: only the key's constraint means reuse.
         if _KEY_CONSTRAINT not in str(exc):

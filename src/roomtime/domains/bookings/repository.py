@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from asyncpg import Record
 from sqlalchemy import (
@@ -144,8 +144,14 @@ _CHANGEABLE = tuple(
 )
 
 
-def _changes(shape: tuple[tuple[str, ...], bool]) -> InTransaction:
-    names, audited = shape
+# What the statement writing a booking's changes does to its slots besides: nothing, book
+# the held ones (confirm), or free them (cancel). Exclusive resources only.
+SlotChange = Literal["book", "release"] | None
+_Shape = tuple[tuple[str, ...], bool, SlotChange]
+
+
+def _changes(shape: _Shape) -> InTransaction:
+    names, audited, slots = shape
     table = Booking.__table__
 
     def build() -> ReturningUpdate[Any]:
@@ -155,14 +161,22 @@ def _changes(shape: tuple[tuple[str, ...], bool]) -> InTransaction:
             .values({**column_params(table, names), "updated_at": func.now()})
             .returning(table.c.updated_at)
         )
+        if slots == "book":
+            booked = slots_service.booking_held().cte("slots_booked")
+            counted = select(func.count()).select_from(booked).scalar_subquery()
+            stmt = stmt.add_cte(booked).returning(
+                counted.label("slots_booked"), slots_service.slots_in_range().label("slots")
+            )
+        elif slots == "release":
+            stmt = stmt.add_cte(slots_service.releasing().cte("slots_released"))
         return audit.riding(stmt) if audited else stmt
 
     return InTransaction(build)
 
 
-# One statement per set of changed columns (confirm's, cancel's, ...) with or without its
-# audit row: a handful.
-_WRITE_CHANGES: Shapes[tuple[tuple[str, ...], bool], InTransaction] = Shapes(_changes, size=32)
+# One statement per set of changed columns (confirm's, cancel's, ...), with or without its
+# audit row and slot change: a handful.
+_WRITE_CHANGES: Shapes[_Shape, InTransaction] = Shapes(_changes, size=32)
 
 
 async def write_changes(
@@ -181,16 +195,53 @@ async def write_changes(
     pending ORM change: on those paths there is none (their slot, audit and mail
     statements are Core or raw, and the sessions do not autoflush).
     """
-    state = inspect(booking)
-    unchanged = state.unmodified
-    names = tuple(n for n in _CHANGEABLE if n not in unchanged)
-    if not names:
+    if not _changed(booking):
         if audited is not None:
             await audit.record_entry(session, audited)
         return
+    await _write(session, booking, audited, None, {})
+
+
+async def write_changes_booking_slots(
+    session: AsyncSession, booking: Booking, *, audited: dict[str, Any]
+) -> tuple[int, int]:
+    """`write_changes` of a confirm of an exclusive resource's hold, which also books the
+    slots it holds (`slots_service.booking_held`) in the same statement: (slots booked,
+    slots in its range). The caller compares them and rolls back unless all were."""
+    params = slots_service.booking_held_params(
+        booking.id, booking.resource_id, booking.starts_at, booking.ends_at
+    )
+    row = await _write(session, booking, audited, "book", params)
+    return int(row["slots_booked"]), int(row["slots"])
+
+
+async def write_changes_releasing_slots(
+    session: AsyncSession, booking: Booking, *, audited: dict[str, Any], not_before: datetime
+) -> None:
+    """`write_changes` of a cancel of an exclusive resource's booking, which also frees its
+    slots from `not_before` on (`slots_service.releasing`) in the same statement."""
+    params = slots_service.releasing_params(booking.id, not_before)
+    await _write(session, booking, audited, "release", params)
+
+
+def _changed(booking: Booking) -> tuple[str, ...]:
+    unchanged = inspect(booking).unmodified
+    return tuple(n for n in _CHANGEABLE if n not in unchanged)
+
+
+async def _write(
+    session: AsyncSession,
+    booking: Booking,
+    audited: dict[str, Any] | None,
+    slots: SlotChange,
+    params: dict[str, Any],
+) -> Record:
+    state = inspect(booking)
+    names = _changed(booking)
     values = {name: getattr(booking, name) for name in names}
-    stmt = _WRITE_CHANGES[names, audited is not None]
-    booking.updated_at = await stmt.fetchval(session, id=booking.id, **values, **(audited or {}))
+    stmt = _WRITE_CHANGES[names, audited is not None, slots]
+    row = await stmt.fetchrow(session, id=booking.id, **values, **(audited or {}), **params)
+    booking.updated_at = row["updated_at"]
     # Its values are now the row's: make them the object's loaded state, with no history
     # and off the session's list of modified objects, exactly as the unit of work does
     # after it writes a row. `_commit_all` is SQLAlchemy's own (private) step for that;
@@ -198,6 +249,7 @@ async def write_changes(
     # version is pinned in the lock, and tests/integration/bookings/test_write_changes.py
     # holds the effect: nothing modified, nothing dirty, a later flush writes nothing.
     state._commit_all(state.dict, session.sync_session.identity_map)
+    return row
 
 
 async def get(session: AsyncSession, booking_id: int) -> Booking | None:

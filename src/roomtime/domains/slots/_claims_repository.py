@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Update, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningUpdate
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from roomtime.core.prepared import InTransaction, param
 from roomtime.domains.slots import repository as slot_rows
@@ -102,18 +104,34 @@ async def take_seats(
     return (await session.execute(_TAKE_SEATS, params)).rowcount  # type: ignore[attr-defined]
 
 
-def _book_held() -> Any:
-    booked = (
+def booking_held() -> ReturningUpdate[tuple[int]]:
+    """The UPDATE turning the slots `p_booking_id` holds into booked ones, returning each
+    (its id), for a bigger statement to count them against `slots_in_range`."""
+    return (
         update(TimeSlot.__table__)  # type: ignore[arg-type]
         .where(TimeSlot.booking_id == _BOOKING, TimeSlot.status == SLOT_HELD)
         .values(status=SLOT_BOOKED, hold_expires_at=None)
         .returning(TimeSlot.id)
-        .cte("booked")
     )
-    overlapping = slot_rows.count_overlapping(
+
+
+def slots_in_range() -> ScalarSelect[int]:
+    """How many slots of `p_resource_id` overlap [`p_starts_at`, `p_ends_at`)."""
+    return slot_rows.count_overlapping(
         _RESOURCE, param("p_starts_at", _AT), param("p_ends_at", _AT)
     )
-    return select(select(func.count()).select_from(booked).scalar_subquery(), overlapping)
+
+
+def booking_held_params(
+    booking_id: int, resource_id: int, starts_at: datetime, ends_at: datetime
+) -> dict[str, Any]:
+    """The parameters of `booking_held` and `slots_in_range`."""
+    return {**_range(resource_id, starts_at, ends_at), "p_booking_id": booking_id}
+
+
+def _book_held() -> Any:
+    booked = booking_held().cte("booked")
+    return select(select(func.count()).select_from(booked).scalar_subquery(), slots_in_range())
 
 
 _BOOK_HELD = InTransaction(_book_held)
@@ -125,13 +143,15 @@ async def book_held(
     """Turn the slots held by `booking_id` into booked ones: (booked, slots overlapping
     [starts_at, ends_at)), in one statement. The count reads the statement's snapshot,
     from before the update, which changes no slot's range."""
-    params = {**_range(resource_id, starts_at, ends_at), "p_booking_id": booking_id}
+    params = booking_held_params(booking_id, resource_id, starts_at, ends_at)
     row = await _BOOK_HELD.fetchrow(session, **params)
     return int(row[0]), int(row[1])
 
 
-_RELEASE_EXCLUSIVE = InTransaction(
-    lambda: (
+def releasing() -> ReturningUpdate[tuple[datetime]]:
+    """The UPDATE freeing the held or booked slots of `p_booking_id` that start at or after
+    `p_not_before`, returning their starts."""
+    return (
         update(TimeSlot.__table__)  # type: ignore[arg-type]
         .where(
             TimeSlot.booking_id == _BOOKING,
@@ -142,7 +162,13 @@ _RELEASE_EXCLUSIVE = InTransaction(
         .values(status=SLOT_AVAILABLE, booking_id=None, hold_expires_at=None)
         .returning(TimeSlot.starts_at)
     )
-)
+
+
+def releasing_params(booking_id: int, not_before: datetime) -> dict[str, Any]:
+    return {"p_booking_id": booking_id, "p_not_before": not_before}
+
+
+_RELEASE_EXCLUSIVE = InTransaction(releasing)
 
 
 async def release_exclusive(
@@ -152,7 +178,7 @@ async def release_exclusive(
 
     Past slots keep their status: they record what was used. Returns the freed starts.
     """
-    rows = await _RELEASE_EXCLUSIVE.fetch(session, p_booking_id=booking_id, p_not_before=not_before)
+    rows = await _RELEASE_EXCLUSIVE.fetch(session, **releasing_params(booking_id, not_before))
     return [row[0] for row in rows]
 
 

@@ -26,9 +26,15 @@ from roomtime.domains.slots._claims import free as free
 from roomtime.domains.slots._claims import spans_in_range as spans_in_range
 from roomtime.domains.slots._claims import take as take
 
-# A hold's slot update as part of the statement that inserts its booking.
+# A booking's slot changes as parts of the statement that writes the booking (hold, confirm,
+# cancel of an exclusive resource).
+from roomtime.domains.slots._claims_repository import booking_held as booking_held
+from roomtime.domains.slots._claims_repository import booking_held_params as booking_held_params
 from roomtime.domains.slots._claims_repository import holding as holding
 from roomtime.domains.slots._claims_repository import holding_params as holding_params
+from roomtime.domains.slots._claims_repository import releasing as releasing
+from roomtime.domains.slots._claims_repository import releasing_params as releasing_params
+from roomtime.domains.slots._claims_repository import slots_in_range as slots_in_range
 from roomtime.domains.slots._whole import add_whole_span as add_whole_span
 from roomtime.domains.slots._whole import close_whole_span as close_whole_span
 from roomtime.domains.slots._whole import move_whole_span as move_whole_span

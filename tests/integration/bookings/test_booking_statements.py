@@ -1,6 +1,7 @@
-"""A hold of an exclusive resource writes its booking, its audit row and its slots in one
-statement (bookings.repository.add_holding): each slot it takes is counted, one taken
-meanwhile is not, and all of it goes with a rollback."""
+"""Hold, confirm and cancel of an exclusive resource write the booking, its audit row and
+its slots in one statement each (bookings.repository.add_holding,
+write_changes_booking_slots, write_changes_releasing_slots): each slot changed is
+counted, one taken meanwhile is not, and all of it goes with a rollback."""
 
 from __future__ import annotations
 
@@ -85,3 +86,55 @@ async def test_the_free_slots_are_held_and_counted_the_taken_one_is_not(
         "(SELECT count(*) FROM audit_log WHERE action = 'booking.held')"
     )
     assert tuple((await session.execute(text(left), {"b": booking_id})).one()) == (0, 0)
+
+
+async def test_confirm_books_the_held_slots_and_cancel_frees_the_future_ones(
+    session: AsyncSession, clock: FrozenClock
+) -> None:
+    room = await make_resource(
+        session, clock, horizon_days=3, opening_hours=every_day("08:00", "18:00")
+    )
+    user = await rows.user(session)
+    await session.commit()
+    room_id, user_id = room.id, user.id
+    day = clock().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = day + timedelta(days=1, hours=10)
+    end = start + timedelta(hours=3)
+    booking_id, taken = await _hold(session, user_id, room_id, start, end)
+    assert taken == 3
+    await session.commit()
+
+    booking = await repository.get_for_update(session, booking_id, owner_id=user_id)
+    assert booking is not None
+    booking.status, booking.expires_at = "confirmed", None
+    confirmed = audit.entry(
+        action="booking.confirmed", entity="booking", entity_id=booking_id, actor_user_id=user_id
+    )
+    assert await repository.write_changes_booking_slots(session, booking, audited=confirmed) == (
+        3,
+        3,
+    )
+    statuses = await slot_statuses(session, room_id, start, end)
+    assert list(statuses.values()) == ["booked"] * 3
+    await session.commit()
+
+    # Cancelled while its first hour runs: that hour stays booked, the rest is freed.
+    booking = await repository.get_for_update(session, booking_id, owner_id=user_id)
+    assert booking is not None
+    booking.status = "cancelled"
+    cancelled = audit.entry(
+        action="booking.cancelled", entity="booking", entity_id=booking_id, actor_user_id=user_id
+    )
+    await repository.write_changes_releasing_slots(
+        session, booking, audited=cancelled, not_before=start + timedelta(minutes=30)
+    )
+    await session.commit()
+    statuses = await slot_statuses(session, room_id, start, end)
+    assert list(statuses.values()) == ["booked", "available", "available"]
+    actions = await session.execute(
+        text(
+            "SELECT action FROM audit_log WHERE entity = 'booking' AND entity_id = :b ORDER BY id"
+        ),
+        {"b": str(booking_id)},
+    )
+    assert list(actions.scalars()) == ["booking.held", "booking.confirmed", "booking.cancelled"]
