@@ -72,6 +72,24 @@ async def test_same_key_with_another_body_is_422(booking_app: BookingApp) -> Non
     assert status == "pending"  # no side effect
 
 
+async def test_a_key_of_another_booking_is_refused_after_its_record_expired(
+    booking_app: BookingApp,
+) -> None:
+    # The stored outcome lives 24 h; the booking keeps its key, and its (user, key) is
+    # unique: the key never confirms a second hold.
+    ada, room, hold_id = await _held(booking_app)
+    assert (await booking_app.confirm(ada, hold_id, key="old")).status_code == 201  # type: ignore[arg-type]
+    booking_app.advance(hours=25)
+    later = await booking_app.hold(ada, room, at(14, day=2), at(15, day=2))  # type: ignore[arg-type]
+    assert later.status_code == 201, later.text
+    reused = await booking_app.confirm(ada, later.json()["hold_id"], key="old")  # type: ignore[arg-type]
+    assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
+    status = await booking_app.session.scalar(
+        text("SELECT status FROM booking WHERE id = :i"), {"i": later.json()["hold_id"]}
+    )
+    assert status == "pending"
+
+
 async def test_a_used_key_sent_for_an_unknown_hold_is_422_not_404(booking_app: BookingApp) -> None:
     ada, _, hold_id = await _held(booking_app)
     assert (await booking_app.confirm(ada, hold_id, key="k")).status_code == 201  # type: ignore[arg-type]

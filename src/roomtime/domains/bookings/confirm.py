@@ -90,8 +90,11 @@ async def confirm(
             if found is None:
                 raise BookingNotFoundError(f"Hold {hold_id} does not exist")
             booking, resource = found
-            if once is not None:
-                # A duplicate that waited for our row lock sees the first one's record.
+            if once is not None and booking.status != PENDING:
+                # A duplicate that waited for our row lock finds the hold confirmed, and
+                # the first one's record. A hold still pending has no committed outcome
+                # for any key; a key used for another booking is refused by the booking's
+                # unique (user, key) when this confirm writes it (422 all the same).
                 await once.replay_if_done(io.session)
             overdue = booking.expires_at is not None and booking.expires_at <= now
             if booking.status == PENDING and overdue:
