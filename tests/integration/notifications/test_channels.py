@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core import tx
 from roomtime.core.clock import FrozenClock
+from roomtime.core.tasks import cancel_and_wait
 from roomtime.domains.jobs.context import job_context
 from roomtime.domains.notifications import templates
 from roomtime.domains.notifications.service import DEFAULT_LEASE, build_notifier
@@ -175,7 +176,10 @@ async def test_a_message_whose_deliverer_died_is_due_again_after_the_configured_
 ) -> None:
     # A mail server that takes the connection and never greets: the deliverer is stuck in
     # its send when it "dies" (its task is cancelled), after it took the message.
+    connected = asyncio.Event()
+
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connected.set()
         await reader.read()
         writer.close()
 
@@ -205,14 +209,14 @@ async def test_a_message_whose_deliverer_died_is_due_again_after_the_configured_
     assert message_id is not None
     try:
         deliverer = asyncio.create_task(dying.deliver(message_id))
-        for _ in range(200):
-            if await scalar(session, ROW.format("attempts"), c="email") == 1:
-                break
-            await asyncio.sleep(0.01)
-        deliverer.cancel()
-        await asyncio.gather(deliverer, return_exceptions=True)
+        # It connects only after taking the message (its claim has committed).
+        await asyncio.wait_for(connected.wait(), timeout=30)
+        # Repeated if need be: Python 3.11's wait_for inside a client may drop a cancel.
+        await cancel_and_wait(deliverer, repeat_every=0.2)
     finally:
         server.close()
+    assert deliverer.cancelled()
+    assert await scalar(session, ROW.format("attempts"), c="email") == 1
 
     clock.advance(seconds=4)  # still within the 5 s lease: nobody takes it
     assert await send_notifications_job(ctx) == {"due": 0, "sent": 0, "deferred": 0}
