@@ -5,8 +5,7 @@ counted, one taken meanwhile is not, and all of it goes with a rollback."""
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -23,7 +22,7 @@ pytestmark = pytest.mark.integration
 
 
 async def _hold(
-    session: AsyncSession, user_id: int, resource_id: int, start: Any, end: Any
+    session: AsyncSession, user_id: int, resource_id: int, start: datetime, end: datetime
 ) -> tuple[int, int]:
     expires = start - timedelta(hours=1)
     values = {
@@ -48,25 +47,29 @@ async def _hold(
     return booking.id, taken
 
 
-async def test_the_free_slots_are_held_and_counted_the_taken_one_is_not(
-    session: AsyncSession, clock: FrozenClock
-) -> None:
+async def _room_and_user(session: AsyncSession, clock: FrozenClock) -> tuple[int, int, datetime]:
+    """A room with hourly slots, a user, and 10:00 tomorrow."""
     room = await make_resource(
         session, clock, horizon_days=3, opening_hours=every_day("08:00", "18:00")
     )
     user = await rows.user(session)
     await session.commit()
-    room_id = room.id
     day = clock().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    start = day + timedelta(days=1, hours=10)
+    return room.id, user.id, day + timedelta(days=1, hours=10)
+
+
+async def test_the_free_slots_are_held_and_counted_the_taken_one_is_not(
+    session: AsyncSession, clock: FrozenClock
+) -> None:
+    room_id, user_id, start = await _room_and_user(session, clock)
     # The middle hour stopped being free (blocked by an admin) after the hold looked.
     await session.execute(
         text("UPDATE time_slot SET status = 'blocked' WHERE resource_id = :r AND starts_at = :s"),
-        {"r": room.id, "s": start + timedelta(hours=1)},
+        {"r": room_id, "s": start + timedelta(hours=1)},
     )
     await session.commit()
 
-    booking_id, taken = await _hold(session, user.id, room.id, start, start + timedelta(hours=3))
+    booking_id, taken = await _hold(session, user_id, room_id, start, start + timedelta(hours=3))
     assert taken == 2  # of 3: the caller refuses the hold
     held = await session.execute(
         text("SELECT starts_at FROM time_slot WHERE booking_id = :b ORDER BY starts_at"),
@@ -91,14 +94,7 @@ async def test_the_free_slots_are_held_and_counted_the_taken_one_is_not(
 async def test_confirm_books_the_held_slots_and_cancel_frees_the_future_ones(
     session: AsyncSession, clock: FrozenClock
 ) -> None:
-    room = await make_resource(
-        session, clock, horizon_days=3, opening_hours=every_day("08:00", "18:00")
-    )
-    user = await rows.user(session)
-    await session.commit()
-    room_id, user_id = room.id, user.id
-    day = clock().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    start = day + timedelta(days=1, hours=10)
+    room_id, user_id, start = await _room_and_user(session, clock)
     end = start + timedelta(hours=3)
     booking_id, taken = await _hold(session, user_id, room_id, start, end)
     assert taken == 3

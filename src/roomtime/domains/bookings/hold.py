@@ -236,7 +236,7 @@ async def _hold_in_transaction(deps: HoldDeps, user: Actor, prepared: PreparedHo
 async def place_hold(deps: HoldDeps, user: Actor, prepared: PreparedHold, now: datetime) -> Booking:
     """The hold's writes, inside the caller's transaction: caps, expiry of overdue holds in
     the way, the pending booking with its audit row, its slots (or seats)."""
-    io, resource, plan, lock = deps.io, prepared.resource, prepared.plan, prepared.lock
+    io, resource, plan = deps.io, prepared.resource, prepared.plan
     with (
         busy_on_contention("Too much contention on this resource"),
         overlap_refused(),
@@ -244,38 +244,41 @@ async def place_hold(deps: HoldDeps, user: Actor, prepared: PreparedHold, now: d
     ):
         await _check_caps_expiring_overdue(deps, user, plan, resource.id, now)
         await deps.guards.race_window()
-        meta: dict[str, object] = {"resource_id": resource.id, "slots": plan.slot_count}
-        if plan.event_id is not None:
-            meta.update(event_id=plan.event_id, seats=plan.party_size)
-        exclusive = resource.booking_mode == BOOKING_MODE_EXCLUSIVE
-        expires_at = now + timedelta(seconds=plan.ttl_seconds)
-        values = {
-            "user_id": user.id,
-            "resource_id": resource.id,
-            "starts_at": plan.starts,
-            "ends_at": plan.ends,
-            "status": PENDING,
-            "party_size": plan.party_size,
-            "is_exclusive": exclusive,
-            "expires_at": expires_at,
-            "lock_token": lock.token if lock.state is LockState.ACQUIRED else None,
-            "event_id": plan.event_id,
-        }
-        audited = audit.entry(
-            action="booking.held", entity="booking", actor_user_id=user.id, meta=meta
-        )
-        if exclusive:
-            # The booking, its audit row and its slots in one statement.
-            slots = slots_service.holding_params(resource.id, plan.starts, plan.ends, expires_at)
-            booking, changed = await repository.add_holding(
-                io.session, values, audited=audited, slots=slots
-            )
-        else:
-            booking = await repository.add(io.session, values, audited=audited)
-            changed = await slots_service.take(io.session, claim(booking))
+        booking, changed = await _insert(io, user, prepared, now)
         deps.guards.require_all(
             changed, plan.slot_count, "One or more slots are no longer available"
         )
     count_on_commit(io, "hold")
     invalidate_on_commit(io, booking, resource.timezone)
     return booking
+
+
+async def _insert(
+    io: BookingIO, user: Actor, prepared: PreparedHold, now: datetime
+) -> tuple[Booking, int]:
+    """The pending booking with its audit row, and its slots (or seats) taken: (the
+    booking, how many slots it took). One statement for an exclusive resource."""
+    resource, plan, lock = prepared.resource, prepared.plan, prepared.lock
+    meta: dict[str, object] = {"resource_id": resource.id, "slots": plan.slot_count}
+    if plan.event_id is not None:
+        meta.update(event_id=plan.event_id, seats=plan.party_size)
+    exclusive = resource.booking_mode == BOOKING_MODE_EXCLUSIVE
+    expires_at = now + timedelta(seconds=plan.ttl_seconds)
+    values = {
+        "user_id": user.id,
+        "resource_id": resource.id,
+        "starts_at": plan.starts,
+        "ends_at": plan.ends,
+        "status": PENDING,
+        "party_size": plan.party_size,
+        "is_exclusive": exclusive,
+        "expires_at": expires_at,
+        "lock_token": lock.token if lock.state is LockState.ACQUIRED else None,
+        "event_id": plan.event_id,
+    }
+    audited = audit.entry(action="booking.held", entity="booking", actor_user_id=user.id, meta=meta)
+    if exclusive:
+        slots = slots_service.holding_params(resource.id, plan.starts, plan.ends, expires_at)
+        return await repository.add_holding(io.session, values, audited=audited, slots=slots)
+    booking = await repository.add(io.session, values, audited=audited)
+    return booking, await slots_service.take(io.session, claim(booking))
