@@ -231,3 +231,14 @@ async def test_a_key_older_than_24h_is_new_again_and_still_makes_one_booking(
     assert "idempotent-replayed" not in later.headers  # executed again, not replayed
     assert later.json()["id"] == first.json()["id"]  # …and it found the same booking
     assert await booking_app.session.scalar(text("SELECT count(*) FROM booking")) == 1
+
+
+async def test_a_key_sent_for_a_booking_confirmed_without_one_is_bound_to_that_answer(
+    booking_app: BookingApp,
+) -> None:
+    ada, _, hold_id = await _held(booking_app)
+    assert (await booking_app.confirm(ada, hold_id)).status_code == 201  # type: ignore[arg-type]
+    keyed = await booking_app.confirm(ada, hold_id, key="late")  # type: ignore[arg-type]
+    assert keyed.status_code == 201 and "idempotent-replayed" not in keyed.headers
+    again = await booking_app.confirm(ada, hold_id, key="late")  # type: ignore[arg-type]
+    assert again.headers["idempotent-replayed"] == "true" and again.content == keyed.content

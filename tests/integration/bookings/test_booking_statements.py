@@ -1,6 +1,6 @@
 """Hold, confirm and cancel of an exclusive resource write the booking, its audit row and
 its slots in one statement each (bookings.repository.add_holding,
-write_changes_booking_slots, write_changes_releasing_slots): each slot changed is
+write_confirmed, write_changes_releasing_slots): each slot changed is
 counted, one taken meanwhile is not, and all of it goes with a rollback."""
 
 from __future__ import annotations
@@ -106,10 +106,10 @@ async def test_confirm_books_the_held_slots_and_cancel_frees_the_future_ones(
     confirmed = audit.entry(
         action="booking.confirmed", entity="booking", entity_id=booking_id, actor_user_id=user_id
     )
-    assert await repository.write_changes_booking_slots(session, booking, audited=confirmed) == (
-        3,
-        3,
+    counted = await repository.write_confirmed(
+        session, booking, audited=confirmed, recorded=None, book_slots=True
     )
+    assert counted == (3, 3)
     statuses = await slot_statuses(session, room_id, start, end)
     assert list(statuses.values()) == ["booked"] * 3
     await session.commit()

@@ -85,11 +85,10 @@ async def _book_in_transaction(
                 # A duplicate that waited for the key sees the first one's record.
                 await once.replay_if_done(io.session)
             booking = await place_hold(deps.hold, actor, prepared, now)
+            # Stores the key's outcome with the booking.
             await confirm_held(
                 deps.request.confirm, actor, booking, prepared.resource, once, now, as_admin=False
             )
-            if once is not None:
-                await once.record(io.session, booking)
     log.info("booking_booked", booking_id=booking.id, resource_id=booking.resource_id)
     return booking
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,6 +62,10 @@ class Once(Protocol):
     async def record(self, session: AsyncSession, booking: Booking) -> None:
         """Store the outcome with the booking, in the same transaction."""
 
+    def outcome(self, booking: Booking) -> dict[str, Any]:
+        """The stored outcome of confirming `booking` (as it will be once written), for the
+        statement that writes the booking to store with it."""
+
 
 async def confirm(
     deps: ConfirmDeps,
@@ -101,8 +105,6 @@ async def confirm(
                 await expire_one(io, booking, reason="expired_before_confirm")
             else:
                 await confirm_held(deps, actor, booking, resource, once, now, as_admin=as_admin)
-                if once is not None:
-                    await once.record(io.session, booking)
                 return booking
     raise HoldExpiredError(f"Hold {hold_id} expired; hold the slots again")
 
@@ -118,9 +120,12 @@ async def confirm_held(
     as_admin: bool,
 ) -> None:
     """Confirm a locked (or just created) hold of `resource` inside the caller's
-    transaction."""
+    transaction; with `once`, store the outcome for its key with it."""
     if booking.status == CONFIRMED:
-        return  # confirming twice returns the booking
+        # Confirming twice returns the booking (and a new key is bound to that answer).
+        if once is not None:
+            await once.record(deps.io.session, booking)
+        return
     if booking.status == EXPIRED:
         raise HoldExpiredError(f"Hold {booking.id} expired; hold the slots again")
     if booking.status != PENDING:
@@ -145,15 +150,18 @@ async def confirm_held(
         },
     )
     try:
-        if booking.is_exclusive:
-            # The booking, its audit row and its slots in one statement; the count of the
-            # slots it booked decides (a rollback undoes the rest).
-            booked, expected = await repository.write_changes_booking_slots(
-                io.session, booking, audited=audited
-            )
-            deps.guards.require_all(booked, expected, "The hold no longer owns all its slots")
-        else:
-            await repository.write_changes(io.session, booking, audited=audited)
+        # The booking, its audit row, the key's stored outcome and (an exclusive
+        # resource's) its slots in one statement; the count of the slots it booked
+        # decides, and a rollback undoes the rest.
+        counted = await repository.write_confirmed(
+            io.session,
+            booking,
+            audited=audited,
+            recorded=once.outcome(booking) if once is not None else None,
+            book_slots=booking.is_exclusive,
+        )
+        if counted is not None:
+            deps.guards.require_all(*counted, "The hold no longer owns all its slots")
     except IntegrityError as exc:
         # The statement also writes the audit row: only the key's constraint means reuse.
         if _KEY_CONSTRAINT not in str(exc):

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from asyncpg import Record
 from sqlalchemy import Select, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.selectable import HasCTE
 
-from roomtime.core.prepared import InTransaction, Prepared, column_params, param
+from roomtime.core.prepared import InTransaction, Prepared, param
 from roomtime.domains.bookings.models import IdempotencyRecord
+
+_S = TypeVar("_S", bound=HasCTE)
 
 
 def _idempotency_query(columns: Sequence[Any]) -> Select[Any]:
@@ -46,11 +49,11 @@ _IDEMPOTENCY_COLUMNS = (
 )  # fmt: skip
 
 
-def _save_idempotency() -> Any:
+def _save_idempotency(prefix: str = "") -> Any:
+    """The upsert of a record, its values as parameters named `prefix` + column."""
     table = IdempotencyRecord.__table__
-    stmt = insert(table).values(  # type: ignore[arg-type]
-        column_params(table, _IDEMPOTENCY_COLUMNS)
-    )
+    values = {name: param(f"{prefix}{name}", table.c[name].type) for name in _IDEMPOTENCY_COLUMNS}
+    stmt = insert(table).values(values)  # type: ignore[arg-type]
     return stmt.on_conflict_do_update(
         index_elements=["user_id", "scope", "key"],
         set_={k: stmt.excluded[k] for k in _IDEMPOTENCY_COLUMNS[3:]},
@@ -58,6 +61,18 @@ def _save_idempotency() -> Any:
 
 
 _SAVE_IDEMPOTENCY = InTransaction(_save_idempotency)
+_RIDING = "stored_"
+
+
+def riding(statement: _S) -> _S:
+    """`statement`, also storing a keyed request's outcome (`riding_params`) in the same
+    round trip: a data-modifying WITH, run once, in the statement's transaction."""
+    return statement.add_cte(_save_idempotency(_RIDING).cte("idempotency_record"))
+
+
+def riding_params(values: dict[str, Any]) -> dict[str, Any]:
+    """`save_idempotency`'s `values` as the parameters of a statement it rides on."""
+    return {f"{_RIDING}{name}": value for name, value in values.items()}
 
 
 async def save_idempotency(session: AsyncSession, values: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -97,7 +98,10 @@ class KeyedOnce:
             raise Replayed(found)
 
     async def record(self, session: AsyncSession, booking: Booking) -> None:
-        values = {
+        await idempotency_repository.save_idempotency(session, self.outcome(booking))
+
+    def outcome(self, booking: Booking) -> dict[str, Any]:
+        return {
             "user_id": self.user_id,
             "scope": self.scope,
             "key": self.key,
@@ -107,7 +111,6 @@ class KeyedOnce:
             "created_at": self.now,
             "expires_at": self.now + IDEMPOTENCY_TTL,
         }
-        await idempotency_repository.save_idempotency(session, values)
 
 
 async def stored_replay(session: AsyncSession, once: KeyedOnce) -> Replay | None:

@@ -40,6 +40,7 @@ from roomtime.core.contention import (
 )
 from roomtime.core.prepared import InTransaction, Shapes, column_params, param
 from roomtime.domains.audit import service as audit
+from roomtime.domains.bookings import idempotency_repository
 from roomtime.domains.bookings.constants import (
     ACTIVE_STATUSES,
     ARCHIVED,
@@ -147,11 +148,12 @@ _CHANGEABLE = tuple(
 # What the statement writing a booking's changes does to its slots besides: nothing, book
 # the held ones (confirm), or free them (cancel). Exclusive resources only.
 SlotChange = Literal["book", "release"] | None
-_Shape = tuple[tuple[str, ...], bool, SlotChange]
+# (changed columns, with an audit row, slot change, with a keyed request's stored outcome)
+_Shape = tuple[tuple[str, ...], bool, SlotChange, bool]
 
 
 def _changes(shape: _Shape) -> InTransaction:
-    names, audited, slots = shape
+    names, audited, slots, recorded = shape
     table = Booking.__table__
 
     def build() -> ReturningUpdate[Any]:
@@ -169,6 +171,8 @@ def _changes(shape: _Shape) -> InTransaction:
             )
         elif slots == "release":
             stmt = stmt.add_cte(slots_service.releasing().cte("slots_released"))
+        if recorded:
+            stmt = idempotency_repository.riding(stmt)
         return audit.riding(stmt) if audited else stmt
 
     return InTransaction(build)
@@ -202,17 +206,35 @@ async def write_changes(
     await _write(session, booking, audited, None, {})
 
 
-async def write_changes_booking_slots(
-    session: AsyncSession, booking: Booking, *, audited: dict[str, Any]
-) -> tuple[int, int]:
-    """`write_changes` of a confirm of an exclusive resource's hold, which also books the
-    slots it holds (`slots_service.booking_held`) in the same statement: (slots booked,
-    slots in its range). The caller compares them and rolls back unless all were."""
-    params = slots_service.booking_held_params(
-        booking.id, booking.resource_id, booking.starts_at, booking.ends_at
+async def write_confirmed(
+    session: AsyncSession,
+    booking: Booking,
+    *,
+    audited: dict[str, Any],
+    recorded: dict[str, Any] | None,
+    book_slots: bool,
+) -> tuple[int, int] | None:
+    """`write_changes` of a confirm, with its audit row and, for a keyed request, its
+    stored outcome (`save_idempotency`'s values), in the same statement. `book_slots` (an
+    exclusive resource's hold): the statement also books the slots the hold holds
+    (`slots_service.booking_held`) and returns (slots booked, slots in its range); the
+    caller compares them and rolls back unless all were."""
+    if not _changed(booking):
+        await audit.record_entry(session, audited)
+        if recorded is not None:
+            await idempotency_repository.save_idempotency(session, recorded)
+        return None
+    params = idempotency_repository.riding_params(recorded) if recorded is not None else {}
+    if book_slots:
+        params.update(
+            slots_service.booking_held_params(
+                booking.id, booking.resource_id, booking.starts_at, booking.ends_at
+            )
+        )
+    row = await _write(
+        session, booking, audited, "book" if book_slots else None, params, recorded=recorded
     )
-    row = await _write(session, booking, audited, "book", params)
-    return int(row["slots_booked"]), int(row["slots"])
+    return (int(row["slots_booked"]), int(row["slots"])) if book_slots else None
 
 
 async def write_changes_releasing_slots(
@@ -235,11 +257,13 @@ async def _write(
     audited: dict[str, Any] | None,
     slots: SlotChange,
     params: dict[str, Any],
+    *,
+    recorded: dict[str, Any] | None = None,
 ) -> Record:
     state = inspect(booking)
     names = _changed(booking)
     values = {name: getattr(booking, name) for name in names}
-    stmt = _WRITE_CHANGES[names, audited is not None, slots]
+    stmt = _WRITE_CHANGES[names, audited is not None, slots, recorded is not None]
     row = await stmt.fetchrow(session, id=booking.id, **values, **(audited or {}), **params)
     booking.updated_at = row["updated_at"]
     # Its values are now the row's: make them the object's loaded state, with no history
