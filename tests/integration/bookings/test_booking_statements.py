@@ -1,5 +1,5 @@
 """Hold, confirm and cancel of an exclusive resource write the booking, its audit row and
-its slots in one statement each (bookings.repository.add_holding,
+its slots in one statement each (bookings.write_repository.add_holding,
 write_confirmed, write_changes_releasing_slots): each slot changed is
 counted, one taken meanwhile is not, and all of it goes with a rollback."""
 
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core.clock import FrozenClock
 from roomtime.domains.audit import service as audit
-from roomtime.domains.bookings import repository
+from roomtime.domains.bookings import repository, write_repository
 from roomtime.domains.slots import service as slots_service
 from tests.factories import rows
 from tests.factories.resources import every_day, make_resource, slot_statuses
@@ -37,7 +37,7 @@ async def _hold(
         "lock_token": None,
         "event_id": None,
     }
-    booking, taken = await repository.add_holding(
+    booking, taken = await write_repository.add_holding(
         session,
         values,
         audited=audit.entry(action="booking.held", entity="booking", actor_user_id=user_id),
@@ -106,7 +106,7 @@ async def test_confirm_books_the_held_slots_and_cancel_frees_the_future_ones(
     confirmed = audit.entry(
         action="booking.confirmed", entity="booking", entity_id=booking_id, actor_user_id=user_id
     )
-    counted = await repository.write_confirmed(
+    counted = await write_repository.write_confirmed(
         session, booking, audited=confirmed, recorded=None, book_slots=True
     )
     assert counted == (3, 3)
@@ -121,7 +121,7 @@ async def test_confirm_books_the_held_slots_and_cancel_frees_the_future_ones(
     cancelled = audit.entry(
         action="booking.cancelled", entity="booking", entity_id=booking_id, actor_user_id=user_id
     )
-    await repository.write_changes_releasing_slots(
+    await write_repository.write_changes_releasing_slots(
         session, booking, audited=cancelled, not_before=start + timedelta(minutes=30)
     )
     await session.commit()

@@ -1,5 +1,5 @@
-"""A booking's change written by one raw UPDATE (bookings.repository.write_changes), as the
-unit-of-work flush wrote it: the same row, the database's updated_at, nothing left dirty,
+"""A booking's change written by one raw UPDATE (bookings.write_repository.write_changes),
+as the unit-of-work flush wrote it: the same row, the database's updated_at, nothing left dirty,
 a broken constraint raised as SQLAlchemy's IntegrityError."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from roomtime.core.db import create_sessionmaker
-from roomtime.domains.bookings import repository
+from roomtime.domains.bookings import repository, write_repository
 from roomtime.domains.bookings.models import Booking
 from tests.factories import rows
 
@@ -75,7 +75,7 @@ async def test_writes_what_changed_and_leaves_nothing_for_the_flush(
         assert locked is not None
         locked.status, locked.confirmed_at, locked.expires_at = "confirmed", STARTS, None
         locked.idempotency_key = "key-1"
-        await repository.write_changes(other, locked)
+        await write_repository.write_changes(other, locked)
         assert not inspect(locked).modified and not other.dirty
         async with _sent(other) as flushed:
             await other.flush()
@@ -95,7 +95,7 @@ async def test_nothing_changed_writes_nothing(engine: AsyncEngine, session: Asyn
         loaded = await repository.get_for_update(other, booking.id, owner_id=None)
         assert loaded is not None
         async with _sent(other) as sent:
-            await repository.write_changes(other, loaded)
+            await write_repository.write_changes(other, loaded)
         await other.rollback()
     assert sent == []
 
@@ -114,5 +114,5 @@ async def test_a_broken_constraint_is_sqlalchemys_integrity_error(
         )
         second.idempotency_key = "taken"  # (user_id, idempotency_key) is unique
         with pytest.raises(IntegrityError):
-            await repository.write_changes(other, second)
+            await write_repository.write_changes(other, second)
         await other.rollback()

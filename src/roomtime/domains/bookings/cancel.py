@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from roomtime.core import tx
 from roomtime.core.contention import busy_on_contention
 from roomtime.domains.audit import service as audit
-from roomtime.domains.bookings import repository, states
+from roomtime.domains.bookings import repository, states, write_repository
 from roomtime.domains.bookings._effects import (
     BookingIO,
     count_on_commit,
@@ -115,12 +115,12 @@ async def _cancel(
     )
     if booking.is_exclusive:
         # The booking, its audit row and its future slots freed, in one statement.
-        await repository.write_changes_releasing_slots(
+        await write_repository.write_changes_releasing_slots(
             io.session, booking, audited=audited, not_before=now
         )
     else:
         await free_slots(io, booking, not_before=now)
-        await repository.write_changes(io.session, booking, audited=audited)
+        await write_repository.write_changes(io.session, booking, audited=audited)
     if was == CONFIRMED and notify:
         # The owner's own reason stays in the booking and the audit row, never in mail.
         message = templates.booking_cancelled(

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from roomtime.core import tx
 from roomtime.core.contention import busy_on_contention
 from roomtime.domains.audit import service as audit
-from roomtime.domains.bookings import repository, states
+from roomtime.domains.bookings import repository, states, write_repository
 from roomtime.domains.bookings._effects import (
     BookingIO,
     claim,
@@ -153,7 +153,7 @@ async def confirm_held(
         # The booking, its audit row, the key's stored outcome and (an exclusive
         # resource's) its slots in one statement; the count of the slots it booked
         # decides, and a rollback undoes the rest.
-        counted = await repository.write_confirmed(
+        counted = await write_repository.write_confirmed(
             io.session,
             booking,
             audited=audited,

@@ -19,7 +19,7 @@ from roomtime.core.contention import busy_on_contention, set_lock_timeout, sqlst
 from roomtime.core.redis.locks import Lock, LockState
 from roomtime.core.redis.ratelimit import RateLimiter
 from roomtime.domains.audit import service as audit
-from roomtime.domains.bookings import repository, rules, states
+from roomtime.domains.bookings import repository, rules, states, write_repository
 from roomtime.domains.bookings._effects import (
     BookingIO,
     claim,
@@ -279,6 +279,6 @@ async def _insert(
     audited = audit.entry(action="booking.held", entity="booking", actor_user_id=user.id, meta=meta)
     if exclusive:
         slots = slots_service.holding_params(resource.id, plan.starts, plan.ends, expires_at)
-        return await repository.add_holding(io.session, values, audited=audited, slots=slots)
-    booking = await repository.add(io.session, values, audited=audited)
+        return await write_repository.add_holding(io.session, values, audited=audited, slots=slots)
+    booking = await write_repository.add(io.session, values, audited=audited)
     return booking, await slots_service.take(io.session, claim(booking))
