@@ -146,6 +146,16 @@ def sqlstate(exc: DBAPIError) -> str | None:
     )
 
 
+def violates_unique(exc: DBAPIError, constraint: str) -> bool:
+    """Whether the error is a unique violation of `constraint` (by the driver's constraint
+    name, or the name in the message when the driver gives none): a statement that writes
+    several tables can break more than one."""
+    if sqlstate(exc) != "23505":
+        return False
+    name = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
+    return name == constraint or constraint in str(exc)
+
+
 def database_unreachable(exc: DBAPIError) -> bool:
     """Whether a database error means PostgreSQL could not be reached or dropped the
     connection (so a retry in a moment may well succeed), rather than a bad statement."""

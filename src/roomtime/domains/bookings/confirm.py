@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomtime.core import tx
-from roomtime.core.contention import busy_on_contention
+from roomtime.core.contention import busy_on_contention, violates_unique
 from roomtime.domains.audit import service as audit
 from roomtime.domains.bookings import repository, states, write_repository
 from roomtime.domains.bookings._effects import (
@@ -164,7 +164,7 @@ async def confirm_held(
             deps.guards.require_all(*counted, "The hold no longer owns all its slots")
     except IntegrityError as exc:
         # The statement also writes the audit row: only the key's constraint means reuse.
-        if _KEY_CONSTRAINT not in str(exc):
+        if not violates_unique(exc, _KEY_CONSTRAINT):
             raise
         raise IdempotencyKeyReusedError("This Idempotency-Key belongs to another booking") from exc
     await notify_owner(

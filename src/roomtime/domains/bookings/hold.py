@@ -15,7 +15,7 @@ import structlog
 from sqlalchemy.exc import IntegrityError
 
 from roomtime.core import tx
-from roomtime.core.contention import busy_on_contention, set_lock_timeout, sqlstate
+from roomtime.core.contention import busy_on_contention, set_lock_timeout, violates_unique
 from roomtime.core.redis.locks import Lock, LockState
 from roomtime.core.redis.ratelimit import RateLimiter
 from roomtime.domains.audit import service as audit
@@ -75,11 +75,7 @@ def _one_live_per_event() -> Iterator[None]:
     try:
         yield
     except IntegrityError as exc:
-        cause = getattr(exc.orig, "__cause__", None)
-        name = getattr(cause, "constraint_name", None) or ""
-        if sqlstate(exc) == "23505" and (
-            name == _ONE_LIVE_PER_EVENT or _ONE_LIVE_PER_EVENT in str(exc)
-        ):
+        if violates_unique(exc, _ONE_LIVE_PER_EVENT):
             raise AlreadyBookedError("You already have a live booking for this event") from exc
         raise
 
