@@ -21,8 +21,10 @@ class AuditLog(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    # Typed here, not only through the key: a statement that selects a value into this
+    # column (an audit row riding on another statement) casts it to this type.
     actor_user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL")
+        BigInteger, ForeignKey("user_account.id", ondelete="SET NULL")
     )
     action: Mapped[str] = mapped_column(String(100))
     entity: Mapped[str] = mapped_column(String(50))

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import structlog
-from sqlalchemy import Column, ColumnElement, FromClause, Insert, cast, insert, select
+from sqlalchemy import ColumnElement, FromClause, Insert, cast, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import HasCTE
-from sqlalchemy.types import NullType, TypeEngine
 
 from roomtime.core.prepared import InTransaction, param
 from roomtime.domains.audit import repository
@@ -88,16 +87,9 @@ def _insert(
     # Cast each: in a SELECT list PostgreSQL would not infer a parameter's type from the
     # column it ends up in.
     row = select(
-        *(cast(value, _type_of(table.c[name])).label(name) for name, value in values.items())
+        *(cast(value, table.c[name].type).label(name) for name, value in values.items())
     ).select_from(source)
     return insert(table).from_select(list(values), row)  # type: ignore[arg-type]
-
-
-def _type_of(column: Column[Any]) -> TypeEngine[Any]:
-    # A foreign key column declared without a type has the type of the column it refers to.
-    if isinstance(column.type, NullType) and column.foreign_keys:
-        return next(iter(column.foreign_keys)).column.type
-    return column.type
 
 
 def riding(

@@ -178,9 +178,9 @@ async def get_facts(
     """What a booking needs to know about the resource (the same 404s as `get_resource`),
     read in one statement: the write path's lookup."""
     row = await repository.get_facts(session, resource_id)
-    if row is None or not (row["is_active"] or include_inactive):
-        raise ResourceNotFoundError(f"Resource {resource_id} does not exist")
-    return ResourceFacts(*row)
+    if row is None:
+        raise _not_found(resource_id)
+    return _facts(row, resource_id, include_inactive=include_inactive)
 
 
 async def get_facts_and_spans(
@@ -189,9 +189,21 @@ async def get_facts_and_spans(
     """`get_facts` of an active resource and its slots overlapping [starts_at, ends_at),
     by start, in one statement: a hold's look before it takes its lock."""
     row = await repository.get_facts_and_spans(session, resource_id, starts_at, ends_at)
-    if row is None or not row["is_active"]:
-        raise ResourceNotFoundError(f"Resource {resource_id} does not exist")
-    return ResourceFacts(*(row[name] for name in _FACT_NAMES)), slots_service.spans_in(row)
+    if row is None:
+        raise _not_found(resource_id)
+    return _facts(row, resource_id, include_inactive=False), slots_service.spans_in(row)
+
+
+def _facts(row: Mapping[str, Any], resource_id: int, *, include_inactive: bool) -> ResourceFacts:
+    """The facts a row starts with; an inactive resource is not found unless
+    `include_inactive`."""
+    if not (row["is_active"] or include_inactive):
+        raise _not_found(resource_id)
+    return ResourceFacts(*(row[name] for name in _FACT_NAMES))
+
+
+def _not_found(resource_id: int) -> ResourceNotFoundError:
+    return ResourceNotFoundError(f"Resource {resource_id} does not exist")
 
 
 def with_facts(stmt: Select[Any], resource_id: ColumnElement[int]) -> Select[Any]:
