@@ -85,6 +85,15 @@ async def test_over_the_mail_cap_the_use_case_still_succeeds(
         )
     ).scalars()
     assert list(kinds) == ["booking_confirmed"]
+    # The inbox keeps what the cap kept out of the mailbox (the cancel's mail rode on the
+    # statement that cancelled the booking).
+    kept = (
+        await app.session.execute(
+            text("SELECT kind FROM notification WHERE user_id = :u ORDER BY id"),
+            {"u": ada.user.id},
+        )
+    ).scalars()
+    assert list(kept) == ["booking_confirmed", "booking_cancelled"]
     status = await app.session.scalar(
         text("SELECT status FROM booking WHERE id = :i"), {"i": booking["id"]}
     )

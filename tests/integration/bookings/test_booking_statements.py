@@ -14,6 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from roomtime.core.clock import FrozenClock
 from roomtime.domains.audit import service as audit
 from roomtime.domains.bookings import repository, write_repository
+from roomtime.domains.notifications import repository as notifications_repository
+from roomtime.domains.notifications import templates
+from roomtime.domains.notifications.service import RidingMail
 from roomtime.domains.slots import service as slots_service
 from tests.factories import rows
 from tests.factories.resources import every_day, make_resource, slot_statuses
@@ -106,10 +109,11 @@ async def test_confirm_books_the_held_slots_and_cancel_frees_the_future_ones(
     confirmed = audit.entry(
         action="booking.confirmed", entity="booking", entity_id=booking_id, actor_user_id=user_id
     )
-    counted = await write_repository.write_confirmed(
+    written = await write_repository.write_confirmed(
         session, booking, audited=confirmed, recorded=None, book_slots=True
     )
-    assert counted == (3, 3)
+    assert written.slots == (3, 3)
+    assert written.mail is None
     statuses = await slot_statuses(session, room_id, start, end)
     assert list(statuses.values()) == ["booked"] * 3
     await session.commit()
@@ -134,3 +138,67 @@ async def test_confirm_books_the_held_slots_and_cancel_frees_the_future_ones(
         {"b": str(booking_id)},
     )
     assert list(actions.scalars()) == ["booking.held", "booking.confirmed", "booking.cancelled"]
+
+
+async def test_a_confirm_refused_after_its_write_takes_its_mail_back_too(
+    session: AsyncSession, clock: FrozenClock
+) -> None:
+    room_id, user_id, start = await _room_and_user(session, clock)
+    end = start + timedelta(hours=2)
+    booking_id, taken = await _hold(session, user_id, room_id, start, end)
+    assert taken == 2
+    # One of its slots stopped being the hold's (an admin blocked it) before the confirm.
+    await session.execute(
+        text("UPDATE time_slot SET status = 'blocked', booking_id = NULL WHERE starts_at = :s"),
+        {"s": start},
+    )
+    await session.commit()
+
+    booking = await repository.get_for_update(session, booking_id, owner_id=user_id)
+    assert booking is not None
+    booking.status, booking.expires_at = "confirmed", None
+    message = templates.booking_confirmed(
+        templates.BookingFacts(booking_id, "Room", "Mon 07 Jan 2030 10:00 (UTC)", "12:00")
+    )
+    values = {
+        "kind": message.kind,
+        "recipient": "owner@example.com",
+        "subject": message.subject,
+        "body": message.body,
+        "sensitive": False,
+        "user_id": user_id,
+        "dedupe_key": f"booking_confirmed:{booking_id}",
+        "created_at": clock(),
+        "cta_url": message.cta_url,
+        "cta_label": message.cta_label,
+    }
+    params = notifications_repository.riding_params(
+        values, since=clock() - timedelta(hours=1), cap=20
+    )
+    mail = RidingMail(message, user_id, values["dedupe_key"], True, params)
+    written = await write_repository.write_confirmed(
+        session,
+        booking,
+        audited=audit.entry(
+            action="booking.confirmed",
+            entity="booking",
+            entity_id=booking_id,
+            actor_user_id=user_id,
+        ),
+        recorded=None,
+        book_slots=True,
+        mail=mail,
+    )
+    assert written.slots == (1, 2)  # the caller refuses it and rolls back
+    assert written.mail is not None and written.mail[0] == 0 and written.mail[1] is not None
+    queued = (
+        "SELECT (SELECT count(*) FROM notification_outbox), (SELECT count(*) FROM notification)"
+    )
+    assert tuple((await session.execute(text(queued))).one()) == (1, 1)
+
+    await session.rollback()
+    assert tuple((await session.execute(text(queued))).one()) == (0, 0)
+    status = await session.scalar(
+        text("SELECT status FROM booking WHERE id = :b"), {"b": booking_id}
+    )
+    assert status == "pending"

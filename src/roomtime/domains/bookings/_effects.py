@@ -23,8 +23,9 @@ from roomtime.domains.bookings.actors import BookableResource
 from roomtime.domains.bookings.constants import PENDING
 from roomtime.domains.bookings.errors import SlotsUnavailableError
 from roomtime.domains.bookings.models import Booking
+from roomtime.domains.bookings.write_repository import Written
 from roomtime.domains.notifications import templates
-from roomtime.domains.notifications.service import Notifier
+from roomtime.domains.notifications.service import Notifier, RidingMail
 from roomtime.domains.resources import service as resources_service
 from roomtime.domains.slots import service as slots_service
 from roomtime.domains.slots.schemas import SlotClaim
@@ -103,6 +104,41 @@ async def notify_owner(
     await io.notifier.enqueue_email(
         io.session, to=address, message=message, user_id=booking.user_id, dedupe_key=dedupe_key
     )
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerMail:
+    """The owner's mail about a booking a use case is about to write: `riding`, to go with
+    the statement that writes it, when the owner's address is at hand (the owner acts);
+    otherwise None, and `mail_owner` queues it in a statement of its own."""
+
+    message: templates.Message
+    dedupe_key: str
+    riding: RidingMail | None
+
+
+def owner_mail(
+    io: BookingIO, booking: Booking, message: templates.Message, dedupe_key: str, *, actor: object
+) -> OwnerMail:
+    owner_acts = getattr(actor, "id", None) == booking.user_id
+    address = getattr(actor, "email", None) if owner_acts else None
+    riding = None
+    if isinstance(address, str):
+        riding = io.notifier.riding_email(
+            to=address, message=message, user_id=booking.user_id, dedupe_key=dedupe_key
+        )
+    return OwnerMail(message, dedupe_key, riding)
+
+
+async def mail_owner(
+    io: BookingIO, booking: Booking, mail: OwnerMail, written: Written, *, actor: object
+) -> None:
+    """After the booking's statement (`written`): finish the mail that rode on it, or
+    queue the one that could not (`notify_owner`)."""
+    if mail.riding is not None and written.mail is not None:
+        await io.notifier.riding_queued(io.session, mail.riding, *written.mail)
+        return
+    await notify_owner(io, booking, mail.message, mail.dedupe_key, actor=actor)
 
 
 def invalidate_on_commit(io: BookingIO, booking: Booking, timezone: str) -> None:

@@ -14,7 +14,8 @@ from roomtime.domains.bookings._effects import (
     facts,
     free_slots,
     invalidate_on_commit,
-    notify_owner,
+    mail_owner,
+    owner_mail,
     release_lock_on_commit,
     resource_of,
 )
@@ -113,22 +114,27 @@ async def _cancel(
         actor_user_id=actor.id,
         meta={"from": was, "by_admin": by_admin, "reason": reason},
     )
-    if booking.is_exclusive:
-        # The booking, its audit row and its future slots freed, in one statement.
-        await write_repository.write_changes_releasing_slots(
-            io.session, booking, audited=audited, not_before=now
-        )
-    else:
-        await free_slots(io, booking, not_before=now)
-        await write_repository.write_changes(io.session, booking, audited=audited)
+    mail = None
     if was == CONFIRMED and notify:
         # The owner's own reason stays in the booking and the audit row, never in mail.
         message = templates.booking_cancelled(
             facts(booking, resource), by_admin=by_admin, admin_reason=reason if by_admin else None
         )
-        await notify_owner(
-            io, booking, message, dedupe_key=f"booking_cancelled:{booking.id}", actor=actor
+        mail = owner_mail(io, booking, message, f"booking_cancelled:{booking.id}", actor=actor)
+    riding = mail.riding if mail is not None else None
+    if booking.is_exclusive:
+        # The booking, its audit row, its future slots freed and the owner's mail, in one
+        # statement.
+        written = await write_repository.write_changes_releasing_slots(
+            io.session, booking, audited=audited, not_before=now, mail=riding
         )
+    else:
+        await free_slots(io, booking, not_before=now)
+        written = await write_repository.write_changes(
+            io.session, booking, audited=audited, mail=riding
+        )
+    if mail is not None:
+        await mail_owner(io, booking, mail, written, actor=actor)
     count_on_commit(io, "cancel")
     invalidate_on_commit(io, booking, resource.timezone)
     release_lock_on_commit(io, booking)

@@ -23,8 +23,9 @@ from roomtime.domains.bookings._effects import (
     count_on_commit,
     facts,
     invalidate_on_commit,
-    notify_owner,
+    mail_owner,
     overlap_refused,
+    owner_mail,
     release_lock_on_commit,
 )
 from roomtime.domains.bookings.actors import Actor, BookableResource
@@ -149,31 +150,33 @@ async def confirm_held(
             "by_admin": actor.id != booking.user_id,
         },
     )
+    mail = owner_mail(
+        io,
+        booking,
+        templates.booking_confirmed(facts(booking, resource)),
+        f"booking_confirmed:{booking.id}",
+        actor=actor,
+    )
     try:
-        # The booking, its audit row, the key's stored outcome and (an exclusive
-        # resource's) its slots in one statement; the count of the slots it booked
-        # decides, and a rollback undoes the rest.
-        counted = await write_repository.write_confirmed(
+        # The booking, its audit row, the key's stored outcome, the owner's mail and (an
+        # exclusive resource's) its slots in one statement; the count of the slots it
+        # booked decides, and a rollback undoes the rest.
+        written = await write_repository.write_confirmed(
             io.session,
             booking,
             audited=audited,
             recorded=once.outcome(booking) if once is not None else None,
             book_slots=booking.is_exclusive,
+            mail=mail.riding,
         )
-        if counted is not None:
-            deps.guards.require_all(*counted, "The hold no longer owns all its slots")
+        if written.slots is not None:
+            deps.guards.require_all(*written.slots, "The hold no longer owns all its slots")
     except IntegrityError as exc:
-        # The statement also writes the audit row: only the key's constraint means reuse.
+        # The statement also writes other tables: only the key's constraint means reuse.
         if not violates_unique(exc, _KEY_CONSTRAINT):
             raise
         raise IdempotencyKeyReusedError("This Idempotency-Key belongs to another booking") from exc
-    await notify_owner(
-        io,
-        booking,
-        templates.booking_confirmed(facts(booking, resource)),
-        dedupe_key=f"booking_confirmed:{booking.id}",
-        actor=actor,
-    )
+    await mail_owner(io, booking, mail, written, actor=actor)
     count_on_commit(io, "confirm")
     invalidate_on_commit(io, booking, resource.timezone)
     release_lock_on_commit(io, booking)

@@ -1,6 +1,7 @@
 """SQL that writes a booking row: the INSERT of a hold and the UPDATE of a use case's
 changes, each with what rides on it in the same statement (its audit row, its slots, a
-keyed request's stored outcome), and the booking object made from the row written.
+keyed request's stored outcome, its owner's mail), and the booking object made from the row
+written.
 
 Reads, locks and counts are in `repository`; a booking row it reads becomes an object
 the same way (`attached`).
@@ -8,6 +9,7 @@ the same way (`attached`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -23,6 +25,8 @@ from roomtime.core.prepared import InTransaction, Shapes, column_params, param
 from roomtime.domains.audit import service as audit
 from roomtime.domains.bookings import idempotency_repository
 from roomtime.domains.bookings.models import Booking
+from roomtime.domains.notifications import service as notifications
+from roomtime.domains.notifications.service import RidingMail
 from roomtime.domains.slots import service as slots_service
 
 _BOOKING_COLUMNS = (
@@ -113,12 +117,25 @@ _CHANGEABLE = tuple(
 # What the statement writing a booking's changes does to its slots besides: nothing, book
 # the held ones (confirm), or free them (cancel). Exclusive resources only.
 SlotChange = Literal["book", "release"] | None
-# (changed columns, with an audit row, slot change, with a keyed request's stored outcome)
-_Shape = tuple[tuple[str, ...], bool, SlotChange, bool]
+# The owner's mail on the statement: none, one kept in the inbox too, or one that is not.
+MailShape = Literal["kept", "mail"] | None
+# (changed columns, with an audit row, slot change, with a keyed request's stored outcome,
+# mail)
+_Shape = tuple[tuple[str, ...], bool, SlotChange, bool, MailShape]
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What the statement that wrote a booking's changes counted besides: a confirm's
+    (slots booked, slots in its range), and a mail's (mails counted in the cap's window,
+    the new message's id or None), each None when the statement did not do it."""
+
+    slots: tuple[int, int] | None = None
+    mail: tuple[int, int | None] | None = None
 
 
 def _changes(shape: _Shape) -> InTransaction:
-    names, audited, slots, recorded = shape
+    names, audited, slots, recorded, mail = shape
     table = Booking.__table__
 
     def build() -> ReturningUpdate[Any]:
@@ -136,6 +153,8 @@ def _changes(shape: _Shape) -> InTransaction:
             )
         elif slots == "release":
             stmt = stmt.add_cte(slots_service.releasing().cte("slots_released"))
+        if mail is not None:
+            stmt = notifications.riding(stmt, kept=mail == "kept")
         if recorded:
             stmt = idempotency_repository.riding(stmt)
         return audit.riding(stmt) if audited else stmt
@@ -149,8 +168,12 @@ _WRITE_CHANGES: Shapes[_Shape, InTransaction] = Shapes(_changes, size=32)
 
 
 async def write_changes(
-    session: AsyncSession, booking: Booking, *, audited: dict[str, Any] | None = None
-) -> None:
+    session: AsyncSession,
+    booking: Booking,
+    *,
+    audited: dict[str, Any] | None = None,
+    mail: RidingMail | None = None,
+) -> Written:
     """Write what changed on a booking of the session (loaded, or `add`ed) in one raw
     UPDATE, and record it on the object as its loaded state. `audited`: an audit row
     (`audit.entry`) written by the same statement.
@@ -162,13 +185,16 @@ async def write_changes(
     (the one Idempotency-Key per booking) raises SQLAlchemy's IntegrityError here, as
     the flush did. Only this object is written, where a flush would also write any other
     pending ORM change: on those paths there is none (their slot, audit and mail
-    statements are Core or raw, and the sessions do not autoflush).
+    statements are Core or raw, and the sessions do not autoflush). `mail`: the owner's
+    mail (`notifications.service.Notifier.riding_email`), written by the same statement;
+    the result's `mail` is then its two values (None: nothing changed, nothing written,
+    and the caller queues the mail on its own).
     """
     if not _changed(booking):
         if audited is not None:
             await audit.record_entry(session, audited)
-        return
-    await _write(session, booking, audited, None, {})
+        return Written()
+    return _written(await _write(session, booking, audited, None, {}, mail=mail), mail=mail)
 
 
 async def write_confirmed(
@@ -178,17 +204,19 @@ async def write_confirmed(
     audited: dict[str, Any],
     recorded: dict[str, Any] | None,
     book_slots: bool,
-) -> tuple[int, int] | None:
+    mail: RidingMail | None = None,
+) -> Written:
     """`write_changes` of a confirm, with its audit row and, for a keyed request, its
     stored outcome (`save_idempotency`'s values), in the same statement. `book_slots` (an
     exclusive resource's hold): the statement also books the slots the hold holds
-    (`slots_service.booking_held`) and returns (slots booked, slots in its range); the
-    caller compares them and rolls back unless all were."""
+    (`slots_service.booking_held`) and its result's `slots` is (slots booked, slots in its
+    range); the caller compares them and rolls back unless all were. `mail` as in
+    `write_changes`."""
     if not _changed(booking):
         await audit.record_entry(session, audited)
         if recorded is not None:
             await idempotency_repository.save_idempotency(session, recorded)
-        return None
+        return Written()
     params = idempotency_repository.riding_params(recorded) if recorded is not None else {}
     if book_slots:
         params.update(
@@ -197,17 +225,34 @@ async def write_confirmed(
             )
         )
     slots: SlotChange = "book" if book_slots else None
-    row = await _write(session, booking, audited, slots, params, recorded=recorded is not None)
-    return (int(row["slots_booked"]), int(row["slots"])) if book_slots else None
+    row = await _write(
+        session, booking, audited, slots, params, recorded=recorded is not None, mail=mail
+    )
+    written = _written(row, mail=mail)
+    if book_slots:
+        return Written((int(row["slots_booked"]), int(row["slots"])), written.mail)
+    return written
 
 
 async def write_changes_releasing_slots(
-    session: AsyncSession, booking: Booking, *, audited: dict[str, Any], not_before: datetime
-) -> None:
+    session: AsyncSession,
+    booking: Booking,
+    *,
+    audited: dict[str, Any],
+    not_before: datetime,
+    mail: RidingMail | None = None,
+) -> Written:
     """`write_changes` of a cancel of an exclusive resource's booking, which also frees its
-    slots from `not_before` on (`slots_service.releasing`) in the same statement."""
+    slots from `not_before` on (`slots_service.releasing`) in the same statement. `mail`
+    as in `write_changes`."""
     params = slots_service.releasing_params(booking.id, not_before)
-    await _write(session, booking, audited, "release", params)
+    return _written(await _write(session, booking, audited, "release", params, mail=mail), mail)
+
+
+def _written(row: Record, mail: RidingMail | None) -> Written:
+    if mail is None:
+        return Written()
+    return Written(mail=(int(row["mail_counted"]), row["mail_id"]))
 
 
 def _changed(booking: Booking) -> tuple[str, ...]:
@@ -223,11 +268,15 @@ async def _write(
     params: dict[str, Any],
     *,
     recorded: bool = False,
+    mail: RidingMail | None = None,
 ) -> Record:
     state = inspect(booking)
     names = _changed(booking)
     values = {name: getattr(booking, name) for name in names}
-    stmt = _WRITE_CHANGES[names, audited is not None, slots, recorded]
+    shape: MailShape = None if mail is None else "kept" if mail.kept else "mail"
+    stmt = _WRITE_CHANGES[names, audited is not None, slots, recorded, shape]
+    if mail is not None:
+        params = {**params, **mail.params}
     row = await stmt.fetchrow(session, id=booking.id, **values, **(audited or {}), **params)
     booking.updated_at = row["updated_at"]
     # Its values are now the row's: make them the object's loaded state, with no history

@@ -1,20 +1,24 @@
 """SQL for the notification outbox and the in-app inbox.
 
-The statement every confirm or cancel runs (a mail to an account: its inbox copy, the hourly
-cap's count and the outbox row, `add_for_user`) is built once and run raw in the caller's
-transaction (core.prepared.InTransaction): the values come with each execution. No insert
-here flushes pending ORM changes first; the caller's enqueue does that.
+A mail to an account (its inbox copy, the hourly cap's count and the outbox row) is one
+statement, `add_for_user`, built once and run raw in the caller's transaction
+(core.prepared.InTransaction): the values come with each execution. The same parts can
+ride on another domain's statement instead (`riding`): a confirm or cancel by the owner
+writes its mail with the booking. No insert here flushes pending ORM changes first; the
+caller's enqueue does that.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Integer, Select, func, literal, select, update
+from sqlalchemy import CTE, ColumnElement, Integer, Select, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 from sqlalchemy.sql.schema import Column
 
 from roomtime.core.prepared import InTransaction, param
@@ -29,6 +33,7 @@ def _inserts() -> tuple[ReturningInsert[tuple[int]], ReturningInsert[tuple[int]]
 
 
 _OUTBOX, _OUTBOX_DEDUPED = _inserts()
+_Returning = TypeVar("_Returning", ReturningInsert[Any], ReturningUpdate[Any])
 
 
 async def add(session: AsyncSession, values: dict[str, object]) -> int | None:
@@ -37,17 +42,24 @@ async def add(session: AsyncSession, values: dict[str, object]) -> int | None:
     return (await session.execute(stmt, values)).scalar_one_or_none()
 
 
-def _to_user(*, kept: bool) -> Select[tuple[int, int | None]]:
-    """One statement for a mail to an account: its inbox copy (when `kept`), the hourly
-    cap's count and the outbox row, which is inserted only under the cap. Both inserts skip
-    a dedupe key used before. The row is (mails counted in the window, the new message's
-    id or None). The count and the inserts share one snapshot, as the separate statements
-    of one READ COMMITTED transaction did with nothing else writing between them."""
+@dataclass(frozen=True, slots=True)
+class _MailParts:
+    """The parts of a mail to an account: the hourly cap's count (`recent`), the outbox
+    row inserted only under the cap (`queued`, its id) and the inbox copy (`kept`)."""
+
+    recent: CTE
+    queued: CTE
+    kept: CTE
+
+
+def _mail_parts(prefix: str = "") -> _MailParts:
+    """The mail's statements as WITH parts, their parameters named `prefix` + the column's
+    name (plus `since` and `cap`). Both inserts skip a dedupe key used before."""
     outbox = OutboxMessage.__table__
     inbox = InAppNotification.__table__
 
     def value(name: str, column: Column[object]) -> ColumnElement[object]:
-        return param(name, column.type)
+        return param(f"{prefix}{name}", column.type)
 
     recent = (
         select(func.count().label("n"))
@@ -57,7 +69,7 @@ def _to_user(*, kept: bool) -> Select[tuple[int, int | None]]:
             outbox.c.channel == "email",
             outbox.c.created_at > value("since", outbox.c.created_at),
         )
-        .cte("recent")
+        .cte(f"{prefix}recent")
     )
     # available_at is created_at: the message is due at once.
     from_values = {"available_at": "created_at"}
@@ -71,18 +83,15 @@ def _to_user(*, kept: bool) -> Select[tuple[int, int | None]]:
             ).label(name)
             for name in columns
         )
-    ).where(recent.c.n < param("cap", Integer()))
+    ).where(recent.c.n < param(f"{prefix}cap", Integer()))
     queued = (
         insert(outbox)
         .from_select(columns, row)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(outbox.c.id)
-        .cte("queued")
+        .cte(f"{prefix}queued")
     )
-    stmt = select(recent.c.n, select(queued.c.id).scalar_subquery().label("id"))
-    if not kept:
-        return stmt
-    copy = (
+    kept = (
         insert(inbox)
         .values(
             {
@@ -92,9 +101,43 @@ def _to_user(*, kept: bool) -> Select[tuple[int, int | None]]:
             }
         )
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .cte("kept")
+        .cte(f"{prefix}kept")
     )
-    return stmt.add_cte(copy)
+    return _MailParts(recent, queued, kept)
+
+
+def _to_user(*, kept: bool) -> Select[tuple[int, int | None]]:
+    """One statement for a mail to an account: its inbox copy (when `kept`), the hourly
+    cap's count and the outbox row, which is inserted only under the cap. The row is
+    (mails counted in the window, the new message's id or None). The count and the
+    inserts share one snapshot, as the separate statements of one READ COMMITTED
+    transaction did with nothing else writing between them."""
+    parts = _mail_parts()
+    stmt = select(parts.recent.c.n, select(parts.queued.c.id).scalar_subquery().label("id"))
+    return stmt.add_cte(parts.kept) if kept else stmt
+
+
+# The parameters of a mail riding on another statement are named apart from its own.
+_RIDING = "mail_"
+
+
+def riding(statement: _Returning, *, kept: bool) -> _Returning:
+    """`statement` (an INSERT or UPDATE ... RETURNING), also queueing a mail to an account
+    (`riding_params`) in the same round trip: `add_for_user`'s parts as data-modifying
+    WITHs, run once, in the statement's transaction and its snapshot. Its row gains
+    `mail_counted` and `mail_id`, `add_for_user`'s two values."""
+    parts = _mail_parts(_RIDING)
+    stmt = statement.returning(
+        select(parts.recent.c.n).scalar_subquery().label(f"{_RIDING}counted"),
+        select(parts.queued.c.id).scalar_subquery().label(f"{_RIDING}id"),
+    )
+    return stmt.add_cte(parts.kept) if kept else stmt
+
+
+def riding_params(values: dict[str, object], *, since: datetime, cap: int) -> dict[str, object]:
+    """`add_for_user`'s values as the parameters of a statement it rides on."""
+    named = {**values, "since": since, "cap": cap}
+    return {f"{_RIDING}{name}": value for name, value in named.items()}
 
 
 _OUTBOX_COLUMNS = frozenset(

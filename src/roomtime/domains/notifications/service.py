@@ -65,6 +65,39 @@ async def outbox_backlog(session: AsyncSession, now: datetime) -> OutboxBacklog:
     return OutboxBacklog(pending=pending, oldest_age_seconds=age)
 
 
+@dataclass(frozen=True, slots=True)
+class RidingMail:
+    """A mail to an account riding on another domain's statement (`Notifier.riding_email`):
+    `params` for that statement, built with `riding(statement, kept=kept)`."""
+
+    message: Message
+    user_id: int
+    dedupe_key: str
+    kept: bool
+    params: dict[str, object]
+
+
+# The mail's part of a statement that carries it (notifications.repository.riding).
+riding = repository.riding
+
+
+def _outbox_values(
+    to: str, message: Message, user_id: int | None, dedupe_key: str | None, now: datetime
+) -> dict[str, object]:
+    return {
+        "kind": message.kind,
+        "recipient": to,
+        "subject": message.subject,
+        "body": message.body,
+        "sensitive": message.sensitive,
+        "user_id": user_id,
+        "dedupe_key": dedupe_key,
+        # The application clock, not the database's: due-ness and the hourly cap are
+        # judged by it.
+        "created_at": now,
+    }
+
+
 class Notifier:
     def __init__(
         self,
@@ -110,53 +143,57 @@ class Notifier:
         # The inserts below run raw and do not flush pending ORM changes: those are written
         # first, as they always were.
         await session.flush()
-        values: dict[str, object] = {
-            "kind": message.kind,
-            "recipient": to,
-            "subject": message.subject,
-            "body": message.body,
-            "sensitive": message.sensitive,
-            "user_id": user_id,
-            "dedupe_key": dedupe_key,
-            # The application clock, not the database's: due-ness and the hourly cap are
-            # judged by it.
-            "created_at": now,
-        }
+        values = _outbox_values(to, message, user_id, dedupe_key, now)
         if user_id is None:
             message_id = await repository.add(
                 session, {**values, "channel": "email", "available_at": now}
             )
         else:
-            message_id = await self._to_account(session, user_id, message, values, now)
-        if message_id is not None:
-            tx.on_commit(session, lambda: self._kick(message_id))
-            await self._enqueue_telegram(session, message, user_id, dedupe_key)
+            # The mail, unless the account had its hourly share, and its inbox copy in any
+            # case, in one statement (notifications.repository.add_for_user). Counted in the
+            # outbox, in the caller's transaction: the database is the record of what was
+            # sent, across every API process and worker. Mail rows only, so a message's
+            # Telegram copy counts with it as one.
+            counted, message_id = await repository.add_for_user(
+                session,
+                {**values, "cta_url": message.cta_url, "cta_label": message.cta_label},
+                kept=keeps_in_app(message),
+                since=now - CAP_WINDOW,
+                cap=self._max_per_user_per_hour,
+            )
+            self._log_if_capped(counted, user_id, message)
+        await self._after_queued(session, message, user_id, dedupe_key, message_id)
         return message_id
 
-    async def _to_account(
-        self,
-        session: AsyncSession,
-        user_id: int,
-        message: Message,
-        values: dict[str, object],
-        now: datetime,
-    ) -> int | None:
-        """The mail, unless the account had MAX_MAILS_PER_USER_PER_HOUR messages in the last
-        hour, and its inbox copy in any case (`keeps_in_app` says which are kept), in one
-        statement (notifications.repository.add_for_user).
-
-        Counted in the outbox, in the caller's transaction: the database is the record of
-        what was sent, across every API process and worker. Mail rows only, so a message's
-        Telegram copy counts with it as one.
-        """
-        recent, message_id = await repository.add_for_user(
-            session,
-            {**values, "cta_url": message.cta_url, "cta_label": message.cta_label},
-            kept=keeps_in_app(message),
-            since=now - CAP_WINDOW,
-            cap=self._max_per_user_per_hour,
+    def riding_email(
+        self, *, to: str, message: Message, user_id: int, dedupe_key: str
+    ) -> RidingMail:
+        """`enqueue_email` of a mail to an account, as the parameters of the statement of
+        another domain that carries it (`riding`): the same rows, the same cap, in one
+        round trip with that statement. Its row's two values then go to `riding_queued`."""
+        now = self._clock()
+        values = {
+            **_outbox_values(to, message, user_id, dedupe_key, now),
+            "cta_url": message.cta_url,
+            "cta_label": message.cta_label,
+        }
+        params = repository.riding_params(
+            values, since=now - CAP_WINDOW, cap=self._max_per_user_per_hour
         )
-        if recent >= self._max_per_user_per_hour:
+        return RidingMail(message, user_id, dedupe_key, keeps_in_app(message), params)
+
+    async def riding_queued(
+        self, session: AsyncSession, mail: RidingMail, counted: int, message_id: int | None
+    ) -> int | None:
+        """What `enqueue_email` does once its rows are written, for a mail that rode on
+        another statement (`counted`, `message_id`: that statement's `mail_counted` and
+        `mail_id`): the cap's warning, the delivery after commit, the Telegram copy."""
+        self._log_if_capped(counted, mail.user_id, mail.message)
+        await self._after_queued(session, mail.message, mail.user_id, mail.dedupe_key, message_id)
+        return message_id
+
+    def _log_if_capped(self, counted: int, user_id: int, message: Message) -> None:
+        if counted >= self._max_per_user_per_hour:
             # Never the body or subject: they are the account's private business.
             log.warning(
                 "notification_dropped_over_cap",
@@ -164,7 +201,18 @@ class Notifier:
                 kind=message.kind,
                 limit=self._max_per_user_per_hour,
             )
-        return message_id
+
+    async def _after_queued(
+        self,
+        session: AsyncSession,
+        message: Message,
+        user_id: int | None,
+        dedupe_key: str | None,
+        message_id: int | None,
+    ) -> None:
+        if message_id is not None:
+            tx.on_commit(session, lambda: self._kick(message_id))
+            await self._enqueue_telegram(session, message, user_id, dedupe_key)
 
     async def _enqueue_telegram(
         self, session: AsyncSession, message: Message, user_id: int | None, dedupe_key: str | None
