@@ -6,6 +6,9 @@ database and Redis. No middleware, no dependencies, no ORM, no validation of sto
 - GET /cached/resources/{id}/availability?date=  one Redis GET of the JSON bytes RoomTime
   answered for that day (the harness stores them under `bench:avail:{id}:{date}`);
 - GET /db/resources/{id}/availability?date=      RoomTime's day query (bench/statements.py);
+- GET /miss/resources/{id}/availability?date=    what a read-through cache's miss cannot do
+  without: a Redis GET (the lookup), the day query, a Redis SET of the answer (the
+  write-back); a reference beside the issue's baseline above, which has no cache;
 - GET /db/resources/{id}, GET /db/resources      the same resource and listing statements;
 - POST /db/bookings/hold, /db/bookings/confirm, /db/bookings/{id}/cancel: the essential
   statements of each write (a guarded slot update, the booking row, an audit row), one
@@ -88,6 +91,14 @@ def create_app() -> FastAPI:
             if r[0] is not None
         ]
         return _json({"resource_id": resource_id, "date": date, "timezone": "UTC", "slots": slots})
+
+    @app.get("/miss/resources/{resource_id}/availability")
+    async def missed_day(resource_id: int, date: str, request: Request) -> Response:
+        redis, key = request.app.state.redis, f"bench:miss:{resource_id}:{date}"
+        await redis.get(key)  # answered or not, the day is read: every request is a miss
+        answer = await db_day(resource_id, date, request)
+        await redis.set(key, answer.body, ex=120)
+        return answer
 
     @app.get("/db/resources/{resource_id}")
     async def db_resource(resource_id: int, request: Request) -> Response:

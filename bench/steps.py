@@ -200,6 +200,16 @@ class Bench:
         print(f"   cache hits during RoomTime's runs: {hits} of {hits + misses}", flush=True)
         self.results["checks"]["uncached_hit_share"] = round(share, 4)
         self._row("uncached availability", app, base)
+        # A reference with no target: the same misses beside a baseline that also does the
+        # two Redis round trips a read-through cache's miss cannot avoid (its lookup before
+        # the query, its write-back after), which the baseline above leaves out.
+        app, base = await self._alternate(
+            self._fresh_day_paths(""),
+            self._fresh_day_paths("/miss"),
+            before=self._flush,
+            while_app_runs=self._keep_flushing,
+        )
+        self._row("uncached vs GET+query+SET", app, base, "reference, no target")
 
     async def _keep_flushing(self) -> None:
         redis = Redis.from_url(self.redis_url)
