@@ -9,9 +9,12 @@ creates a fresh database beside the configured one (BENCH_DB_NAME, default roomt
 migrates and seeds it in SQL, then serves `roomtime api` (the real CLI) and the baseline app
 (bench/baseline_app.py) with the same uvicorn options. Each path is driven on both, in
 alternating order round after round so the machine's noise hits both; reads by wrk, the
-write path by one async httpx client. Prints a table and writes .bench/results.json.
+write path by one async httpx client (after an unmeasured warm-up of both sides). Prints a
+table and writes .bench/results.json.
 
-Steps: cached, uncached, resource, listing, write (hold+confirm, cancel), workers (two API
+Steps: cached, uncached (and, as a reference without a target, the same misses beside a
+baseline that also does a miss's Redis lookup and write-back), resource, listing, write
+(hold+confirm, cancel), workers (two API
 processes against one), contention (100 clients, one slot), memory (RSS over many mixed
 requests); with `--scale`, scale (availability miss and hold latency as the tables grow to
 10^6 slots and 10^5 bookings; it grows the database, so it runs last, and `--only scale`
