@@ -1,5 +1,6 @@
 """Commands of concurrent callers share round trips; each caller still gets its own reply,
-its own error, and its commands in order (core.redis.autopipeline, real Redis)."""
+its own error, and its commands in order; a connection that cannot carry a batch any more
+is never reused (core.redis.autopipeline, real Redis)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
+from roomtime.core.redis import autopipeline
 from roomtime.core.redis.autopipeline import AutoPipeline
 
 pytestmark = pytest.mark.integration
@@ -99,3 +101,47 @@ async def test_an_unreachable_redis_fails_every_caller_with_its_error() -> None:
         await commands.aclose()
     finally:
         await dead.aclose()
+
+
+async def test_round_trips_reuse_one_connection_and_aclose_gives_it_back(redis: Redis) -> None:
+    commands = AutoPipeline(redis)
+    first = await commands.execute("CLIENT", "ID")
+    assert [await commands.execute("CLIENT", "ID") for _ in range(3)] == [first] * 3
+    await commands.aclose()
+    # Back in the client's pool: the client's own next command may take it.
+    assert await redis.execute_command("CLIENT", "ID") == first
+
+
+async def test_a_connection_the_server_closed_while_idle_is_replaced_unseen(
+    redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every idle connection is probed (as one idle for a second would be).
+    monkeypatch.setattr(autopipeline, "PROBE_AFTER_IDLE_SECONDS", 0.0)
+    commands = AutoPipeline(redis)
+    killed = await commands.execute("CLIENT", "ID")
+    assert await redis.execute_command("CLIENT", "KILL", "ID", killed) == 1
+    await asyncio.sleep(0.05)  # the close reaches the idle connection
+    assert await commands.execute("SET", "t:ap:after-kill", b"v") is True
+    assert await commands.execute("CLIENT", "ID") != killed
+    await commands.aclose()
+
+
+async def test_a_batch_cancelled_before_its_reply_leaves_no_reply_for_the_next(
+    redis: Redis,
+) -> None:
+    commands = AutoPipeline(redis)
+    await commands.execute("DEL", "t:ap:empty-list")
+    blocked_on = await commands.execute("CLIENT", "ID")
+    # Sent alone, in this task: the connection waits for BLPOP's reply when it is cancelled.
+    waiting = asyncio.create_task(commands.execute("BLPOP", "t:ap:empty-list", 1))
+    await asyncio.sleep(0.2)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    # Reused, that connection would hand BLPOP's late reply (nil) to the next command.
+    await commands.execute("SET", "t:ap:next", b"mine")
+    assert await commands.execute("GET", "t:ap:next") == b"mine"
+    assert await commands.execute("CLIENT", "ID") != blocked_on
+    await asyncio.sleep(1.0)  # past BLPOP's timeout on the server
+    assert await commands.execute("GET", "t:ap:next") == b"mine"
+    await commands.aclose()
