@@ -97,9 +97,8 @@ async def notify_owner(
     """Mail the booking's owner through the outbox, in the current transaction. When the
     owner is the `actor`, whose account the request has just read, its address is taken
     from there instead of read again."""
-    owner_acts = getattr(actor, "id", None) == booking.user_id
-    address = getattr(actor, "email", None) if owner_acts else None
-    if not isinstance(address, str):
+    address = _address_at_hand(booking, actor)
+    if address is None:
         address = await users_service.get_email(io.session, booking.user_id)
     await io.notifier.enqueue_email(
         io.session, to=address, message=message, user_id=booking.user_id, dedupe_key=dedupe_key
@@ -120,14 +119,22 @@ class OwnerMail:
 def owner_mail(
     io: BookingIO, booking: Booking, message: templates.Message, dedupe_key: str, *, actor: object
 ) -> OwnerMail:
-    owner_acts = getattr(actor, "id", None) == booking.user_id
-    address = getattr(actor, "email", None) if owner_acts else None
+    address = _address_at_hand(booking, actor)
     riding = None
-    if isinstance(address, str):
+    if address is not None:
         riding = io.notifier.riding_email(
             to=address, message=message, user_id=booking.user_id, dedupe_key=dedupe_key
         )
     return OwnerMail(message, dedupe_key, riding)
+
+
+def _address_at_hand(booking: Booking, actor: object | None) -> str | None:
+    """The owner's address when the owner is the `actor`, whose account the request has
+    just read; None when it must be read."""
+    if getattr(actor, "id", None) != booking.user_id:
+        return None
+    address = getattr(actor, "email", None)
+    return address if isinstance(address, str) else None
 
 
 async def mail_owner(
