@@ -14,11 +14,11 @@ table and writes .bench/results.json.
 
 Steps: cached, uncached (and, as a reference without a target, the same misses beside a
 baseline that also does a miss's Redis lookup and write-back), resource, listing, write
-(hold+confirm, cancel), workers (two API
-processes against one), contention (100 clients, one slot), memory (RSS over many mixed
-requests); with `--scale`, scale (availability miss and hold latency as the tables grow to
-10^6 slots and 10^5 bookings; it grows the database, so it runs last, and `--only scale`
-starts it from ~10^3 slots).
+(hold+confirm, cancel), workers (two API processes against one), contention (100 clients,
+one slot, after an unmeasured race), memory (RSS over many mixed requests); with
+`--scale`, scale (availability miss and hold latency as the tables grow to 10^6 slots and
+10^5 bookings; it grows the database, so it runs last, and `--only scale` starts it from
+~10^3 slots).
 `--app-src DIR` runs `roomtime api` from another source tree (a checkout of an older commit)
 against the same baselines: how the before/after numbers of docs/performance.md were taken.
 """
