@@ -145,3 +145,21 @@ async def test_a_batch_cancelled_before_its_reply_leaves_no_reply_for_the_next(
     await asyncio.sleep(1.0)  # past BLPOP's timeout on the server
     assert await commands.execute("GET", "t:ap:next") == b"mine"
     await commands.aclose()
+
+
+async def test_a_connection_closed_while_back_in_the_clients_pool_is_replaced_unseen(
+    redis: Redis,
+) -> None:
+    given_back = AutoPipeline(redis)
+    killed = await given_back.execute("CLIENT", "ID")
+    await given_back.aclose()
+    killer = redis.connection_pool.make_connection()
+    await killer.connect()
+    await killer.send_command("CLIENT", "KILL", "ID", killed)
+    assert await killer.read_response() == 1
+    await killer.disconnect()
+    await asyncio.sleep(0.05)  # the close reaches the pooled connection
+    commands = AutoPipeline(redis)
+    assert await commands.execute("SET", "t:ap:after-pool-kill", b"v") is True
+    assert await commands.execute("CLIENT", "ID") != killed
+    await commands.aclose()

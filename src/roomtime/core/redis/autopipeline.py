@@ -33,8 +33,9 @@ miss of the availability cache sent 1.2-1.3 commands per round trip: batching ra
 company to share, and the client's per-command checkout (a lock, a probe that reads the
 socket with a zero timeout, the retry wrapper, a Pipeline object) was most of what a round
 trip cost this process; without it an availability miss served 20-30 % more requests.
-What the checkout's probe was for is kept: a connection that sat idle for a second is
-probed before it carries a batch (the server may have closed it: a restart), and one that
+What the checkout's probe was for is kept: a connection that sat idle for a second, or
+one taken from the client's pool, is probed before it carries a batch (the server may have
+closed it: a restart), and one that
 failed or was cancelled mid-batch (replies left unread) is disconnected, never reused. A
 connection used within the last second that the server closed fails its one batch, and
 its callers fall back as for any Redis failure. The client's `aclose` closes them all.
@@ -217,10 +218,12 @@ class AutoPipeline:
                 await self._discard(idle.connection)
                 raise
             await self._discard(idle.connection)
+        # None kept: one from the client's pool, connected, and probed as the pool's own
+        # checkout does (it may have sat there long enough for the server to close it).
         pool = self.redis.connection_pool
         connection = pool.get_available_connection()
         try:
-            await connection.connect()
+            await pool.ensure_connection(connection)
         except BaseException:
             await self._discard(connection)
             raise
