@@ -35,10 +35,10 @@ socket with a zero timeout, the retry wrapper, a Pipeline object) was most of wh
 trip cost this process; without it an availability miss served 20-30 % more requests.
 What the checkout's probe was for is kept: a connection that sat idle for a second, or
 one taken from the client's pool, is probed before it carries a batch (the server may have
-closed it: a restart), and one that
-failed or was cancelled mid-batch (replies left unread) is disconnected, never reused. A
-connection used within the last second that the server closed fails its one batch, and
-its callers fall back as for any Redis failure. The client's `aclose` closes them all.
+closed it: a restart), and one that failed or was cancelled mid-batch (replies left
+unread) is disconnected, never reused. A connection used within the last second that the
+server closed fails its one batch, and its callers fall back as for any Redis failure.
+The client's `aclose` closes them all.
 """
 
 from __future__ import annotations
