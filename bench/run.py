@@ -38,7 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import cpu, steps  # noqa: E402
+from bench import cpu, report, steps  # noqa: E402
 from bench.drivers import require_wrk  # noqa: E402
 from bench.setup import (  # noqa: E402
     OUT,
@@ -157,7 +157,7 @@ def main(argv: list[str]) -> int:
                 asyncio.run(getattr(bench, step)())
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(json.dumps(results, indent=2, default=str))
-    print(steps.table(results))
+    print(report.table(results))
     print(f"\nwritten to {Path(args.output)}")
     return 0
 

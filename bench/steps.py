@@ -8,7 +8,6 @@ import contextlib
 import random
 import statistics
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,9 +17,9 @@ import asyncpg
 import httpx
 from redis.asyncio import Redis
 
-from bench import profile, scale
-from bench.drivers import Load, client, rss_kib, summarise, wrk
-from bench.setup import OUT, Seed, Server, plain_dsn, token_for
+from bench import contention, profile, scale
+from bench.drivers import Load, rss_kib, wrk
+from bench.setup import OUT, Seed, Server, plain_dsn
 from bench.writes import Writer
 
 # The write step's unmeasured first runs, per side.
@@ -313,33 +312,7 @@ class Bench:
 
     async def contention(self) -> None:
         base = self.results.get("two_workers_base") or self.start_two_workers().base
-        latencies: list[float] = []
-        winners: list[int] = []
-        unanswered = 0
-        users = self.seed.user_ids[-100:]
-        headers = [{"Authorization": f"Bearer {token_for(u)}"} for u in users]
-        # An unmeasured race first, as the write step warms up: the two processes fill their
-        # connection pools and prepare the hold's statements on each connection (a cold
-        # first race answered its slowest request in ~1 s, the warm ones in ~0.5 s).
-        rid, starts, ends = self.seed.write_slot("app", 199_993)
-        warm = {"resource_id": rid, "starts_at": starts.isoformat(), "ends_at": ends.isoformat()}
-        await _race(base, warm, headers, [])
-        for trial in range(5):
-            rid, starts, ends = self.seed.write_slot("app", 200_000 + trial * 7)
-            body = {"resource_id": rid, "starts_at": starts.isoformat(),
-                    "ends_at": ends.isoformat()}  # fmt: skip
-            codes = await _race(base, body, headers, latencies)
-            winners.append(codes.count(201))
-            unanswered += sum(1 for c in codes if c == -1 or c >= 500)
-        load = summarise(latencies, len(latencies), unanswered, 1.0)
-        self.results["checks"]["contention"] = {
-            "clients": 100,
-            "trials": len(winners),
-            "winners_per_trial": winners,
-            "unanswered_or_5xx": unanswered,
-            "p99_ms": round(load.p99_ms, 1),
-            "met": unanswered == 0 and all(w == 1 for w in winners) and load.p99_ms < 1000,
-        }
+        self.results["checks"]["contention"] = await contention.run(base, self.seed)
         print(f"   contention: {self.results['checks']['contention']}", flush=True)
 
     async def scale(self) -> None:
@@ -382,45 +355,3 @@ class Bench:
             "met": peak < 200 * 1024 and growth < 10,
         }
         print(f"   memory: {self.results['checks']['memory']}", flush=True)
-
-
-async def _race(
-    base: str, body: dict[str, Any], headers: list[dict[str, str]], latencies: list[float]
-) -> list[int]:
-    """Every client asks to hold the same range at once; their status codes (-1: no answer)."""
-    gate = asyncio.Event()
-    async with client(base, len(headers)) as http:
-
-        async def one(h: dict[str, str]) -> int:
-            await gate.wait()
-            began = time.perf_counter()
-            try:
-                answer = await http.post("/bookings/hold", json=body, headers=h)
-            except httpx.HTTPError:
-                return -1
-            finally:
-                latencies.append(time.perf_counter() - began)
-            return answer.status_code
-
-        tasks = [asyncio.create_task(one(h)) for h in headers]
-        await asyncio.sleep(0.2)
-        gate.set()
-        return list(await asyncio.gather(*tasks))
-
-
-def table(results: dict[str, Any]) -> str:
-    lines = [
-        f"{'path':<26}{'RoomTime/s':>11}{'p99 ms':>8}{'baseline/s':>11}{'p99 ms':>8}"
-        f"{'ratio':>7}{'target':>8}  met",
-    ]
-    for row in results["rows"]:
-        app, base = row["roomtime"], row["baseline"]
-        target = "" if row["target"] is None else f"{row['target']:.2f}"
-        met = "" if row["met"] is None else ("yes" if row["met"] else "NO")
-        lines.append(
-            f"{row['path']:<26}{app['rate']:>11.0f}{app['p99_ms']:>8.1f}{base['rate']:>11.0f}"
-            f"{base['p99_ms']:>8.1f}{row['ratio']:>7.2f}{target:>8}  {met}"
-        )
-    for name, check in results["checks"].items():
-        lines.append(f"{name}: {check}")
-    return "\n".join(lines)
